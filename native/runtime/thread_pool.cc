@@ -1,0 +1,199 @@
+#include "runtime/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace convkit {
+namespace {
+
+thread_local bool t_in_region = false;
+
+// Workers spin this many iterations on the generation counter before sleeping: regions in small
+// models come microseconds apart, and a futex wake costs more than the work of a small GEMM.
+constexpr int kSpinIterations = 20000;
+
+struct Region {
+  FunctionRef<void(std::size_t)>* task;
+  std::size_t n;
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::atomic<int> refs{0};  // workers currently attached to this region
+  std::mutex error_mutex;
+  std::exception_ptr error;
+
+  void work() {
+    for (;;) {
+      std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) break;
+      try {
+        (*task)(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+      done.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+};
+
+class Pool {
+ public:
+  explicit Pool(int n) { start(n); }
+  ~Pool() { stop(); }
+
+  int size() const { return size_; }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> region(region_mutex_);
+    stop();
+    start(n);
+  }
+
+  void run(std::size_t n_tasks, FunctionRef<void(std::size_t)> task) {
+    if (n_tasks == 0) return;
+    if (t_in_region || size_ == 1 || n_tasks == 1) {
+      bool was = t_in_region;
+      t_in_region = true;
+      struct Reset { bool v; ~Reset() { t_in_region = v; } } reset{was};
+      for (std::size_t i = 0; i < n_tasks; ++i) task(i);
+      return;
+    }
+    std::lock_guard<std::mutex> region_lock(region_mutex_);
+    Region r;
+    r.task = &task;
+    r.n = n_tasks;
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      current_ = &r;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    t_in_region = true;
+    r.work();
+    t_in_region = false;
+    {
+      // No worker may attach after this; those attached are counted in refs.
+      std::lock_guard<std::mutex> lk(mutex_);
+      current_ = nullptr;
+    }
+    while (r.done.load(std::memory_order_acquire) < n_tasks || r.refs.load(std::memory_order_acquire) != 0)
+      std::this_thread::yield();
+    if (r.error) std::rethrow_exception(r.error);
+  }
+
+ private:
+  void start(int n) {
+    size_ = std::max(1, n);
+    quit_ = false;
+    // Workers start from the generation of their creation, so a stop() that comes before a new
+    // thread first runs is still seen by it.
+    unsigned gen = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, gen] { loop(gen); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      quit_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  void loop(unsigned seen) {
+    t_in_region = true;
+    for (;;) {
+      unsigned g = seen;
+      for (int spin = 0; spin < kSpinIterations; ++spin) {
+        g = generation_.load(std::memory_order_acquire);
+        if (g != seen) break;
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
+      }
+      Region* r = nullptr;
+      {
+        std::unique_lock<std::mutex> lk(mutex_);
+        if (g == seen) cv_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        seen = generation_.load(std::memory_order_acquire);
+        if (quit_) return;
+        r = current_;
+        if (r) r->refs.fetch_add(1, std::memory_order_acq_rel);
+      }
+      if (r) {
+        r->work();
+        r->refs.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  int size_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex region_mutex_;  // one region at a time
+  std::mutex mutex_;         // guards current_, quit_ and the sleep/wake handshake
+  std::condition_variable cv_;
+  std::atomic<unsigned> generation_{0};
+  bool quit_ = false;
+  Region* current_ = nullptr;
+};
+
+int default_threads() {
+  if (const char* e = std::getenv("CONVKIT_NUM_THREADS")) {
+    char* end = nullptr;
+    long v = std::strtol(e, &end, 10);
+    if (end != e && *end == 0 && v >= 1 && v <= 1024) return static_cast<int>(v);
+  }
+  return hardware_threads();
+}
+
+std::mutex g_pool_mutex;
+Pool& pool() {
+  // Leaked on purpose: joining threads from a static destructor at process exit can deadlock
+  // when the addon is unloaded from a worker thread.
+  static Pool* p = new Pool(default_threads());
+  return *p;
+}
+
+}  // namespace
+
+int hardware_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+int num_threads() { return pool().size(); }
+
+void set_num_threads(int n) {
+  std::lock_guard<std::mutex> lk(g_pool_mutex);
+  if (n < 1) n = 1;
+  if (n > 1024) n = 1024;
+  if (n != pool().size()) pool().resize(n);
+}
+
+void parallel_for(std::size_t n_tasks, FunctionRef<void(std::size_t)> task) { pool().run(n_tasks, task); }
+
+void parallel_range(std::size_t n, std::size_t grain, FunctionRef<void(std::size_t, std::size_t)> body) {
+  if (n == 0) return;
+  grain = std::max<std::size_t>(1, grain);
+  std::size_t max_chunks = static_cast<std::size_t>(num_threads()) * 4;
+  std::size_t chunks = std::max<std::size_t>(1, std::min(max_chunks, (n + grain - 1) / grain));
+  std::size_t step = (n + chunks - 1) / chunks;
+  chunks = (n + step - 1) / step;
+  parallel_for(chunks, [&](std::size_t c) {
+    std::size_t b = c * step, e = std::min(n, b + step);
+    body(b, e);
+  });
+}
+
+bool in_parallel_region() { return t_in_region; }
+
+}  // namespace convkit
