@@ -12,6 +12,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 function locate(): string | null {
   const cands = [
     process.env.CONVKIT_KERAS_FIXTURES,
+    process.env.CONVKIT_FIXTURES,
     path.resolve(repoRoot, '..', 'shared', 'fixtures', 'keras'),
     path.resolve(repoRoot, '..', '..', 'shared', 'fixtures', 'keras'),
   ].filter((x): x is string => typeof x === 'string' && x.length > 0);

@@ -18,6 +18,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function canon(v: JsonValue): JsonValue {
   if (Array.isArray(v)) return v.map(canon);
   if (v && typeof v === 'object') {
+    // L2 / L1 regularizers are written as the equivalent L1L2 for TF.js and Keras 2.
+    if ((v.class_name === 'L2' || v.class_name === 'L1') && v.config && typeof v.config === 'object' && !Array.isArray(v.config)) {
+      return canon({ class_name: 'L1L2', config: { l1: v.config.l1 ?? 0, l2: v.config.l2 ?? 0 } });
+    }
     const o: { [k: string]: JsonValue } = {};
     for (const k of Object.keys(v).sort()) {
       if (k === 'module' || k === 'registered_name') continue;

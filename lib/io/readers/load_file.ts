@@ -215,7 +215,7 @@ function tfjsAssign(model: NModel, weights: NWeight[], what: string): NLayerWeig
     byLayer.get(key)!.push(w);
   }
   try {
-    return assignByPath(model, (p) => byLayer.get(p) ?? null, what);
+    return assignByPath(model, (p) => byLayer.get(p) ?? byLayer.get(p.slice(p.lastIndexOf('/') + 1)) ?? null, what);
   } catch (e) {
     if (!(e instanceof ModelFormatError) || e.code !== 'MISMATCH') throw e;
     return assignLegacy(model, order.map((k) => ({ name: k, weights: byLayer.get(k)! })), 'order', what);

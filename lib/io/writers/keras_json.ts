@@ -36,7 +36,14 @@ function serializedObjects(key: string, v: JsonValue, d: Dialect): JsonValue {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
   if (typeof v.class_name !== 'string' || !('config' in v)) return v;
   const base: JsonObject = { class_name: v.class_name, config: v.config ?? {} };
-  if (d === 'keras2') return base;
+  if (d === 'keras2') {
+    // Keras >= 2.4 writes L1/L2 classes; TF.js and older Keras only know L1L2, which covers both.
+    if (key.endsWith('_regularizer') && (v.class_name === 'L1' || v.class_name === 'L2')) {
+      const c = (v.config ?? {}) as JsonObject;
+      return { class_name: 'L1L2', config: { l1: (c.l1 as number) ?? 0, l2: (c.l2 as number) ?? 0 } };
+    }
+    return base;
+  }
   const module = key.endsWith('_initializer') ? 'keras.initializers' : key.endsWith('_regularizer') ? 'keras.regularizers' : key.endsWith('_constraint') ? 'keras.constraints' : (v.module ?? null);
   return { module, ...base, registered_name: (v.registered_name as JsonValue) ?? null };
 }

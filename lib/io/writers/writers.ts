@@ -35,8 +35,10 @@ export function tfjsBytes(nm: NeutralModel, shardBytes = 4 * 1024 * 1024): TfjsF
   const entries = nm.weights.flatMap((lw) => {
     const layer = layerAt.get(lw.path);
     const spec = layer ? (weightSpec(layer) ?? []) : [];
-    // TF.js matches weights by `<layer>/<param>` (no ":0"); nested layers keep their outer path.
-    return lw.weights.map((w, i) => ({ name: `${lw.path}/${spec[i]?.name ?? `weight_${i}`}`, w }));
+    // TF.js matches weights by `<layer>/<param>` (no ":0"), with the leaf layer's own name even inside a
+    // nested model (layer names are unique across a whole Keras model).
+    const leaf = lw.path.slice(lw.path.lastIndexOf('/') + 1);
+    return lw.weights.map((w, i) => ({ name: `${leaf}/${spec[i]?.name ?? `weight_${i}`}`, w }));
   });
   const total = entries.reduce((a, e) => a + e.w.data.length * 4, 0);
   const all = new Uint8Array(total);
