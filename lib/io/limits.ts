@@ -25,7 +25,7 @@ export interface LoadLimits {
 export const DEFAULT_LIMITS: Readonly<LoadLimits> = Object.freeze({
   maxTensorBytes: 1 << 30,
   maxTotalWeightBytes: 4 * 2 ** 30,
-  maxZipUncompressedBytes: 4 * 2 ** 30,
+  maxZipUncompressedBytes: 2 * 2 ** 30,
   maxZipEntries: 10_000,
   maxZipRatio: 200,
   maxJsonBytes: 64 << 20,

@@ -50,7 +50,7 @@ export function detectKind(b: Uint8Array, what: string): DetectedKind {
   let i = 0;
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3; // UTF-8 BOM
   while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
-  if (b[i] === 0x7b) return 'json';
+  if (b[i] === 0x7b || b[i] === 0x5b) return 'json';
   if (b.length === 0) fail('TRUNCATED', `${what}: empty file`);
   const head = Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ');
   return fail('BAD_MAGIC', `${what}: unrecognized file (starts with ${head}); expected HDF5 (.h5/.hdf5/.weights.h5, starts 89 48 44 46), a .keras zip (starts 50 4b 03 04) or JSON (model.json / model.to_json())`);
