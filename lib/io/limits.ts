@@ -20,6 +20,10 @@ export interface LoadLimits {
   maxModelDepth: number;
   /** Largest tensor rank. */
   maxRank: number;
+  /** HDF5 parsing runs in a worker thread; a file that takes longer than this is abandoned. */
+  hdf5TimeoutMs: number;
+  /** Most HDF5 objects (groups + datasets) walked in one file. */
+  maxHdf5Objects: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<LoadLimits> = Object.freeze({
@@ -31,6 +35,8 @@ export const DEFAULT_LIMITS: Readonly<LoadLimits> = Object.freeze({
   maxJsonBytes: 64 << 20,
   maxModelDepth: 16,
   maxRank: 8,
+  hdf5TimeoutMs: 60_000,
+  maxHdf5Objects: 200_000,
 });
 
 export function resolveLimits(partial?: Partial<LoadLimits>): LoadLimits {

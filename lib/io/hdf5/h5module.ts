@@ -52,6 +52,13 @@ async function resolveEntry(): Promise<string | null> {
   return null;
 }
 
+/** file: URL of h5wasm's ESM entry (for fresh instances and for the reading worker). */
+export async function h5EntryUrl(): Promise<string> {
+  const u = await resolveEntry();
+  if (!u) throw new Error('convkit: cannot locate the h5wasm package');
+  return u;
+}
+
 async function instantiate(): Promise<Instance> {
   const gen = ++generation;
   let lib: H5Lib;

@@ -1,41 +1,35 @@
 /**
- * Small typed readers over h5wasm objects: string attributes in all the encodings Keras used over the
- * years, and float datasets with their sizes validated before any data is read.
+ * Typed readers over the HDF5 metadata tree returned by the reading worker: string attributes in all the
+ * encodings Keras used over the years, path lookup, and size validation of datasets BEFORE their values
+ * are requested.
  */
-import type * as H5 from 'h5wasm';
-import { fail } from '../errors.js';
+import { describe, fail } from '../errors.js';
 import type { LoadLimits } from '../limits.js';
+import type { SnapDataset, SnapGroup, SnapNode, SnapValue } from './h5worker.js';
 
-type HasAttrs = H5.Group | H5.Dataset;
-
-export function hasAttr(obj: HasAttrs, name: string): boolean {
+export function hasAttr(obj: SnapGroup, name: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj.attrs, name);
 }
 
-function decodeBytes(v: Uint8Array): string {
-  // Fixed-length byte strings may be NUL padded.
-  let end = v.length;
-  while (end > 0 && v[end - 1] === 0) end--;
-  return new TextDecoder().decode(v.subarray(0, end));
+function tooLarge(v: SnapValue): v is { __tooLarge: number } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && '__tooLarge' in v;
 }
 
-function toStringItem(v: unknown, where: string): string {
+function item(v: SnapValue, where: string): string {
   if (typeof v === 'string') return v.replace(/\0+$/, '');
-  if (v instanceof Uint8Array) return decodeBytes(v);
-  return fail('BAD_CONFIG', `${where}: expected a string, got ${typeof v}`);
+  return fail('BAD_CONFIG', `${where}: expected a string, got ${describe(v)}`);
 }
 
 /** A scalar string attribute (e.g. `model_config`), or null if absent. */
-export function readStringAttr(obj: HasAttrs, name: string, where: string): string | null {
+export function readStringAttr(obj: SnapGroup, name: string, where: string): string | null {
   if (!hasAttr(obj, name)) return null;
-  const v = obj.attrs[name]!.value;
+  const v = obj.attrs[name]!;
+  if (tooLarge(v)) fail('LIMIT', `${where}: attribute "${name}" of ${v.__tooLarge} bytes is too large`);
   if (Array.isArray(v)) {
     if (v.length !== 1) fail('BAD_CONFIG', `${where}: attribute "${name}" should be one string, got an array of ${v.length}`);
-    return toStringItem(v[0], `${where}: attribute "${name}"`);
+    return item(v[0]!, `${where}: attribute "${name}"`);
   }
-  if (v instanceof Uint8Array) return decodeBytes(v);
-  if (typeof v !== 'string') fail('BAD_CONFIG', `${where}: attribute "${name}" should be a string, got ${typeof v}`);
-  return v.replace(/\0+$/, '');
+  return item(v, `${where}: attribute "${name}"`);
 }
 
 /**
@@ -43,37 +37,49 @@ export function readStringAttr(obj: HasAttrs, name: string, where: string): stri
  * strings (|S26), later versions variable-length UTF-8, and an empty list is often an empty float64
  * array. Returns null if absent.
  */
-export function readStringListAttr(obj: HasAttrs, name: string, where: string): string[] | null {
+export function readStringListAttr(obj: SnapGroup, name: string, where: string): string[] | null {
   if (!hasAttr(obj, name)) return null;
-  const v = obj.attrs[name]!.value;
-  if (v === null || v === undefined) return [];
+  const v = obj.attrs[name]!;
+  if (tooLarge(v)) fail('LIMIT', `${where}: attribute "${name}" of ${v.__tooLarge} bytes is too large`);
+  if (v === null) return [];
   if (typeof v === 'string') return [v.replace(/\0+$/, '')];
-  if (Array.isArray(v)) return v.map((x, i) => toStringItem(x, `${where}: attribute "${name}"[${i}]`));
-  if (ArrayBuffer.isView(v) && (v as unknown as { length: number }).length === 0) return [];
-  return fail('BAD_CONFIG', `${where}: attribute "${name}" should be a list of strings, got ${Object.prototype.toString.call(v)}`);
+  if (Array.isArray(v)) return v.map((x, i) => item(x, `${where}: attribute "${name}"[${i}]`));
+  return fail('BAD_CONFIG', `${where}: attribute "${name}" should be a list of strings, got ${describe(v)}`);
 }
 
-export interface WeightRead {
-  shape: number[];
-  data: Float32Array;
+/** Child by '/'-separated path, or null. */
+export function lookup(g: SnapGroup, path: string): SnapNode | null {
+  let cur: SnapNode = g;
+  for (const part of path.split('/')) {
+    if (part === '') continue;
+    if (cur.kind !== 'group' || !Object.prototype.hasOwnProperty.call(cur.children, part)) return null;
+    cur = cur.children[part]!;
+  }
+  return cur;
 }
 
-/** Per-read budget shared across one file load (so the total is capped, not only each tensor). */
+export function childGroup(g: SnapGroup, name: string): SnapGroup | null {
+  const c = lookup(g, name);
+  return c && c.kind === 'group' ? c : null;
+}
+
+/** Per-load budget shared across one file (so the total is capped, not only each tensor). */
 export class WeightBudget {
   used = 0;
-  constructor(readonly limits: LoadLimits, readonly fileBytes: number) {}
+  constructor(
+    readonly limits: LoadLimits,
+    readonly fileBytes: number,
+  ) {}
   reserve(bytes: number, where: string): void {
-    if (bytes > this.limits.maxTensorBytes)
-      fail('LIMIT', `${where}: ${bytes} bytes exceeds maxTensorBytes (${this.limits.maxTensorBytes})`);
+    if (bytes > this.limits.maxTensorBytes) fail('LIMIT', `${where}: ${bytes} bytes exceeds maxTensorBytes (${this.limits.maxTensorBytes})`);
     this.used += bytes;
-    if (this.used > this.limits.maxTotalWeightBytes)
-      fail('LIMIT', `${where}: weights exceed maxTotalWeightBytes (${this.limits.maxTotalWeightBytes})`);
+    if (this.used > this.limits.maxTotalWeightBytes) fail('LIMIT', `${where}: weights exceed maxTotalWeightBytes (${this.limits.maxTotalWeightBytes})`);
   }
 }
 
 /** Validate a shape read from a file: small rank, non-negative safe integers, bounded element count. */
 export function checkShape(shape: unknown, limits: LoadLimits, where: string): number[] {
-  if (!Array.isArray(shape)) return fail('BAD_CONFIG', `${where}: shape must be an array, got ${typeof shape}`);
+  if (!Array.isArray(shape)) return fail('BAD_CONFIG', `${where}: shape must be an array, got ${describe(shape)}`);
   if (shape.length > limits.maxRank) fail('LIMIT', `${where}: rank ${shape.length} exceeds ${limits.maxRank}`);
   let n = 1;
   for (const d of shape) {
@@ -86,40 +92,17 @@ export function checkShape(shape: unknown, limits: LoadLimits, where: string): n
   return shape as number[];
 }
 
-/** Read a float dataset as float32, refusing absurd sizes before reading. */
-export function readFloatDataset(ds: H5.Dataset, budget: WeightBudget, where: string): WeightRead {
-  const meta = ds.metadata;
-  const shape = checkShape(meta.shape ?? [], budget.limits, where);
+/** Check a float dataset's metadata before its values are requested; returns its shape. */
+export function checkFloatDataset(ds: SnapDataset, budget: WeightBudget, where: string): number[] {
+  const shape = checkShape(ds.shape, budget.limits, where);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (meta.type !== 1 || (meta.size !== 4 && meta.size !== 8 && meta.size !== 2)) {
-    fail('UNSUPPORTED', `${where}: weight dtype is not float16/32/64 (HDF5 class ${meta.type}, ${meta.size} bytes)`);
+  if (ds.type !== 1 || (ds.size !== 4 && ds.size !== 8)) {
+    fail('UNSUPPORTED', `${where}: weight dtype is not float32/float64 (HDF5 class ${ds.type}, ${ds.size} bytes)`);
   }
-  const storedBytes = count * meta.size;
-  // Uncompressed contiguous data must fit inside the file: a claim beyond it is a truncated or hostile file.
-  if (ds.filters.length === 0 && storedBytes > budget.fileBytes) {
-    fail('TRUNCATED', `${where}: dataset of ${storedBytes} bytes cannot fit in a ${budget.fileBytes}-byte file`);
+  // Uncompressed data must fit inside the file: a larger claim is a truncated or hostile file.
+  if (!ds.filtered && count * ds.size > budget.fileBytes) {
+    fail('TRUNCATED', `${where}: dataset of ${count * ds.size} bytes cannot fit in a ${budget.fileBytes}-byte file`);
   }
   budget.reserve(count * 4, where);
-  const v = ds.value;
-  let data: Float32Array;
-  if (v instanceof Float32Array) data = v;
-  else if (v instanceof Float64Array) data = Float32Array.from(v);
-  else if (typeof v === 'number') data = Float32Array.of(v);
-  else if (v && ArrayBuffer.isView(v) && meta.size === 2) {
-    data = Float32Array.from(v as unknown as ArrayLike<number>);
-  } else return fail('CORRUPT', `${where}: could not read dataset values`);
-  if (data.length !== count) fail('CORRUPT', `${where}: dataset holds ${data.length} values, shape says ${count}`);
-  // Copy out of h5wasm's view so the data outlives the file handle.
-  return { shape, data: data.slice() };
-}
-
-export function getGroup(parent: H5.Group, path: string, lib: { Group: typeof H5.Group }): H5.Group | null {
-  let e: unknown;
-  try {
-    if (!parent.keys().includes(path.split('/')[0]!)) return null;
-    e = parent.get(path);
-  } catch {
-    return null;
-  }
-  return e instanceof lib.Group ? e : null;
+  return shape;
 }
