@@ -56,7 +56,10 @@ export abstract class Layer {
   readonly inboundNodes: Node[] = [];
   /** Shape(s) this layer was built with. */
   builtInputShape: Shape | Shape[] | null = null;
-  /** Set by `apply` for summary/profile: last symbolic output shape. */
+  /** Output shape(s) of the last call (batch as null), for summaries of subclassed models. */
+  lastOutputShape: Shape | Shape[] | null = null;
+  /** Input shape(s) of the last call (batch as null). */
+  lastInputShape: Shape | Shape[] | null = null;
 
   constructor(args: LayerArgs = {}) {
     const cls = this.getClassName();
@@ -159,6 +162,8 @@ export abstract class Layer {
   apply(inputs: SymbolicTensor[], kwargs?: CallArgs): SymbolicTensor | SymbolicTensor[];
   apply(inputs: Tensor, kwargs?: CallArgs): Tensor;
   apply(inputs: Tensor[], kwargs?: CallArgs): Tensor | Tensor[];
+  apply(inputs: LayerInput, kwargs?: CallArgs): LayerInput;
+  apply(inputs: SymbolicInput, kwargs?: CallArgs): SymbolicInput;
   apply(inputs: LayerInput | SymbolicInput, kwargs?: CallArgs): LayerInput | SymbolicInput;
   apply(inputs: LayerInput | SymbolicInput, kwargs: CallArgs = {}): LayerInput | SymbolicInput {
     const list = Array.isArray(inputs) ? inputs : [inputs];
@@ -172,9 +177,19 @@ export abstract class Layer {
     );
     const shapeArg: Shape | Shape[] = Array.isArray(inputs) ? shapes : shapes[0]!;
     this.ensureBuilt(shapeArg, list.length > 0 && !symbolic ? (list as Tensor[]).map((t) => [...t.shape]) : null);
-    if (symbolic) return this.applySymbolic(list as SymbolicTensor[], Array.isArray(inputs), shapeArg, kwargs);
+    if (symbolic) {
+      const out = this.applySymbolic(list as SymbolicTensor[], Array.isArray(inputs), shapeArg, kwargs);
+      this.lastInputShape = shapeArg;
+      this.lastOutputShape = Array.isArray(out) ? out.map((t) => [...t.shape]) : [...out.shape];
+      return out;
+    }
     try {
-      return this.call(inputs as LayerInput, kwargs);
+      const out = this.call(inputs as LayerInput, kwargs);
+      const outs = Array.isArray(out) ? out : [out];
+      const os = outs.map((t): Shape => [null, ...t.shape.slice(1)]);
+      this.lastOutputShape = Array.isArray(out) ? os : os[0]!;
+      this.lastInputShape = shapeArg;
+      return out;
     } catch (err) {
       throw layerError(this, (list as Tensor[]).map((t) => [...t.shape]).length === 1 ? [...(list[0] as Tensor).shape] : (list as Tensor[]).map((t) => [...t.shape]), err);
     }
