@@ -21,7 +21,6 @@ export function isTaping(): boolean {
   return tapeDepth > 0;
 }
 
-type Kept = Tensor | readonly Tensor[] | Record<string, Tensor> | { [k: string]: unknown } | void | number | null | undefined;
 
 function collectKept(v: unknown, out: Set<Tensor>): void {
   if (v instanceof Tensor) out.add(v);
@@ -33,7 +32,7 @@ function collectKept(v: unknown, out: Set<Tensor>): void {
  * Runs fn and disposes every tensor created by ops inside it except those returned (found in the
  * result, also inside arrays/objects) and those passed in `keep`. Like tf.tidy, for internal use.
  */
-export function tidy<T extends Kept>(fn: () => T, keep: readonly Tensor[] = []): T {
+export function tidy<T>(fn: () => T, keep: readonly Tensor[] = []): T {
   if (isTaping()) return fn();
   const created: Tensor[] = [];
   const prev = getOpRecorder();
