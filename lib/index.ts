@@ -13,3 +13,5 @@ export {
 } from './backend.js';
 export type { IsaName } from './native/index.js';
 export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
+export { runCli } from './cli/main.js';
+export * from './data/index.js';

@@ -15,6 +15,6 @@ export type { ChannelStats } from './normalize.js';
 export { channelStats, standardize, rescale } from './normalize.js';
 export type { AugmentOptions, ImageBatch } from './augment.js';
 export { augmentBatch, randomFlip, randomCrop, randomShift } from './augment.js';
-export { mulberry32, permutation, stratifiedSplit } from './permutation.js';
+export { seededUniform, permutation, stratifiedSplit } from './permutation.js';
 export type { LoadDatasetOptions } from './resolve.js';
 export { loadDataset, BUILTIN_DATASETS } from './resolve.js';

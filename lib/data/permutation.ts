@@ -1,19 +1,14 @@
 /**
- * Fixed-seed permutations for dataset splits. Deliberately independent of the process-wide generator
- * (lib/random `setSeed`): a train/test split must be the same for every run, every seed and every user,
- * otherwise "validation accuracy" numbers are not comparable.
+ * Fixed-seed permutations for dataset splits. Each split draws from its own `Rng` stream, not the
+ * process-wide one behind `setSeed`: a train/test split must be the same for every run, every seed and
+ * every user, otherwise "validation accuracy" numbers are not comparable.
  */
+import { Rng } from '../random/index.js';
 
-/** mulberry32: a 32-bit state generator (Tommy Ettinger's constants), full period 2^32, U[0,1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** U[0,1) draws from convkit's seeded generator (lib/random: xoshiro128**), one private stream per call. */
+export function seededUniform(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.random();
 }
 
 /** Fisher–Yates shuffle in place (Knuth, TAOCP vol. 2, Algorithm P), driven by `rand` in [0,1). */
@@ -45,7 +40,7 @@ export function stratifiedSplit(
   testFraction: number,
   seed: number,
 ): { train: Int32Array; test: Int32Array } {
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < labels.length; i++) byClass[labels[i]!]!.push(i);
   const train: number[] = [];

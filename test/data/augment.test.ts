@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augmentBatch, channelStats, mulberry32, permutation, standardize, stratifiedSplit } from '../../lib/data/index.js';
+import { augmentBatch, channelStats, seededUniform, permutation, standardize, stratifiedSplit } from '../../lib/data/index.js';
 
 const img = (h: number, w: number): Float32Array => Float32Array.from({ length: h * w }, (_, i) => i + 1);
 
@@ -26,8 +26,8 @@ describe('augmentation', () => {
   it('keeps every pixel value from the source or zero, and same seed gives same batch', () => {
     const data = Float32Array.from({ length: 4 * 8 * 8 * 3 }, (_, i) => (i % 97) + 1);
     const opts = { flip: true, cropPadding: 2, shift: 0.1 };
-    const a = augmentBatch({ data, shape: [4, 8, 8, 3] }, opts, mulberry32(5));
-    const b = augmentBatch({ data, shape: [4, 8, 8, 3] }, opts, mulberry32(5));
+    const a = augmentBatch({ data, shape: [4, 8, 8, 3] }, opts, seededUniform(5));
+    const b = augmentBatch({ data, shape: [4, 8, 8, 3] }, opts, seededUniform(5));
     expect(a).toEqual(b);
     const values = new Set(data);
     for (const v of a) expect(v === 0 || values.has(v)).toBe(true);
@@ -49,9 +49,9 @@ describe('normalisation and splits', () => {
   });
 
   it('permutes and splits deterministically', () => {
-    const p = permutation(100, mulberry32(1));
+    const p = permutation(100, seededUniform(1));
     expect([...p].sort((a, b) => a - b)).toEqual([...Array(100).keys()]);
-    expect(permutation(100, mulberry32(1))).toEqual(p);
+    expect(permutation(100, seededUniform(1))).toEqual(p);
     const labels = Int32Array.from({ length: 100 }, (_, i) => i % 4);
     const { train, test } = stratifiedSplit(labels, 4, 0.2, 3);
     expect(train.length + test.length).toBe(100);
