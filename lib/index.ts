@@ -15,3 +15,4 @@ export type { IsaName } from './native/index.js';
 export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
 export { runCli } from './cli/main.js';
 export * from './data/index.js';
+export * from './serving/index.js';
