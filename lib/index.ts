@@ -27,3 +27,12 @@ export {
   type ModelArgs, type PredictOptions, type LossFn, type ProfileReport, type SummaryOptions,
 } from './models/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, keep, tidy, registerGradient } from './autodiff/index.js';
+
+// CLI, datasets, serving (CLI team).
+export { runCli } from './cli/main.js';
+export * as data from './data/index.js';
+export { loadDataset, DatasetError, type ArrayDataset, type DatasetSplits } from './data/index.js';
+export {
+  createPredictor, Batcher, PredictorError, QueueFullError, PredictTimeoutError, PredictorClosedError, BadInputError,
+  type Predictor, type PredictorOptions, type PredictableModel, type BatchResult, type BatchEvent, type PredictorErrorCode,
+} from './serving/index.js';
