@@ -10,13 +10,13 @@ import { broadcastShapes } from './broadcast.js';
 import { asTensor, fillOutput, type TensorOrNumber } from './util.js';
 
 const opNames: Record<BinaryOpName, string> = {
-  add: 'Add',
-  sub: 'Sub',
-  mul: 'Mul',
-  div: 'Div',
-  maximum: 'Maximum',
-  minimum: 'Minimum',
-  squaredDifference: 'SquaredDifference',
+  add: 'add',
+  sub: 'sub',
+  mul: 'mul',
+  div: 'div',
+  maximum: 'maximum',
+  minimum: 'minimum',
+  squaredDifference: 'squaredDifference',
 };
 
 function operands(op: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): [Tensor, Tensor, number[]] {

@@ -21,7 +21,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const outShape = first.shape.slice();
   outShape[ax] = tensors.reduce((s, t) => s + t.shape[ax]!, 0);
-  return runOp('Concat', tensors, { axis: ax }, () => {
+  return runOp('concat', tensors, { axis: ax }, () => {
     const out = allocTensor(outShape, first.dtype);
     const dst = viewOf(out);
     const outer = sizeOf(first.shape.slice(0, ax));
@@ -51,7 +51,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     if (!Number.isInteger(b) || b < 0 || !Number.isInteger(sz[i]) || sz[i]! < 0 || b + sz[i]! > x.shape[i]!)
       throw new RangeError(`slice(): begin ${fmt(begin)} size ${fmt(size ?? sz)} is out of bounds for x ${fmt(x.shape)} (axis ${i})`);
   }
-  return runOp('Slice', [x], { begin: Array.from(begin), size: sz }, () => {
+  return runOp('slice', [x], { begin: Array.from(begin), size: sz }, () => {
     const out = allocTensor(sz, x.dtype);
     const src = viewOf(x);
     const dst = viewOf(out);

@@ -8,7 +8,7 @@ import { nativeAsync, type AsyncOptions } from './async.js';
 import type { ReduceOpName } from './binding-types.js';
 import { checkTensor, fillOutput, reductionAxes, requireFloat } from './util.js';
 
-const opNames: Record<ReduceOpName, string> = { sum: 'Sum', mean: 'Mean', max: 'Max', min: 'Min' };
+const opNames: Record<ReduceOpName, string> = { sum: 'sum', mean: 'mean', max: 'max', min: 'min' };
 
 export type Axis = number | readonly number[];
 
@@ -68,7 +68,7 @@ function argReduce(isMax: boolean, x: Tensor, axis: number): Tensor {
   if (x.shape[ax] === 0 && x.size === 0 && x.shape.some((d, i) => i !== ax && d === 0) === false)
     throw new RangeError(`${name}(): axis ${axis} has size 0`);
   const outShape = x.shape.filter((_, i) => i !== ax);
-  return runOp(isMax ? 'ArgMax' : 'ArgMin', [x], { axis: ax }, () =>
+  return runOp(isMax ? 'argMax' : 'argMin', [x], { axis: ax }, () =>
     fillOutput(allocTensor(outShape, 'int32'), (out) => native().argReduce(isMax, f32(x), x.shape, ax, i32(out))),
   );
 }

@@ -16,7 +16,7 @@ function check(name: string, x: Tensor, axis: number): number {
 
 function softmaxImpl(log: boolean, x: Tensor, axis: number): Tensor {
   const ax = check(log ? 'logSoftmax' : 'softmax', x, axis);
-  return runOp(log ? 'LogSoftmax' : 'Softmax', [x], { axis: ax }, () =>
+  return runOp(log ? 'logSoftmax' : 'softmax', [x], { axis: ax }, () =>
     fillOutput(allocTensor(x.shape), (out) => native().softmax(f32(x), x.shape, ax, log, f32(out))),
   );
 }
@@ -28,7 +28,7 @@ function softmaxImplAsync(log: boolean, x: Tensor, axis: number, opts?: AsyncOpt
   } catch (e) {
     return Promise.reject(e);
   }
-  return runOpAsync(log ? 'LogSoftmax' : 'Softmax', [x], { axis: ax }, () => {
+  return runOpAsync(log ? 'logSoftmax' : 'softmax', [x], { axis: ax }, () => {
     const out = allocTensor(x.shape);
     return nativeAsync([x], out, (cell) => native().softmaxAsync(f32(x), x.shape, ax, log, f32(out), cell), opts);
   });

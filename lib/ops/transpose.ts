@@ -21,7 +21,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   checkTensor(x, 'transpose(): x');
   const p = checkPerm(x, perm);
   const outShape = p.map((a) => x.shape[a]!);
-  return runOp('Transpose', [x], { perm: p }, () =>
+  return runOp('transpose', [x], { perm: p }, () =>
     fillOutput(allocTensor(outShape, x.dtype), (out) => native().transpose(viewOf(x), x.shape, p, viewOf(out))),
   );
 }
@@ -35,7 +35,7 @@ export function transposeAsync(x: Tensor, perm?: readonly number[], opts?: Async
     return Promise.reject(e);
   }
   const outShape = p.map((a) => x.shape[a]!);
-  return runOpAsync('Transpose', [x], { perm: p }, () => {
+  return runOpAsync('transpose', [x], { perm: p }, () => {
     const out = allocTensor(outShape, x.dtype);
     return nativeAsync([x], out, (cell) => native().transposeAsync(viewOf(x), x.shape, p, viewOf(out), cell), opts);
   });
@@ -48,7 +48,7 @@ export function transposeAsync(x: Tensor, perm?: readonly number[], opts?: Async
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor(x, 'cast(): x');
   const dt = checkDType(dtype, 'cast(): dtype');
-  return runOp('Cast', [x], { dtype: dt }, () => {
+  return runOp('cast', [x], { dtype: dt }, () => {
     if (dt === x.dtype) return x.clone();
     return fillOutput(allocTensor(x.shape, dt), (out) => native().cast(viewOf(x), viewOf(out)));
   });

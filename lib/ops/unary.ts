@@ -8,21 +8,21 @@ import type { UnaryOpName } from './binding-types.js';
 import { checkTensor, fillOutput, requireFloat } from './util.js';
 
 const opNames: Record<UnaryOpName, string> = {
-  relu: 'Relu',
-  relu6: 'Relu6',
-  leakyRelu: 'LeakyRelu',
-  elu: 'Elu',
-  sigmoid: 'Sigmoid',
-  tanh: 'Tanh',
-  exp: 'Exp',
-  log: 'Log',
-  neg: 'Neg',
-  abs: 'Abs',
-  sqrt: 'Sqrt',
-  square: 'Square',
-  softplus: 'Softplus',
-  swish: 'Swish',
-  reciprocal: 'Reciprocal',
+  relu: 'relu',
+  relu6: 'relu6',
+  leakyRelu: 'leakyRelu',
+  elu: 'elu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  exp: 'exp',
+  log: 'log',
+  neg: 'neg',
+  abs: 'abs',
+  sqrt: 'sqrt',
+  square: 'square',
+  softplus: 'softplus',
+  swish: 'swish',
+  reciprocal: 'reciprocal',
 };
 
 function checkAlpha(op: UnaryOpName, alpha: number): void {
