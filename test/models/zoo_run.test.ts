@@ -32,7 +32,7 @@ describe('zoo: forward and backward at batch 2', () => {
       const y = K.filled([2, classes], 0);
       const p = m.predictSync(x) as Tensor;
       expect(p.shape).toEqual([2, classes]);
-      const rows = p.dataSync();
+      const rows = Array.from(p.dataSync());
       expect(Math.abs(rows.slice(0, classes).reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
       const onehot = K.add(y, K.fromValues(Array.from({ length: 2 * classes }, (_, i) => (i % classes === 0 ? 1 : 0)), [2, classes]));
       const { loss, grads, weights } = m.trainStepGradients(x, onehot, xent);
