@@ -47,7 +47,7 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
   const std::size_t P = dw ? K.dwP : V.P;
 
   parallel_range(rows, 1, [&](std::size_t rb, std::size_t re) {
-    std::vector<const float*> ptrs(T * P);
+    std::vector<const float*> ptrs(T * P), gp(T * P);
     std::vector<float*> outs(P);
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
@@ -79,10 +79,11 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
         } else {
           for (std::size_t g = 0; g < G.groups; ++g) {
             std::size_t soff = g * G.inner;
-            std::vector<const float*> gp(ptrs);
-            if (soff)
-              for (auto& q : gp)
-                if (q != zero.data()) q += soff;
+            const float* const* use = ptrs.data();
+            if (soff) {
+              for (std::size_t i = 0; i < T * P; ++i) gp[i] = ptrs[i] == zero.data() ? ptrs[i] : ptrs[i] + soff;
+              use = gp.data();
+            }
             std::array<float*, 16> go{};
             for (std::size_t p = 0; p < P; ++p) go[p] = outs[p] + g * G.nco_g;
             const float* wg = G.w + g * G.w_goff;
@@ -91,7 +92,7 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
               std::size_t nco = std::min<std::size_t>(V.cob, G.nco_g - j0);
               std::array<float*, 16> oj{};
               for (std::size_t p = 0; p < P; ++p) oj[p] = go[p] + j0;
-              (nco == (std::size_t)V.cob ? V.full : V.tail)(T, G.inner, gp.data(), wg + j0, G.ldw, G.wtap, nco, np,
+              (nco == (std::size_t)V.cob ? V.full : V.tail)(T, G.inner, use, wg + j0, G.ldw, G.wtap, nco, np,
                                                           oj.data(), bg ? bg + j0 : nullptr);
             }
           }
@@ -178,14 +179,23 @@ void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float
   const bool depthwise = cg == 1 && og == 1 && d.groups > 1;
   constexpr std::size_t kChunk = 256;
 
-  // Source pixel index (or -1) of output pixel p through tap t.
-  auto src_of = [&](std::size_t p, std::size_t t) -> long {
-    std::size_t ow = p % d.out[2], oh = (p / d.out[2]) % d.out[1], od = (p / (d.out[2] * d.out[1])) % d.out[0];
-    std::size_t n = p / d.out_pixels();
+  // Source pixel index (or -1) of every output pixel in [p0, p0 + n) through tap t, written to src[];
+  // pixel coordinates are stepped rather than divided out per pixel.
+  auto srcs_of = [&](std::size_t p0, std::size_t cnt, std::size_t t, long* src) {
     std::size_t kw = t % d.kernel[2], kh = (t / d.kernel[2]) % d.kernel[1], kd = t / (d.kernel[2] * d.kernel[1]);
-    long sd = map[0][od * d.kernel[0] + kd], sh = map[1][oh * d.kernel[1] + kh], sw = map[2][ow * d.kernel[2] + kw];
-    if (sd < 0 || sh < 0 || sw < 0) return -1;
-    return static_cast<long>(((n * d.in[0] + sd) * d.in[1] + sh) * d.in[2] + sw);
+    std::size_t ow = p0 % d.out[2], oh = (p0 / d.out[2]) % d.out[1], od = (p0 / (d.out[2] * d.out[1])) % d.out[0];
+    std::size_t n = p0 / d.out_pixels();
+    for (std::size_t i = 0; i < cnt; ++i) {
+      long sd = map[0][od * d.kernel[0] + kd], sh = map[1][oh * d.kernel[1] + kh], sw = map[2][ow * d.kernel[2] + kw];
+      src[i] = (sd < 0 || sh < 0 || sw < 0) ? -1 : static_cast<long>(((n * d.in[0] + sd) * d.in[1] + sh) * d.in[2] + sw);
+      if (++ow == d.out[2]) {
+        ow = 0;
+        if (++oh == d.out[1]) {
+          oh = 0;
+          if (++od == d.out[0]) od = 0, ++n;
+        }
+      }
+    }
   };
 
   if (depthwise) {
@@ -193,11 +203,13 @@ void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float
     parallel_for(T * ncc, [&](std::size_t task) {
       std::size_t t = task / ncc, c0 = (task % ncc) * cchunk, nc = std::min(cchunk, C - c0);
       std::vector<const float*> xp(kChunk), dp(kChunk);
+      std::vector<long> src(kChunk);
       for (std::size_t p0 = 0; p0 < npix; p0 += kChunk) {
         cancel.check();
-        std::size_t m = 0;
-        for (std::size_t p = p0; p < std::min(npix, p0 + kChunk); ++p) {
-          long s = src_of(p, t);
+        std::size_t m = 0, cnt = std::min(kChunk, npix - p0);
+        srcs_of(p0, cnt, t, src.data());
+        for (std::size_t p = p0; p < p0 + cnt; ++p) {
+          long s = src[p - p0];
           if (s < 0) continue;
           xp[m] = x + s * C + c0;
           dp[m] = dy + p * C + c0;
@@ -214,12 +226,14 @@ void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float
       std::size_t cb_i = task % ncb, t = (task / ncb) % T, g = task / (ncb * T);
       std::size_t c0 = cb_i * CB, cb = std::min(CB, cg - c0);
       std::vector<const float*> xp(kChunk), dp(kChunk), xs(kChunk), ds(kChunk);
+      std::vector<long> src(kChunk);
       float* dwt = dw + (t * cg + c0) * d.K + g * og;
       for (std::size_t p0 = 0; p0 < npix; p0 += kChunk) {
         cancel.check();
-        std::size_t m = 0;
-        for (std::size_t p = p0; p < std::min(npix, p0 + kChunk); ++p) {
-          long s = src_of(p, t);
+        std::size_t m = 0, cnt = std::min(kChunk, npix - p0);
+        srcs_of(p0, cnt, t, src.data());
+        for (std::size_t p = p0; p < p0 + cnt; ++p) {
+          long s = src[p - p0];
           if (s < 0) continue;
           xp[m] = x + s * d.C + g * cg + c0;
           dp[m] = dy + p * d.K + g * og;

@@ -39,47 +39,63 @@ struct TapMaps {
     for (int i = 0; i < 3; ++i)
       m[i] = forward_tap_map(d.out[i], d.in[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
   }
-  // Input pixel read by output pixel p (batch-flattened) through tap t, or -1.
-  long src(const ConvDesc& d, std::size_t p, std::size_t t) const {
-    std::size_t ow = p % d.out[2], oh = (p / d.out[2]) % d.out[1], od = (p / (d.out[2] * d.out[1])) % d.out[0];
-    std::size_t n = p / d.out_pixels();
-    std::size_t kw = t % d.kernel[2], kh = (t / d.kernel[2]) % d.kernel[1], kd = t / (d.kernel[2] * d.kernel[1]);
-    long sd = m[0][od * d.kernel[0] + kd], sh = m[1][oh * d.kernel[1] + kh], sw = m[2][ow * d.kernel[2] + kw];
-    if (sd < 0 || sh < 0 || sw < 0) return -1;
-    return static_cast<long>(((n * d.in[0] + sd) * d.in[1] + sh) * d.in[2] + sw);
-  }
 };
+
+// Calls f(r, t, src) for r < rows (output pixel p0 + r) and every tap t, src = input pixel or -1.
+// Pixel coordinates are stepped, not divided out per tap: this walk is the whole cost of the column
+// step when channels are few.
+template <class F>
+void walk_taps(const ConvDesc& d, const TapMaps& maps, std::size_t p0, std::size_t rows, F f) {
+  std::size_t ow = p0 % d.out[2], oh = (p0 / d.out[2]) % d.out[1], od = (p0 / (d.out[2] * d.out[1])) % d.out[0];
+  std::size_t n = p0 / d.out_pixels();
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::size_t t = 0;
+    for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
+      long sd = maps.m[0][od * d.kernel[0] + kd];
+      for (std::size_t kh = 0; kh < d.kernel[1]; ++kh) {
+        long sh = maps.m[1][oh * d.kernel[1] + kh];
+        const long* mw = maps.m[2].data() + ow * d.kernel[2];
+        long base = (sd < 0 || sh < 0) ? -1 : static_cast<long>((n * d.in[0] + sd) * d.in[1] + sh) * static_cast<long>(d.in[2]);
+        for (std::size_t kw = 0; kw < d.kernel[2]; ++kw, ++t) f(r, t, (base < 0 || mw[kw] < 0) ? -1 : base + mw[kw]);
+      }
+    }
+    if (++ow == d.out[2]) {
+      ow = 0;
+      if (++oh == d.out[1]) {
+        oh = 0;
+        if (++od == d.out[0]) od = 0, ++n;
+      }
+    }
+  }
+}
 
 // col[r][t*cg + c] = x[src(p0 + r, t)][g*cg + c] (zeros in the padding).
 void build_col(const ConvDesc& d, const TapMaps& maps, const float* x, std::size_t g, std::size_t p0, std::size_t rows,
                float* col) {
-  const std::size_t T = d.taps(), cg = d.cin_g(), kk = T * cg;
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* cr = col + r * kk;
-    for (std::size_t t = 0; t < T; ++t) {
-      long s = maps.src(d, p0 + r, t);
-      if (s < 0)
-        std::memset(cr + t * cg, 0, cg * sizeof(float));
-      else
-        std::memcpy(cr + t * cg, x + s * d.C + g * cg, cg * sizeof(float));
+  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
+  const float* xg = x + g * cg;
+  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s) {
+    float* dst = col + r * kk + t * cg;
+    if (s < 0) {
+      for (std::size_t i = 0; i < cg; ++i) dst[i] = 0.f;
+    } else {
+      const float* src = xg + s * d.C;
+      for (std::size_t i = 0; i < cg; ++i) dst[i] = src[i];
     }
-  }
+  });
 }
 
 // dx[src(p0 + r, t)][g*cg + c] += col[r][t*cg + c]
 void col2im(const ConvDesc& d, const TapMaps& maps, const float* col, std::size_t g, std::size_t p0, std::size_t rows,
             float* dx) {
-  const std::size_t T = d.taps(), cg = d.cin_g(), kk = T * cg;
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* cr = col + r * kk;
-    for (std::size_t t = 0; t < T; ++t) {
-      long s = maps.src(d, p0 + r, t);
-      if (s < 0) continue;
-      float* o = dx + s * d.C + g * cg;
-      const float* c = cr + t * cg;
-      for (std::size_t i = 0; i < cg; ++i) o[i] += c[i];
-    }
-  }
+  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
+  float* dg = dx + g * cg;
+  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s) {
+    if (s < 0) return;
+    float* o = dg + s * d.C;
+    const float* c = col + r * kk + t * cg;
+    for (std::size_t i = 0; i < cg; ++i) o[i] += c[i];
+  });
 }
 
 // Runs body(worker, scratch) on `workers()` workers, each with its own slice of ws (or a fresh one).

@@ -76,10 +76,19 @@ void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
 ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   const std::size_t cg = d.cin_g(), og = d.cout_g();
   if (cg == 1 && og == 1 && d.groups > 1) return ConvAlgorithm::direct;
+  const bool strided_dgrad = p == ConvPass::dgrad && (d.stride[0] > 1 || d.stride[1] > 1 || d.stride[2] > 1);
+  if (strided_dgrad && og * d.taps() >= 16) return ConvAlgorithm::im2col;
   // For dgrad the GEMM's output width is Cin/g; for wgrad both matter.
   const std::size_t n_side = p == ConvPass::dgrad ? cg : og;
   const std::size_t k_side = p == ConvPass::dgrad ? og * d.taps() : cg * d.taps();
   if (n_side < 16 || k_side < 16) return ConvAlgorithm::direct;
+  // The direct input gradient gathers through every tap even where the stride leaves no source, so
+  // strided layers take the GEMM + col2im route.
+  const bool strided = d.stride[0] > 1 || d.stride[1] > 1 || d.stride[2] > 1;
+  if (p == ConvPass::dgrad && strided) return ConvAlgorithm::im2col;
+  // Few input channels per group: the column matrix is a thin, copy-dominated operand; the direct
+  // kernel reads the input in place.
+  if (p == ConvPass::forward && cg < 16) return ConvAlgorithm::direct;
   if (p != ConvPass::wgrad && std::min(d.C, d.K) >= 16) {
     if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty())
       return resolve_winograd(d, p, ConvAlgorithm::winograd);
