@@ -13,3 +13,6 @@ export {
 } from './backend.js';
 export type { IsaName } from './native/index.js';
 export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export * from './ops/pad.js';
