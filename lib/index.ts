@@ -13,3 +13,4 @@ export {
 } from './backend.js';
 export type { IsaName } from './native/index.js';
 export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
+export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';
