@@ -104,6 +104,12 @@ function plan(a: Tensor, b: Tensor, opts: MatmulOptions | undefined): Plan {
   };
 }
 
+// Op names for the engine/autodiff: 2-D products record as 'matMul' (the name whose gradient
+// lib/autodiff/gradients/matmul.ts registers, same attrs); batched ones as 'batchMatMul'.
+function opName(p: Plan): string {
+  return p.outShape.length === 2 ? 'matMul' : 'batchMatMul';
+}
+
 function attrs(p: Plan): { transposeA: boolean; transposeB: boolean } {
   return { transposeA: p.ta, transposeB: p.tb };
 }
@@ -115,7 +121,7 @@ function attrs(p: Plan): { transposeA: boolean; transposeB: boolean } {
  */
 export function matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
   const p = plan(a, b, opts);
-  return runOp('MatMul', [a, b], attrs(p), () => {
+  return runOp(opName(p), [a, b], attrs(p), () => {
     const out = allocTensor(p.outShape);
     try {
       launchSync(p, f32(a, 'a'), f32(b, 'b'), f32(out));
@@ -135,7 +141,7 @@ export function matmulAsync(a: Tensor, b: Tensor, opts?: MatmulOptions & AsyncOp
   } catch (e) {
     return Promise.reject(e);
   }
-  return runOpAsync('MatMul', [a, b], attrs(p), () => {
+  return runOpAsync(opName(p), [a, b], attrs(p), () => {
     const out = allocTensor(p.outShape);
     return nativeAsync([a, b], out, (cell) => launchAsync(p, f32(a, 'a'), f32(b, 'b'), f32(out), cell), opts);
   });
