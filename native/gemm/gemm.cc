@@ -90,7 +90,8 @@ void gemm_check_args(bool trans_a, bool trans_b, std::size_t M, std::size_t N, s
 
 void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
               float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
-              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads) {
+              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads,
+              const CancelToken* cancel) {
   if (M == 0 || N == 0) return;
   const std::size_t MR = cfg.mr, NR = cfg.nr;
   const std::size_t KC = cfg.kc, NC = cfg.nc;
@@ -128,6 +129,7 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
     n_tasks = ceil_div(panels, panels_per_group);
 
     for (std::size_t kb = 0; kb < k_blocks; ++kb) {  // ---- PC loop
+      if (cancel) cancel->check();
       const std::size_t pc = kb * KC;
       const std::size_t kc = K == 0 ? 0 : std::min(KC, K - pc);
       const bool first = kb == 0, last = kb + 1 == k_blocks;
@@ -228,10 +230,10 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
 
 void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
            std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc,
-           const GemmEpilogue* epilogue) {
+           const GemmEpilogue* epilogue, const CancelToken* cancel) {
   gemm::gemm_check_args(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   gemm::gemm_run(gemm::gemm_config(active_isa()), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                 epilogue, nullptr, gemm::gemm_threads(M, N, K));
+                 epilogue, nullptr, gemm::gemm_threads(M, N, K), cancel);
 }
 
 }  // namespace convkit

@@ -17,7 +17,8 @@ struct PrepackedB {
 // Validated arguments, any sizes (M, N >= 1; K >= 0). `threads` <= 1 runs on the calling thread.
 void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
               float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
-              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads);
+              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads,
+              const CancelToken* cancel = nullptr);
 
 // Threads worth using for an M x N x K product (1 below the measured crossover or inside a region).
 int gemm_threads(std::size_t M, std::size_t N, std::size_t K);

@@ -68,7 +68,7 @@ std::unique_ptr<PackedB> pack_b(bool trans_b, std::size_t K, std::size_t N, cons
 }
 
 void sgemm_packed(bool trans_a, std::size_t M, float alpha, const float* A, std::size_t lda, const PackedB& B,
-                  float beta, float* C, std::size_t ldc, const GemmEpilogue* epilogue) {
+                  float beta, float* C, std::size_t ldc, const GemmEpilogue* epilogue, const CancelToken* cancel) {
   const auto* pb = dynamic_cast<const gemm::PackedBImpl*>(&B);
   if (!pb) throw InvalidArgument("sgemm_packed: B was not made by pack_b");
   const std::size_t K = pb->K(), N = pb->N();
@@ -77,13 +77,13 @@ void sgemm_packed(bool trans_a, std::size_t M, float alpha, const float* A, std:
     std::vector<float> plain(K * N);
     pb->unpack(plain.data());
     gemm::PackedBImpl repacked(isa, false, K, N, plain.data(), N);
-    sgemm_packed(trans_a, M, alpha, A, lda, repacked, beta, C, ldc, epilogue);
+    sgemm_packed(trans_a, M, alpha, A, lda, repacked, beta, C, ldc, epilogue, cancel);
     return;
   }
   gemm::gemm_check_args(trans_a, false, M, N, K, A, lda, C /*any non-null*/, N, C, ldc);
   const gemm::PrepackedB view = pb->view();
   gemm::gemm_run(gemm::gemm_config(isa), trans_a, false, M, N, K, alpha, A, lda, nullptr, N, beta, C, ldc, epilogue,
-                 &view, gemm::gemm_threads(M, N, K));
+                 &view, gemm::gemm_threads(M, N, K), cancel);
 }
 
 }  // namespace convkit
