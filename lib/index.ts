@@ -36,9 +36,11 @@ export {
   createPredictor, Batcher, PredictorError, QueueFullError, PredictTimeoutError, PredictorClosedError, BadInputError,
   type Predictor, type PredictorOptions, type PredictableModel, type BatchResult, type BatchEvent, type PredictorErrorCode,
 } from './serving/index.js';
-export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';
 
 // Convolution, pooling and zero padding ops (conv engineer).
 export * from './ops/conv.js';
 export * from './ops/pool.js';
 export * from './ops/pad.js';
+
+// Matrix product (GEMM engineer).
+export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';

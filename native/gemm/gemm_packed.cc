@@ -1,7 +1,7 @@
 // Pre-packed B (a layer's weights): op(B) packed once, for every K block, into the active ISA's
 // NR-wide panels, then reused by each sgemm_packed call with no packing of B at all.
 //
-// Layout: K blocks of KC rows (the last may be shorter); block kb holds ceil(N/NR) panels of
+// Layout: K blocks of KC = block_k(K) rows (the last may be shorter); block kb holds ceil(N/NR) panels of
 // kc_b x NR floats (zero-padded columns), so block kb starts at kb * KC * npad and its panel q at
 // + q * kc_b * NR -- exactly what the driver's JC/PC loops address (gemm_driver.h, PrepackedB).
 // The packing records the ISA (and so MR/NR/KC) it was made for. If the active ISA differs at
@@ -23,7 +23,7 @@ class PackedBImpl final : public PackedB {
   PackedBImpl(Isa isa, bool trans_b, std::size_t K, std::size_t N, const float* B, std::size_t ldb)
       : isa_(isa), k_(K), n_(N) {
     const GemmConfig& cfg = gemm_config(isa);
-    kc_ = cfg.kc;
+    kc_ = block_k(cfg, K);
     nr_ = cfg.nr;
     npad_ = (N + nr_ - 1) / nr_ * nr_;
     data_ = aligned_array<float>(std::max<std::size_t>(1, K * npad_));
