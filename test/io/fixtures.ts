@@ -50,6 +50,7 @@ export interface Manifest {
   name: string;
   variants: { id: string; format: string; files: Record<string, string> }[];
   input_shape: (number | null)[];
+  outputs: { name: string; shape: (number | null)[] }[];
   params_total: number;
   layers: ManifestLayer[];
   reference?: {
@@ -90,3 +91,34 @@ export function variantSources(name: string, v: Manifest['variants'][number]): {
   if (f.config_from) return { src: fx(name, f.config_from), weights: fx(name, f.weights!) };
   throw new Error(`unknown variant layout ${JSON.stringify(f)}`);
 }
+
+export function refCases(name: string, m: Manifest): { variant: string; input: Float32Array; shape: number[]; outputs: { data: Float32Array; shape: number[] }[] }[] {
+  const out: ReturnType<typeof refCases> = [];
+  for (const c of m.reference?.cases ?? []) {
+    let input: Float32Array;
+    let shape: number[];
+    if (c.input.file) {
+      input = readF32(fx(name, c.input.file));
+      shape = c.input.shape!;
+    } else {
+      input = readF32(path.join(FIXTURES!, '_mnist200', 'images.bin'));
+      if (c.input.transform?.startsWith('2*x - 1')) input = input.map((v) => 2 * v - 1);
+      shape = c.input.reshape_to!;
+    }
+    for (const e of c.expected)
+      for (const v of e.variants) out.push({ variant: v, input, shape, outputs: e.outputs.map((o) => ({ data: readF32(fx(name, o.file)), shape: o.shape })) });
+  }
+  return out;
+}
+
+export function maxErr(got: Float32Array, want: Float32Array, atol: number, rtol: number): { maxAbs: number; ok: boolean } {
+  let maxAbs = 0;
+  let ok = got.length === want.length;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i]! - want[i]!);
+    if (!(d <= atol + rtol * Math.abs(want[i]!))) ok = false;
+    if (d > maxAbs || Number.isNaN(d)) maxAbs = Number.isNaN(d) ? Infinity : d;
+  }
+  return { maxAbs, ok };
+}
+

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readModelFile } from '../../lib/io/readers/load_file.js';
 import { writeModelFile } from '../../lib/io/writers/writers.js';
-import { FIXTURES, fixtureNames, fx, manifest, readF32, variantSources, type Manifest } from './fixtures.js';
+import { FIXTURES, fixtureNames, manifest, maxErr, refCases, variantSources } from './fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'convkit-io-tfjs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,36 +29,6 @@ export async function tfjsLoad(modelJsonPath: string): Promise<tf.LayersModel> {
   const all = Buffer.concat(parts);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }));
-}
-
-export function refCases(name: string, m: Manifest): { variant: string; input: Float32Array; shape: number[]; outputs: { data: Float32Array; shape: number[] }[] }[] {
-  const out: ReturnType<typeof refCases> = [];
-  for (const c of m.reference?.cases ?? []) {
-    let input: Float32Array;
-    let shape: number[];
-    if (c.input.file) {
-      input = readF32(fx(name, c.input.file));
-      shape = c.input.shape!;
-    } else {
-      input = readF32(path.join(FIXTURES!, '_mnist200', 'images.bin'));
-      if (c.input.transform?.startsWith('2*x - 1')) input = input.map((v) => 2 * v - 1);
-      shape = c.input.reshape_to!;
-    }
-    for (const e of c.expected)
-      for (const v of e.variants) out.push({ variant: v, input, shape, outputs: e.outputs.map((o) => ({ data: readF32(fx(name, o.file)), shape: o.shape })) });
-  }
-  return out;
-}
-
-export function maxErr(got: Float32Array, want: Float32Array, atol: number, rtol: number): { maxAbs: number; ok: boolean } {
-  let maxAbs = 0;
-  let ok = got.length === want.length;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(got[i]! - want[i]!);
-    if (!(d <= atol + rtol * Math.abs(want[i]!))) ok = false;
-    if (d > maxAbs || Number.isNaN(d)) maxAbs = Number.isNaN(d) ? Infinity : d;
-  }
-  return { maxAbs, ok };
 }
 
 describe.skipIf(!FIXTURES)('convkit-written TF.js models run in @tensorflow/tfjs and match the references', () => {
