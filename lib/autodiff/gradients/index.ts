@@ -1,0 +1,7 @@
+/** Registers every gradient function (imported for its side effects by the tape). */
+import './elementwise.js';
+import './reduction.js';
+import './softmax.js';
+import './movement.js';
+import './matmul.js';
+import './conv.js';

@@ -1,0 +1,834 @@
+/**
+ * The layers' backend ("K", as in Keras): every tensor operation layers, activations, losses and
+ * gradients use, each recorded through the engine's `runOp` so that the autodiff tape sees it.
+ *
+ * Ops whose native kernels exist elsewhere in convkit (elementwise, reductions, matmul, conv,
+ * pooling) are routed to them; the rest are small JavaScript loops over the tensors' native
+ * memory (data movement: pad, slice, concat, upsampling; cheap elementwise helpers). Every op name
+ * used here has a gradient registered in lib/autodiff/gradients.
+ */
+import { runOp, withoutRecording } from '../engine/index.js';
+import { Tensor } from '../tensor/index.js';
+import { allocTensor, f32 } from '../tensor/internal.js';
+import { globalRng } from '../random/index.js';
+
+// ---- shape helpers -----------------------------------------------------------------------------
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+export function broadcastShape(a: readonly number[], b: readonly number[], op = 'op'): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) {
+      throw new RangeError(`${op}: shapes [${a.join(', ')}] and [${b.join(', ')}] cannot be broadcast together`);
+    }
+    out.push(x === 1 ? y : x);
+  }
+  return out;
+}
+
+function normAxis(axis: number, rank: number, op: string): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new RangeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+function normAxes(axes: number | readonly number[] | undefined, rank: number, op: string): number[] {
+  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : [...axes];
+  return [...new Set(list.map((a) => normAxis(a, rank, op)))].sort((p, q) => p - q);
+}
+
+/** Strides of `shape` (right-aligned into `outShape`), with 0 on broadcast axes. */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const st = stridesOf(shape);
+  const off = outShape.length - shape.length;
+  return outShape.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : st[i - off]!));
+}
+
+// ---- creation ----------------------------------------------------------------------------------
+
+export function fromValues(values: Float32Array | number[], shape: number[]): Tensor {
+  const t = allocTensor(shape);
+  f32(t).set(values);
+  return t;
+}
+
+export function scalar(v: number): Tensor {
+  return fromValues([v], []);
+}
+
+export function filled(shape: readonly number[], v: number): Tensor {
+  const t = allocTensor(shape);
+  f32(t).fill(v);
+  return t;
+}
+
+/** A copy with its own storage (not recorded: a copy has no gradient meaning of its own). */
+export function copy(t: Tensor): Tensor {
+  return t.clone();
+}
+
+/** Runs fn without recording on the tape (state updates, masks, noise). */
+export function withoutTape<T>(fn: () => T): T {
+  return withoutRecording(fn);
+}
+
+/** Inverted-dropout mask: 1/(1 − rate) with probability 1 − rate, else 0. */
+export function dropoutMask(shape: readonly number[], rate: number): Tensor {
+  const t = allocTensor(shape);
+  const v = f32(t);
+  const rng = globalRng();
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < v.length; i++) v[i] = rng.random() >= rate ? keep : 0;
+  return t;
+}
+
+export function randomUniformTensor(shape: readonly number[], lo: number, hi: number): Tensor {
+  const t = allocTensor(shape);
+  const v = f32(t);
+  const rng = globalRng();
+  for (let i = 0; i < v.length; i++) v[i] = rng.uniform(lo, hi);
+  return t;
+}
+
+export function randomNormalTensor(shape: readonly number[], mean: number, stddev: number): Tensor {
+  const t = allocTensor(shape);
+  const v = f32(t);
+  const rng = globalRng();
+  for (let i = 0; i < v.length; i++) v[i] = rng.normal(mean, stddev);
+  return t;
+}
+
+// ---- elementwise -------------------------------------------------------------------------------
+
+function binaryJs(name: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  return runOp(name, [a, b], {}, () => {
+    const shape = broadcastShape(a.shape, b.shape, name);
+    const out = allocTensor(shape);
+    const o = f32(out, `${name} output`);
+    const x = f32(a, `${name} a`);
+    const y = f32(b, `${name} b`);
+    if (a.size === out.size && b.size === out.size) {
+      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, y[i]!);
+    } else if (a.size === out.size && b.size === 1) {
+      const yv = y[0]!;
+      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, yv);
+    } else if (a.size === out.size && shape.length >= 1 && b.size === shape[shape.length - 1] && b.shape[b.shape.length - 1] === b.size) {
+      // Bias-style broadcast over the last axis.
+      const c = b.size;
+      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, y[i % c]!);
+    } else {
+      const sa = broadcastStrides(a.shape, shape);
+      const sb = broadcastStrides(b.shape, shape);
+      const rank = shape.length;
+      const idx = new Array<number>(rank).fill(0);
+      let ia = 0;
+      let ib = 0;
+      for (let i = 0; i < o.length; i++) {
+        o[i] = f(x[ia]!, y[ib]!);
+        for (let d = rank - 1; d >= 0; d--) {
+          idx[d]!++;
+          ia += sa[d]!;
+          ib += sb[d]!;
+          if (idx[d]! < shape[d]!) break;
+          ia -= sa[d]! * shape[d]!;
+          ib -= sb[d]! * shape[d]!;
+          idx[d] = 0;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+function unaryJs(name: string, a: Tensor, f: (x: number) => number, attrs: Record<string, unknown> = {}): Tensor {
+  return runOp(name, [a], attrs, () => {
+    const out = allocTensor(a.shape);
+    const o = f32(out);
+    const x = f32(a, `${name} input`);
+    for (let i = 0; i < o.length; i++) o[i] = f(x[i]!);
+    return out;
+  });
+}
+
+export const add = (a: Tensor, b: Tensor): Tensor => binaryJs('add', a, b, (x, y) => x + y);
+export const sub = (a: Tensor, b: Tensor): Tensor => binaryJs('sub', a, b, (x, y) => x - y);
+export const mul = (a: Tensor, b: Tensor): Tensor => binaryJs('mul', a, b, (x, y) => x * y);
+export const div = (a: Tensor, b: Tensor): Tensor => binaryJs('div', a, b, (x, y) => x / y);
+export const maximum = (a: Tensor, b: Tensor): Tensor => binaryJs('maximum', a, b, (x, y) => (x >= y ? x : y));
+export const minimum = (a: Tensor, b: Tensor): Tensor => binaryJs('minimum', a, b, (x, y) => (x <= y ? x : y));
+/** 1 where a > b, else 0 (no gradient). */
+export const greaterMask = (a: Tensor, b: Tensor): Tensor => binaryJs('greaterMask', a, b, (x, y) => (x > y ? 1 : 0));
+/** 1 where a == b, else 0 (no gradient). */
+export const equalMask = (a: Tensor, b: Tensor): Tensor => binaryJs('equalMask', a, b, (x, y) => (x === y ? 1 : 0));
+
+export const addScalar = (a: Tensor, s: number): Tensor => unaryJs('addScalar', a, (x) => x + s, { s });
+export const mulScalar = (a: Tensor, s: number): Tensor => unaryJs('mulScalar', a, (x) => x * s, { s });
+/** x^p elementwise. */
+export const powScalar = (a: Tensor, p: number): Tensor => unaryJs('powScalar', a, (x) => Math.pow(x, p), { p });
+export const minScalar = (a: Tensor, s: number): Tensor => unaryJs('minScalar', a, (x) => (x <= s ? x : s), { s });
+export const maxScalar = (a: Tensor, s: number): Tensor => unaryJs('maxScalar', a, (x) => (x >= s ? x : s), { s });
+export const clip = (a: Tensor, lo: number, hi: number): Tensor =>
+  unaryJs('clip', a, (x) => (x < lo ? lo : x > hi ? hi : x), { lo, hi });
+export const neg = (a: Tensor): Tensor => unaryJs('neg', a, (x) => -x);
+export const abs = (a: Tensor): Tensor => unaryJs('abs', a, Math.abs);
+export const sign = (a: Tensor): Tensor => unaryJs('sign', a, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
+/** 1 where x > 0 else 0 (no gradient). */
+export const stepMask = (a: Tensor): Tensor => unaryJs('stepMask', a, (x) => (x > 0 ? 1 : 0));
+export const square = (a: Tensor): Tensor => unaryJs('square', a, (x) => x * x);
+export const sqrt = (a: Tensor): Tensor => unaryJs('sqrt', a, Math.sqrt);
+export const rsqrt = (a: Tensor): Tensor => unaryJs('rsqrt', a, (x) => 1 / Math.sqrt(x));
+export const reciprocal = (a: Tensor): Tensor => unaryJs('reciprocal', a, (x) => 1 / x);
+export const exp = (a: Tensor): Tensor => unaryJs('exp', a, Math.exp);
+export const log = (a: Tensor): Tensor => unaryJs('log', a, Math.log);
+export const relu = (a: Tensor): Tensor => unaryJs('relu', a, (x) => (x > 0 ? x : 0));
+export const sigmoid = (a: Tensor): Tensor => unaryJs('sigmoid', a, (x) => 1 / (1 + Math.exp(-x)));
+export const tanh = (a: Tensor): Tensor => unaryJs('tanh', a, Math.tanh);
+
+// ---- reductions --------------------------------------------------------------------------------
+
+type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
+
+function reduceJs(kind: ReduceKind, x: Tensor, axes: number | readonly number[] | undefined, keepDims: boolean): Tensor {
+  const rank = x.shape.length;
+  const ax = normAxes(axes, rank, kind);
+  return runOp(kind, [x], { axes: ax, keepDims }, () => {
+    const outFull = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
+    const outShape = keepDims ? outFull : x.shape.filter((_, i) => !ax.includes(i));
+    const out = allocTensor(outShape);
+    const o = f32(out);
+    const v = f32(x, `${kind} input`);
+    const init = kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0;
+    o.fill(init);
+    const so = broadcastStrides(outFull, x.shape);
+    const idx = new Array<number>(rank).fill(0);
+    let io = 0;
+    for (let i = 0; i < v.length; i++) {
+      const val = v[i]!;
+      if (kind === 'max') {
+        if (val > o[io]! || Number.isNaN(val)) o[io] = val;
+      } else if (kind === 'min') {
+        if (val < o[io]! || Number.isNaN(val)) o[io] = val;
+      } else o[io] = o[io]! + val;
+      for (let d = rank - 1; d >= 0; d--) {
+        idx[d]!++;
+        io += so[d]!;
+        if (idx[d]! < x.shape[d]!) break;
+        io -= so[d]! * x.shape[d]!;
+        idx[d] = 0;
+      }
+    }
+    if (kind === 'mean') {
+      const n = v.length / Math.max(1, o.length);
+      for (let i = 0; i < o.length; i++) o[i] = o[i]! / n;
+    }
+    return out;
+  });
+}
+
+export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('sum', x, axes, keepDims);
+export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('mean', x, axes, keepDims);
+export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('max', x, axes, keepDims);
+export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('min', x, axes, keepDims);
+export const sumAll = (x: Tensor): Tensor => reduceJs('sum', x, undefined, false);
+
+// ---- softmax -----------------------------------------------------------------------------------
+
+function softmaxJs(name: 'softmax' | 'logSoftmax', x: Tensor, axis: number): Tensor {
+  const a = normAxis(axis, x.shape.length, name);
+  return runOp(name, [x], { axis: a }, () => {
+    const out = allocTensor(x.shape);
+    const o = f32(out);
+    const v = f32(x, `${name} input`);
+    const n = x.shape[a]!;
+    const inner = sizeOf(x.shape.slice(a + 1));
+    const outer = sizeOf(x.shape.slice(0, a));
+    for (let p = 0; p < outer; p++) {
+      for (let q = 0; q < inner; q++) {
+        const base = p * n * inner + q;
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) m = Math.max(m, v[base + k * inner]!);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Math.exp(v[base + k * inner]! - m);
+        if (name === 'softmax') for (let k = 0; k < n; k++) o[base + k * inner] = Math.exp(v[base + k * inner]! - m) / s;
+        else {
+          const ls = Math.log(s) + m;
+          for (let k = 0; k < n; k++) o[base + k * inner] = v[base + k * inner]! - ls;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+export const softmax = (x: Tensor, axis = -1): Tensor => softmaxJs('softmax', x, axis);
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => softmaxJs('logSoftmax', x, axis);
+
+// ---- data movement -----------------------------------------------------------------------------
+
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  return runOp('reshape', [x], { shape: [...shape], inputShape: [...x.shape] }, () => x.reshape(shape));
+}
+
+export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
+  const rank = x.shape.length;
+  const p = perm ? perm.map((a) => normAxis(a, rank, 'transpose')) : Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (p.length !== rank || new Set(p).size !== rank) throw new RangeError(`transpose: perm [${perm?.join(', ')}] is not a permutation of 0..${rank - 1}`);
+  return runOp('transpose', [x], { perm: p }, () => {
+    const outShape = p.map((a) => x.shape[a]!);
+    const out = allocTensor(outShape);
+    const o = f32(out);
+    const v = f32(x, 'transpose input');
+    const sIn = stridesOf(x.shape);
+    const st = p.map((a) => sIn[a]!);
+    const idx = new Array<number>(rank).fill(0);
+    let src = 0;
+    for (let i = 0; i < o.length; i++) {
+      o[i] = v[src]!;
+      for (let d = rank - 1; d >= 0; d--) {
+        idx[d]!++;
+        src += st[d]!;
+        if (idx[d]! < outShape[d]!) break;
+        src -= st[d]! * outShape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  });
+}
+
+export const toChannelsLast = (x: Tensor): Tensor => transpose(x, [0, ...Array.from({ length: x.shape.length - 2 }, (_, i) => i + 2), 1]);
+export const toChannelsFirst = (x: Tensor): Tensor =>
+  transpose(x, [0, x.shape.length - 1, ...Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1)]);
+
+/** Copies a box of `src` (begin/size per axis) into a box of `dst` at `dstBegin` (row-major). */
+function copyBox(src: Float32Array, srcShape: readonly number[], srcBegin: readonly number[], size: readonly number[],
+  dst: Float32Array, dstShape: readonly number[], dstBegin: readonly number[], accumulate = false): void {
+  const rank = size.length;
+  if (size.some((d) => d === 0)) return;
+  const ss = stridesOf(srcShape);
+  const ds = stridesOf(dstShape);
+  const inner = size[rank - 1]!;
+  const outerShape = size.slice(0, rank - 1);
+  const outerCount = sizeOf(outerShape);
+  const idx = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  for (let i = 0; i < outerCount; i++) {
+    let so = 0;
+    let dofs = 0;
+    for (let d = 0; d < rank - 1; d++) {
+      so += (srcBegin[d]! + idx[d]!) * ss[d]!;
+      dofs += (dstBegin[d]! + idx[d]!) * ds[d]!;
+    }
+    so += srcBegin[rank - 1]!;
+    dofs += dstBegin[rank - 1]!;
+    if (accumulate) for (let k = 0; k < inner; k++) dst[dofs + k] = dst[dofs + k]! + src[so + k]!;
+    else dst.set(src.subarray(so, so + inner), dofs);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]!++;
+      if (idx[d]! < outerShape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+  if (begin.length !== x.shape.length || size.length !== x.shape.length) throw new RangeError(`slice: begin and size need ${x.shape.length} entries`);
+  const sz = size.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s));
+  sz.forEach((s, i) => {
+    if (begin[i]! < 0 || s < 0 || begin[i]! + s > x.shape[i]!) throw new RangeError(`slice: box out of range on axis ${i}`);
+  });
+  return runOp('slice', [x], { begin: [...begin], size: sz }, () => {
+    const out = allocTensor(sz);
+    if (x.shape.length === 0) f32(out).set(f32(x));
+    else copyBox(f32(x), x.shape, begin, sz, f32(out), sz, sz.map(() => 0));
+    return out;
+  });
+}
+
+/** Adds `g` into a zero tensor of `shape` at `begin` (the adjoint of slice). */
+export function slicePad(g: Tensor, shape: readonly number[], begin: readonly number[]): Tensor {
+  return runOp('slicePad', [g], { shape: [...shape], begin: [...begin] }, () => {
+    const out = allocTensor(shape, 'float32', true);
+    copyBox(f32(g), g.shape, g.shape.map(() => 0), g.shape, f32(out), shape, begin);
+    return out;
+  });
+}
+
+export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
+  if (paddings.length !== x.shape.length) throw new RangeError(`pad: paddings need ${x.shape.length} pairs, got ${paddings.length}`);
+  return runOp('pad', [x], { paddings: paddings.map((p) => [p[0], p[1]]), value }, () => {
+    const shape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
+    const out = allocTensor(shape, 'float32', value === 0);
+    if (value !== 0) f32(out).fill(value);
+    copyBox(f32(x), x.shape, x.shape.map(() => 0), x.shape, f32(out), shape, paddings.map((p) => p[0]));
+    return out;
+  });
+}
+
+/** Left-pads the time axis of [N, T, C] with `amount` zeros (causal convolution). */
+export function causalPad1d(x: Tensor, amount: number): Tensor {
+  return pad(x, [[0, 0], [amount, 0], [0, 0]]);
+}
+
+export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  if (xs.length === 0) throw new RangeError('concat: needs at least one tensor');
+  const rank = xs[0]!.shape.length;
+  const a = normAxis(axis, rank, 'concat');
+  for (const t of xs) {
+    if (t.shape.length !== rank || t.shape.some((d, i) => i !== a && d !== xs[0]!.shape[i])) {
+      throw new RangeError(`concat: shapes ${xs.map((q) => `[${q.shape.join(', ')}]`).join(', ')} differ outside axis ${a}`);
+    }
+  }
+  return runOp('concat', xs, { axis: a, sizes: xs.map((t) => t.shape[a]!) }, () => {
+    const shape = [...xs[0]!.shape];
+    shape[a] = xs.reduce((n, t) => n + t.shape[a]!, 0);
+    const out = allocTensor(shape);
+    let off = 0;
+    for (const t of xs) {
+      const begin = shape.map((_, i) => (i === a ? off : 0));
+      copyBox(f32(t), t.shape, t.shape.map(() => 0), t.shape, f32(out), shape, begin);
+      off += t.shape[a]!;
+    }
+    return out;
+  });
+}
+
+/** Nearest-neighbour upsampling of NHWC by integer factors. */
+export function upsampleNearest2d(x: Tensor, size: readonly number[]): Tensor {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [sh, sw] = size as [number, number];
+  return runOp('upsampleNearest2d', [x], { size: [sh, sw] }, () => {
+    const out = allocTensor([n, h * sh, w * sw, c]);
+    const o = f32(out);
+    const v = f32(x);
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < h * sh; i++)
+        for (let j = 0; j < w * sw; j++) {
+          const src = ((b * h + Math.floor(i / sh)) * w + Math.floor(j / sw)) * c;
+          o.set(v.subarray(src, src + c), ((b * h * sh + i) * w * sw + j) * c);
+        }
+    return out;
+  });
+}
+
+/**
+ * Bilinear upsampling (half-pixel centres, TF2 resize 'bilinear' / Keras UpSampling2D): output
+ * pixel i samples input coordinate (i + 0.5)/s − 0.5, clamped to the edges.
+ */
+export function upsampleBilinear2d(x: Tensor, size: readonly number[]): Tensor {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const [sh, sw] = size as [number, number];
+  return runOp('upsampleBilinear2d', [x], { size: [sh, sw] }, () => {
+    const out = allocTensor([n, h * sh, w * sw, c]);
+    bilinearLoop(f32(x), f32(out), n, h, w, c, sh, sw, false);
+    return out;
+  });
+}
+
+/** Shared loop of bilinear forward (adjoint=false: out[o] += wt·in[i]) and its adjoint. */
+export function bilinearLoop(src: Float32Array, dst: Float32Array, n: number, h: number, w: number, c: number, sh: number, sw: number, adjoint: boolean): void {
+  const H = h * sh;
+  const W = w * sw;
+  if (!adjoint) dst.fill(0);
+  else src.fill(0);
+  const coord = (i: number, s: number, lim: number): [number, number, number] => {
+    const f = Math.min(Math.max((i + 0.5) / s - 0.5, 0), lim - 1);
+    const i0 = Math.floor(f);
+    const i1 = Math.min(i0 + 1, lim - 1);
+    return [i0, i1, f - i0];
+  };
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < H; i++) {
+      const [y0, y1, fy] = coord(i, sh, h);
+      for (let j = 0; j < W; j++) {
+        const [x0, x1, fx] = coord(j, sw, w);
+        const o = ((b * H + i) * W + j) * c;
+        const taps: [number, number][] = [
+          [((b * h + y0) * w + x0) * c, (1 - fy) * (1 - fx)],
+          [((b * h + y0) * w + x1) * c, (1 - fy) * fx],
+          [((b * h + y1) * w + x0) * c, fy * (1 - fx)],
+          [((b * h + y1) * w + x1) * c, fy * fx],
+        ];
+        for (const [p, wt] of taps) {
+          if (wt === 0) continue;
+          if (!adjoint) for (let k = 0; k < c; k++) dst[o + k] = dst[o + k]! + wt * src[p + k]!;
+          else for (let k = 0; k < c; k++) src[p + k] = src[p + k]! + wt * dst[o + k]!;
+        }
+      }
+    }
+}
+
+// ---- matmul ------------------------------------------------------------------------------------
+
+/** C = op(A)·op(B) for 2-D A, B (op = transpose when the flag is set). */
+export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
+  if (a.shape.length !== 2 || b.shape.length !== 2) throw new RangeError(`matMul: expects 2-D tensors, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  const [m, ka] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+  const [kb, n] = transposeB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+  if (ka !== kb) throw new RangeError(`matMul: inner dimensions differ: [${a.shape.join(', ')}]${transposeA ? 'ᵀ' : ''} · [${b.shape.join(', ')}]${transposeB ? 'ᵀ' : ''}`);
+  return runOp('matMul', [a, b], { transposeA, transposeB }, () => {
+    const out = allocTensor([m, n], 'float32', true);
+    const o = f32(out);
+    const A = f32(a);
+    const B = f32(b);
+    const lda = a.shape[1]!;
+    const ldb = b.shape[1]!;
+    for (let i = 0; i < m; i++) {
+      for (let p = 0; p < ka; p++) {
+        const av = transposeA ? A[p * lda + i]! : A[i * lda + p]!;
+        if (av === 0) continue;
+        const row = i * n;
+        if (!transposeB) {
+          const bo = p * ldb;
+          for (let j = 0; j < n; j++) o[row + j] = o[row + j]! + av * B[bo + j]!;
+        } else {
+          for (let j = 0; j < n; j++) o[row + j] = o[row + j]! + av * B[j * ldb + p]!;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+// ---- convolution and pooling -------------------------------------------------------------------
+
+export interface ConvOptions {
+  strides: readonly number[];
+  padding: 'valid' | 'same';
+  dilations: readonly number[];
+  groups: number;
+  algorithm?: string;
+}
+
+/** Explicit [before, after] pads per spatial axis for TF 'same'/'valid'. */
+export function explicitPads(inSpatial: readonly number[], kernel: readonly number[], strides: readonly number[], dilations: readonly number[], padding: 'valid' | 'same'): [number, number][] {
+  return inSpatial.map((n, i) => {
+    if (padding === 'valid') return [0, 0];
+    const eff = (kernel[i]! - 1) * dilations[i]! + 1;
+    const out = Math.ceil(n / strides[i]!);
+    const total = Math.max((out - 1) * strides[i]! + eff - n, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  });
+}
+
+export interface ConvGeometry {
+  n: number;
+  inSp: number[];
+  outSp: number[];
+  k: number[];
+  cin: number;
+  cout: number;
+  groups: number;
+  strides: number[];
+  dilations: number[];
+  pads: number[]; // before-pads per spatial axis
+}
+
+function convGeometry(xShape: readonly number[], wShape: readonly number[], o: { strides: readonly number[]; dilations: readonly number[]; groups: number; pads: readonly [number, number][] }): ConvGeometry {
+  const r = xShape.length - 2;
+  const inSp = xShape.slice(1, 1 + r);
+  const k = wShape.slice(0, r);
+  const outSp = inSp.map((d, i) => Math.floor((d + o.pads[i]![0] + o.pads[i]![1] - ((k[i]! - 1) * o.dilations[i]! + 1)) / o.strides[i]!) + 1);
+  return {
+    n: xShape[0]!, inSp, outSp, k, cin: xShape[r + 1]!, cout: wShape[r + 1]!, groups: o.groups,
+    strides: [...o.strides], dilations: [...o.dilations], pads: o.pads.map((p) => p[0]),
+  };
+}
+
+/**
+ * Reference direct convolution over 1–3 spatial axes (NHWC / NDHWC, kernel [...k, cin/g, cout]),
+ * in three roles sharing one index walk: forward (y += x·w), input gradient (dx += dy·w) and
+ * weight gradient (dw += x·dy). Spatial rank < 3 is padded to 3 with unit axes.
+ */
+function convWalk(mode: 'fwd' | 'dx' | 'dw', g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array): void {
+  const r = g.inSp.length;
+  const pad3 = (a: number[], v: number): number[] => [...new Array<number>(3 - r).fill(v), ...a];
+  const [ID, IH, IW] = pad3(g.inSp, 1) as [number, number, number];
+  const [OD, OH, OW] = pad3(g.outSp, 1) as [number, number, number];
+  const [KD, KH, KW] = pad3(g.k, 1) as [number, number, number];
+  const [SD, SH, SW] = pad3(g.strides, 1) as [number, number, number];
+  const [DD, DH, DW] = pad3(g.dilations, 1) as [number, number, number];
+  const [PD, PH, PW] = pad3(g.pads, 0) as [number, number, number];
+  const cinG = g.cin / g.groups;
+  const coutG = g.cout / g.groups;
+  for (let b = 0; b < g.n; b++)
+    for (let od = 0; od < OD; od++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const yo = (((b * OD + od) * OH + oh) * OW + ow) * g.cout;
+          for (let kd = 0; kd < KD; kd++) {
+            const id = od * SD - PD + kd * DD;
+            if (id < 0 || id >= ID) continue;
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * SH - PH + kh * DH;
+              if (ih < 0 || ih >= IH) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * SW - PW + kw * DW;
+                if (iw < 0 || iw >= IW) continue;
+                const xo = (((b * ID + id) * IH + ih) * IW + iw) * g.cin;
+                const wo = ((kd * KH + kh) * KW + kw) * cinG * g.cout;
+                for (let gr = 0; gr < g.groups; gr++) {
+                  for (let ci = 0; ci < cinG; ci++) {
+                    const xi = xo + gr * cinG + ci;
+                    const wr = wo + ci * g.cout + gr * coutG;
+                    const yr = yo + gr * coutG;
+                    if (mode === 'fwd') {
+                      const xv = x[xi]!;
+                      for (let co = 0; co < coutG; co++) y[yr + co] = y[yr + co]! + xv * w[wr + co]!;
+                    } else if (mode === 'dx') {
+                      let s = 0;
+                      for (let co = 0; co < coutG; co++) s += y[yr + co]! * w[wr + co]!;
+                      x[xi] = x[xi]! + s;
+                    } else {
+                      const xv = x[xi]!;
+                      for (let co = 0; co < coutG; co++) w[wr + co] = w[wr + co]! + xv * y[yr + co]!;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+}
+
+export interface ConvResult {
+  output: Tensor;
+  /** The algorithm the kernel used ('direct' for this reference path). */
+  algorithm: string;
+}
+
+/** N-d convolution, channels-last; records op 'conv' with explicit pads. */
+export function convNd(x: Tensor, w: Tensor, o: ConvOptions): ConvResult {
+  const r = x.shape.length - 2;
+  if (r < 1 || r > 3) throw new RangeError(`conv: expects an input of rank 3–5, got [${x.shape.join(', ')}]`);
+  if (w.shape.length !== r + 2) throw new RangeError(`conv: kernel of rank ${r + 2} expected, got [${w.shape.join(', ')}]`);
+  const cin = x.shape[r + 1]!;
+  if (w.shape[r]! * o.groups !== cin) {
+    throw new RangeError(`conv: kernel expects ${w.shape[r]! * o.groups} input channels (kernel [${w.shape.join(', ')}], groups ${o.groups}), input has ${cin}`);
+  }
+  if (o.algorithm && o.algorithm !== 'auto' && o.algorithm !== 'direct') {
+    throw new Error(`conv: algorithm '${o.algorithm}' is not available in this build (reference path supports 'auto' | 'direct')`);
+  }
+  const pads = explicitPads(x.shape.slice(1, 1 + r), w.shape.slice(0, r), o.strides, o.dilations, o.padding);
+  const attrs = { strides: [...o.strides], dilations: [...o.dilations], groups: o.groups, pads };
+  const output = runOp('conv', [x, w], attrs, () => convForwardRaw(x, w, attrs));
+  return { output, algorithm: 'direct' };
+}
+
+export interface ConvAttrs {
+  strides: number[];
+  dilations: number[];
+  groups: number;
+  pads: [number, number][];
+}
+
+export function convForwardRaw(x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor {
+  const g = convGeometry(x.shape, w.shape, attrs);
+  if (g.outSp.some((d) => d <= 0)) throw new RangeError(`conv: the kernel does not fit the input [${x.shape.join(', ')}]`);
+  const out = allocTensor([g.n, ...g.outSp, g.cout], 'float32', true);
+  convWalk('fwd', g, f32(x), f32(w), f32(out));
+  return out;
+}
+
+/** dL/dx of conv given dL/dy (recorded as 'convBackpropInput' so transposed conv can reuse it). */
+export function convBackpropInput(dy: Tensor, w: Tensor, xShape: readonly number[], attrs: ConvAttrs): Tensor {
+  return runOp('convBackpropInput', [dy, w], { ...attrs, xShape: [...xShape] }, () => {
+    const g = convGeometry(xShape, w.shape, attrs);
+    const dx = allocTensor(xShape, 'float32', true);
+    convWalk('dx', g, f32(dx), f32(w), f32(dy));
+    return dx;
+  });
+}
+
+/** dL/dw of conv given x and dL/dy. */
+export function convBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly number[], attrs: ConvAttrs): Tensor {
+  return runOp('convBackpropFilter', [x, dy], { ...attrs, wShape: [...wShape] }, () => {
+    const g = convGeometry(x.shape, wShape, attrs);
+    const dw = allocTensor(wShape, 'float32', true);
+    convWalk('dw', g, f32(x), f32(dw), f32(dy));
+    return dw;
+  });
+}
+
+/**
+ * Transposed convolution: x [N, h, w, inC], kernel [kh, kw, filters, inC] → [N, H, W, filters],
+ * the input-gradient of a conv whose input is [N, H, W, filters] and kernel the same tensor.
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, outShape: readonly number[], o: { strides: readonly number[]; padding: 'valid' | 'same'; dilations: readonly number[] }): Tensor {
+  const pads = explicitPads(outShape.slice(1, 3), w.shape.slice(0, 2), o.strides, o.dilations, o.padding);
+  // With 'same', TF's transposed conv chooses the forward conv whose output is x: pads computed
+  // on the (larger) output exactly as above.
+  return convBackpropInput(x, w, outShape, { strides: [...o.strides], dilations: [...o.dilations], groups: 1, pads });
+}
+
+export interface PoolOptions {
+  poolSize: readonly number[];
+  strides: readonly number[];
+  padding: 'valid' | 'same';
+}
+
+export type PoolAttrs = {
+  mode: 'max' | 'avg';
+  poolSize: number[];
+  strides: number[];
+  pads: [number, number][];
+};
+
+/** Visits each output cell's window; f(outIndexBase, inIndexBase) per in-bounds tap. */
+function poolWalk(xShape: readonly number[], attrs: PoolAttrs, visit: (o: number, i: number, first: boolean) => void, finish: (o: number, count: number) => void): number[] {
+  const r = xShape.length - 2;
+  const inSp = xShape.slice(1, 1 + r);
+  const c = xShape[r + 1]!;
+  const outSp = inSp.map((d, i) => Math.floor((d + attrs.pads[i]![0] + attrs.pads[i]![1] - attrs.poolSize[i]!) / attrs.strides[i]!) + 1);
+  const pad3 = (a: readonly number[], v: number): number[] => [...new Array<number>(3 - r).fill(v), ...a];
+  const [ID, IH, IW] = pad3(inSp, 1) as [number, number, number];
+  const [OD, OH, OW] = pad3(outSp, 1) as [number, number, number];
+  const [KD, KH, KW] = pad3(attrs.poolSize, 1) as [number, number, number];
+  const [SD, SH, SW] = pad3(attrs.strides, 1) as [number, number, number];
+  const [PD, PH, PW] = pad3(attrs.pads.map((p) => p[0]), 0) as [number, number, number];
+  const n = xShape[0]!;
+  for (let b = 0; b < n; b++)
+    for (let od = 0; od < OD; od++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const o = (((b * OD + od) * OH + oh) * OW + ow) * c;
+          let count = 0;
+          for (let kd = 0; kd < KD; kd++) {
+            const id = od * SD - PD + kd;
+            if (id < 0 || id >= ID) continue;
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * SH - PH + kh;
+              if (ih < 0 || ih >= IH) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * SW - PW + kw;
+                if (iw < 0 || iw >= IW) continue;
+                visit(o, (((b * ID + id) * IH + ih) * IW + iw) * c, count === 0);
+                count++;
+              }
+            }
+          }
+          finish(o, count);
+        }
+  return [n, ...outSp, c];
+}
+
+function poolOutShape(xShape: readonly number[], attrs: PoolAttrs): number[] {
+  const r = xShape.length - 2;
+  const outSp = xShape.slice(1, 1 + r).map((d, i) => Math.floor((d + attrs.pads[i]![0] + attrs.pads[i]![1] - attrs.poolSize[i]!) / attrs.strides[i]!) + 1);
+  return [xShape[0]!, ...outSp, xShape[r + 1]!];
+}
+
+/** Max/average pooling over 1–3 spatial axes (channels-last); average counts in-bounds taps only. */
+export function poolNd(x: Tensor, mode: 'max' | 'avg', o: PoolOptions): Tensor {
+  const r = x.shape.length - 2;
+  const pads = explicitPads(x.shape.slice(1, 1 + r), o.poolSize, o.strides, o.poolSize.map(() => 1), o.padding);
+  const attrs: PoolAttrs = { mode, poolSize: [...o.poolSize], strides: [...o.strides], pads };
+  return runOp(mode === 'max' ? 'maxPool' : 'avgPool', [x], attrs, () => {
+    const c = x.shape[r + 1]!;
+    const out = allocTensor(poolOutShape(x.shape, attrs));
+    const ov = f32(out);
+    const xv = f32(x);
+    poolWalk(x.shape, attrs, (oi, ii, first) => {
+      for (let k = 0; k < c; k++) {
+        const v = xv[ii + k]!;
+        if (first) ov[oi + k] = v;
+        else if (mode === 'max') { if (v > ov[oi + k]!) ov[oi + k] = v; }
+        else ov[oi + k] = ov[oi + k]! + v;
+      }
+    }, (oi, count) => {
+      if (mode === 'avg') for (let k = 0; k < c; k++) ov[oi + k] = ov[oi + k]! / count;
+    });
+    return out;
+  });
+}
+
+/** Gradient of pooling: max routes dy to the first arg-max of each window, avg spreads dy/count. */
+export function poolBackward(dy: Tensor, x: Tensor, attrs: PoolAttrs): Tensor {
+  return runOp('poolBackward', [dy, x], attrs, () => {
+    const r = x.shape.length - 2;
+    const c = x.shape[r + 1]!;
+    const dx = allocTensor(x.shape, 'float32', true);
+    const dxv = f32(dx);
+    const xv = f32(x);
+    const dyv = f32(dy);
+    const best = new Float64Array(c);
+    const arg = new Int32Array(c);
+    const taps: number[] = [];
+    poolWalk(x.shape, attrs, (_oi, ii, first) => {
+      if (first) taps.length = 0;
+      taps.push(ii);
+      if (attrs.mode === 'max') {
+        for (let k = 0; k < c; k++) {
+          const v = xv[ii + k]!;
+          if (first || v > best[k]!) { best[k] = v; arg[k] = ii + k; }
+        }
+      }
+    }, (oi, count) => {
+      if (count === 0) return;
+      if (attrs.mode === 'max') for (let k = 0; k < c; k++) dxv[arg[k]!] = dxv[arg[k]!]! + dyv[oi + k]!;
+      else for (const ii of taps) for (let k = 0; k < c; k++) dxv[ii + k] = dxv[ii + k]! + dyv[oi + k]! / count;
+    });
+    return dx;
+  });
+}
+
+/** conv recorded with explicit attrs (used by the transposed convolution's gradient). */
+export function convForwardRecorded(x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor {
+  return runOp('conv', [x, w], { ...attrs }, () => convForwardRaw(x, w, attrs));
+}
+
+/** Broadcasts x to `shape` (numpy rules). */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  const target = broadcastShape(x.shape, shape, 'broadcastTo');
+  if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`broadcastTo: cannot broadcast [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
+  }
+  return runOp('broadcastTo', [x], { shape: [...shape] }, () => {
+    const out = allocTensor(shape);
+    const o = f32(out);
+    const v = f32(x);
+    const sx = broadcastStrides(x.shape, shape);
+    const rank = shape.length;
+    const idx = new Array<number>(rank).fill(0);
+    let ix = 0;
+    for (let i = 0; i < o.length; i++) {
+      o[i] = v[ix]!;
+      for (let d = rank - 1; d >= 0; d--) {
+        idx[d]!++;
+        ix += sx[d]!;
+        if (idx[d]! < shape[d]!) break;
+        ix -= sx[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  });
+}
+
+/** Adjoint of bilinear upsampling (its gradient), recorded so that it is differentiable once more. */
+export function bilinearAdjoint(dy: Tensor, xShape: readonly number[], size: readonly number[]): Tensor {
+  return runOp('bilinearAdjoint', [dy], { xShape: [...xShape], size: [...size] }, () => {
+    const [n, h, w, c] = xShape as [number, number, number, number];
+    const dx = allocTensor(xShape, 'float32', true);
+    bilinearLoop(f32(dx), f32(dy), n, h, w, c, size[0]!, size[1]!, true);
+    return dx;
+  });
+}
