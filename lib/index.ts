@@ -13,3 +13,26 @@ export {
 } from './backend.js';
 export type { IsaName } from './native/index.js';
 export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
+
+// Layers, models, autodiff (layers team): TF.js-style namespaces and entry points.
+export * as layers from './layers/index.js';
+export * as initializers from './initializers/index.js';
+export * as regularizers from './regularizers/index.js';
+export * as activations from './activations/index.js';
+export * as zoo from './zoo/index.js';
+export { Layer, LayerVariable, SymbolicTensor, type LayerArgs, type CallArgs, type LayerConfig, type Shape } from './layers/index.js';
+export { registerLayer, getLayerClass, deserializeLayer, serializeLayer } from './layers/index.js';
+export {
+  Model, Sequential, InputLayer, model, sequential, input, convStackInfo, convOutputSize,
+  type ModelArgs, type PredictOptions, type LossFn, type ProfileReport, type SummaryOptions,
+} from './models/index.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, keep, tidy, registerGradient } from './autodiff/index.js';
+
+// CLI, datasets, serving (CLI team).
+export { runCli } from './cli/main.js';
+export * as data from './data/index.js';
+export { loadDataset, DatasetError, type ArrayDataset, type DatasetSplits } from './data/index.js';
+export {
+  createPredictor, Batcher, PredictorError, QueueFullError, PredictTimeoutError, PredictorClosedError, BadInputError,
+  type Predictor, type PredictorOptions, type PredictableModel, type BatchResult, type BatchEvent, type PredictorErrorCode,
+} from './serving/index.js';

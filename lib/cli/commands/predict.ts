@@ -1,0 +1,7 @@
+import type { ParsedArgs } from '../args.js';
+import type { CliIO } from '../io.js';
+
+export async function runPredict(_args: ParsedArgs, io: CliIO): Promise<number> {
+  io.err('convkit predict: not available in this build yet\n');
+  return 1;
+}

@@ -1,0 +1,285 @@
+/**
+ * Dynamic batching: concurrent requests (each one or more samples of the same shape) wait in a queue
+ * per sample shape; a batch is dispatched when it reaches `maxBatchSize` samples, when the oldest
+ * request has waited `maxDelayMs`, or at once when the runner becomes idle with work queued (so a busy
+ * server forms large batches and an idle one adds at most `maxDelayMs` of latency). One batch runs at
+ * a time per batcher: the native thread pool already uses every core for one batch, and a second
+ * concurrent batch would only fight it for them.
+ *
+ * The batcher works on plain float32 arrays and knows nothing of models; `predictor.ts` adapts a model.
+ */
+import { BadInputError, PredictTimeoutError, PredictorClosedError, QueueFullError } from './errors.js';
+
+/** Runs `n` samples packed in `x` (n × prod(sampleShape) floats); resolves to n × prod(outShape) floats. */
+export type BatchRunner = (x: Float32Array, n: number, sampleShape: readonly number[]) => Promise<{ data: Float32Array; sampleShape: readonly number[] }>;
+
+export interface BatcherOptions {
+  /** Largest number of samples in one batch (default 32). A single larger request runs as its own batch. */
+  maxBatchSize?: number;
+  /** Longest time the first request of a batch waits for others, in ms (default 2). 0 = no waiting. */
+  maxDelayMs?: number;
+  /** Most samples allowed to wait (not yet running); beyond, predict rejects at once (default 1024). */
+  maxQueue?: number;
+  /** Per-request deadline from submission, in ms (default: none). */
+  timeoutMs?: number;
+}
+
+export interface BatchEvent {
+  readonly size: number;
+  readonly requests: number;
+  readonly ms: number;
+  readonly error?: unknown;
+}
+
+export interface BatchResult {
+  readonly data: Float32Array;
+  /** [n, ...output sample shape] */
+  readonly shape: readonly number[];
+}
+
+interface Pending {
+  readonly x: Float32Array;
+  readonly n: number;
+  readonly key: string;
+  readonly sampleShape: readonly number[];
+  readonly enqueuedAt: number;
+  resolve(r: BatchResult): void;
+  reject(e: unknown): void;
+  timer?: NodeJS.Timeout;
+  /** queued → running → done; a timeout in 'queued' removes the request from its queue. */
+  state: 'queued' | 'running' | 'done';
+}
+
+interface Queue {
+  readonly items: Pending[];
+  samples: number;
+  timer?: NodeJS.Timeout;
+}
+
+function positiveInt(name: string, v: number | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) throw new RangeError(`createPredictor: ${name} must be an integer ≥ ${allowZero ? 0 : 1}, got ${v}`);
+  return v;
+}
+
+export class Batcher {
+  readonly maxBatchSize: number;
+  readonly maxDelayMs: number;
+  readonly maxQueue: number;
+  readonly timeoutMs: number | undefined;
+  private readonly queues = new Map<string, Queue>();
+  private readonly order: string[] = [];
+  private queued = 0;
+  private running = false;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Called after every batch (for metrics). */
+  onBatch?: (e: BatchEvent) => void;
+
+  constructor(private readonly runner: BatchRunner, opts: BatcherOptions = {}) {
+    this.maxBatchSize = positiveInt('maxBatchSize', opts.maxBatchSize, 32);
+    this.maxDelayMs = positiveInt('maxDelayMs', opts.maxDelayMs, 2, true);
+    this.maxQueue = positiveInt('maxQueue', opts.maxQueue, 1024);
+    if (opts.timeoutMs !== undefined && !(Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) {
+      throw new RangeError(`createPredictor: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
+    }
+    this.timeoutMs = opts.timeoutMs;
+  }
+
+  /** Samples waiting to run. */
+  get queueDepth(): number {
+    return this.queued;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Queues `n` samples (`x` holds n × prod(sampleShape) floats, owned by the batcher from now on).
+   * Rejects at once with QueueFullError when the queue has no room, PredictorClosedError after close().
+   */
+  submit(x: Float32Array, n: number, sampleShape: readonly number[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> {
+    if (this.closed) return Promise.reject(new PredictorClosedError());
+    const per = sampleShape.reduce((a, b) => a * b, 1);
+    if (!Number.isInteger(n) || n < 1 || x.length !== n * per) {
+      return Promise.reject(new BadInputError(`input has ${x.length} values, expected ${n} samples × ${per} = ${n * per} for sample shape [${sampleShape.join(', ')}]`));
+    }
+    if (this.queued + n > this.maxQueue && this.queued > 0) return Promise.reject(new QueueFullError(this.queued, this.maxQueue, n));
+    const key = sampleShape.join('x');
+    return new Promise<BatchResult>((resolve, reject) => {
+      const p: Pending = { x, n, key, sampleShape: [...sampleShape], enqueuedAt: Date.now(), resolve, reject, state: 'queued' };
+      const timeout = opts.timeoutMs ?? this.timeoutMs;
+      if (timeout !== undefined) {
+        p.timer = setTimeout(() => this.expire(p, timeout), timeout);
+        p.timer.unref?.();
+      }
+      let q = this.queues.get(key);
+      if (!q) {
+        q = { items: [], samples: 0 };
+        this.queues.set(key, q);
+      }
+      if (q.items.length === 0) this.order.push(key);
+      q.items.push(p);
+      q.samples += n;
+      this.queued += n;
+      this.schedule(key, q);
+    });
+  }
+
+  private expire(p: Pending, timeout: number): void {
+    if (p.state === 'done') return;
+    if (p.state === 'queued') {
+      const q = this.queues.get(p.key)!;
+      const i = q.items.indexOf(p);
+      if (i >= 0) q.items.splice(i, 1);
+      q.samples -= p.n;
+      this.queued -= p.n;
+      if (q.items.length === 0) this.dropKey(p.key, q);
+    }
+    // A running request's result is discarded when its batch finishes.
+    p.state = 'done';
+    p.reject(new PredictTimeoutError(timeout));
+  }
+
+  private dropKey(key: string, q: Queue): void {
+    if (q.timer) clearTimeout(q.timer);
+    q.timer = undefined;
+    const i = this.order.indexOf(key);
+    if (i >= 0) this.order.splice(i, 1);
+  }
+
+  private schedule(key: string, q: Queue): void {
+    if (this.running) return; // the running batch's completion dispatches the next one
+    if (q.samples >= this.maxBatchSize || this.maxDelayMs === 0 || this.closed) {
+      void this.dispatch();
+      return;
+    }
+    if (!q.timer) {
+      q.timer = setTimeout(() => {
+        q.timer = undefined;
+        if (!this.running) void this.dispatch();
+      }, this.maxDelayMs);
+    }
+  }
+
+  /** Takes requests for one batch: from the shape queue whose oldest request is oldest (FIFO across shapes). */
+  private takeBatch(): Pending[] | undefined {
+    while (this.order.length > 0) {
+      const key = this.order[0]!;
+      const q = this.queues.get(key)!;
+      if (q.items.length === 0) {
+        this.dropKey(key, q);
+        continue;
+      }
+      const batch: Pending[] = [];
+      let size = 0;
+      while (q.items.length > 0 && (batch.length === 0 || size + q.items[0]!.n <= this.maxBatchSize)) {
+        const p = q.items.shift()!;
+        batch.push(p);
+        size += p.n;
+      }
+      q.samples -= size;
+      this.queued -= size;
+      // Round-robin between shapes: a busy shape goes to the back of the line.
+      this.order.shift();
+      if (q.timer) clearTimeout(q.timer);
+      q.timer = undefined;
+      if (q.items.length > 0) this.order.push(key);
+      return batch;
+    }
+    return undefined;
+  }
+
+  private async dispatch(): Promise<void> {
+    if (this.running) return;
+    const batch = this.takeBatch();
+    if (!batch) {
+      this.notifyIdle();
+      return;
+    }
+    this.running = true;
+    for (const p of batch) p.state = 'running';
+    const n = batch.reduce((a, p) => a + p.n, 0);
+    const sampleShape = batch[0]!.sampleShape;
+    const per = batch[0]!.x.length / batch[0]!.n;
+    let x: Float32Array;
+    if (batch.length === 1) x = batch[0]!.x;
+    else {
+      x = new Float32Array(n * per);
+      let off = 0;
+      for (const p of batch) {
+        x.set(p.x, off);
+        off += p.x.length;
+      }
+    }
+    const t0 = performance.now();
+    let error: unknown;
+    try {
+      const out = await this.runner(x, n, sampleShape);
+      const outPer = out.data.length / n;
+      if (!Number.isInteger(outPer)) throw new Error(`model returned ${out.data.length} values for a batch of ${n}`);
+      let off = 0;
+      for (const p of batch) {
+        const part = out.data.slice(off * outPer, (off + p.n) * outPer);
+        off += p.n;
+        if (p.state === 'done') continue; // timed out meanwhile
+        p.state = 'done';
+        if (p.timer) clearTimeout(p.timer);
+        p.resolve({ data: part, shape: [p.n, ...out.sampleShape] });
+      }
+    } catch (e) {
+      error = e;
+      for (const p of batch) {
+        if (p.state === 'done') continue;
+        p.state = 'done';
+        if (p.timer) clearTimeout(p.timer);
+        p.reject(e);
+      }
+    } finally {
+      this.running = false;
+    }
+    this.onBatch?.({ size: n, requests: batch.length, ms: performance.now() - t0, ...(error !== undefined ? { error } : {}) });
+    this.next();
+  }
+
+  /** After a batch: run the next one now if a queue is full or its delay has passed, else arm its timer. */
+  private next(): void {
+    const key = this.order[0];
+    if (key === undefined) {
+      this.notifyIdle();
+      return;
+    }
+    const q = this.queues.get(key)!;
+    const waited = Date.now() - (q.items[0]?.enqueuedAt ?? Date.now());
+    if (this.closed || q.samples >= this.maxBatchSize || waited >= this.maxDelayMs) {
+      // setImmediate lets I/O callbacks (new requests) run between batches.
+      setImmediate(() => void this.dispatch());
+    } else if (!q.timer) {
+      q.timer = setTimeout(() => {
+        q.timer = undefined;
+        if (!this.running) void this.dispatch();
+      }, this.maxDelayMs - waited);
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.running || this.queued > 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Stops accepting requests, runs everything queued without waiting for delays, resolves when idle. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (!this.running && this.queued === 0) return;
+    const idle = new Promise<void>((r) => this.idleWaiters.push(r));
+    for (const q of this.queues.values()) {
+      if (q.timer) clearTimeout(q.timer);
+      q.timer = undefined;
+    }
+    if (!this.running) void this.dispatch();
+    await idle;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `createPredictor(model, options)`: the in-process serving API. Concurrent `predict(input)` calls are
+ * coalesced by a Batcher into one batched model call; each caller gets exactly its own rows back.
+ *
+ *   const p = createPredictor(model, { maxBatchSize: 32, maxDelayMs: 2, maxQueue: 1024, timeoutMs: 1000 });
+ *   const y = await p.predict(x);          // x: Tensor [n, ...inputShape] → Tensor [n, ...outputShape]
+ *   await p.close();                       // finishes queued work, then refuses new requests
+ */
+import { Tensor, tensor } from '../tensor/index.js';
+import type { BatchEvent, BatcherOptions, BatchResult, BatchRunner } from './batcher.js';
+import { Batcher } from './batcher.js';
+import { BadInputError } from './errors.js';
+
+/** What the predictor needs of a model: batched inference on a Tensor. convkit's Model fits. */
+export interface PredictableModel {
+  predict(x: Tensor, opts?: { batchSize?: number }): Promise<Tensor | Tensor[]> | Tensor | Tensor[];
+}
+
+export interface PredictorOptions extends BatcherOptions {
+  /** Shape of one input sample; checked on every request (default: from the model's first input if known). */
+  inputShape?: readonly (number | null)[];
+}
+
+export interface Predictor {
+  /** Predicts a batch `[n, ...inputShape]` (n ≥ 1); resolves to the model's output rows for it. */
+  predict(x: Tensor, opts?: { timeoutMs?: number }): Promise<Tensor>;
+  /** The same on plain data: `data` holds n × prod(sampleShape) floats. Used by the HTTP server. */
+  predictArray(data: Float32Array, shape: readonly number[], opts?: { timeoutMs?: number }): Promise<BatchResult>;
+  /** Samples waiting (not yet running). */
+  readonly queueDepth: number;
+  /** The input sample shape requests are checked against (null entries accept any size). */
+  readonly inputShape: readonly (number | null)[] | undefined;
+  /** Called after each batched model call. */
+  onBatch?: (e: BatchEvent) => void;
+  /** Runs everything queued, then rejects new requests with PredictorClosedError. */
+  close(): Promise<void>;
+}
+
+/** The model's input sample shape when it declares one (functional/Sequential: inputs[0].shape without batch). */
+export function modelInputShape(model: unknown): (number | null)[] | undefined {
+  const inputs = (model as { inputs?: { shape?: readonly (number | null)[] }[] }).inputs;
+  const s = Array.isArray(inputs) && inputs.length > 0 ? inputs[0]!.shape : undefined;
+  return s ? [...s.slice(1)] : undefined;
+}
+
+export function modelRunner(model: PredictableModel): BatchRunner {
+  return async (x, n, sampleShape) => {
+    const input = tensor(x, [n, ...sampleShape]);
+    let out: Tensor | Tensor[] | undefined;
+    try {
+      out = await model.predict(input, { batchSize: n });
+      const y = Array.isArray(out) ? out[0]! : out;
+      return { data: y.dataSync() as Float32Array, sampleShape: y.shape.slice(1) };
+    } finally {
+      input.dispose();
+      if (Array.isArray(out)) for (const t of out) t.dispose();
+      else out?.dispose();
+    }
+  };
+}
+
+function checkShape(shape: readonly number[], want: readonly (number | null)[] | undefined): void {
+  if (shape.length < 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new BadInputError(`input must have shape [n, ...sample] with positive sizes, got [${shape.join(', ')}]`);
+  }
+  if (!want) return;
+  const s = shape.slice(1);
+  if (s.length !== want.length || s.some((d, i) => want[i] !== null && want[i] !== d)) {
+    throw new BadInputError(`input sample shape [${s.join(', ')}] does not match the model's input [${want.map((d) => d ?? '?').join(', ')}]`);
+  }
+}
+
+export function createPredictor(model: PredictableModel | BatchRunner, opts: PredictorOptions = {}): Predictor {
+  const runner = typeof model === 'function' ? model : modelRunner(model);
+  const inputShape = opts.inputShape ?? (typeof model === 'function' ? undefined : modelInputShape(model));
+  const batcher = new Batcher(runner, opts);
+  const predictor: Predictor = {
+    inputShape,
+    get queueDepth() {
+      return batcher.queueDepth;
+    },
+    predictArray(data, shape, o = {}) {
+      try {
+        checkShape(shape, inputShape);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return batcher.submit(data, shape[0]!, shape.slice(1), o);
+    },
+    async predict(x, o = {}) {
+      if (!(x instanceof Tensor)) throw new TypeError(`predictor.predict: x must be a Tensor, got ${typeof x}`);
+      if (x.dtype !== 'float32') throw new BadInputError(`predictor.predict: x must be float32, got ${x.dtype}`);
+      checkShape(x.shape, inputShape);
+      // A copy: the caller may dispose or reuse x while the request waits.
+      const r = await batcher.submit(Float32Array.from(x.dataSync() as Float32Array), x.shape[0]!, x.shape.slice(1), o);
+      return tensor(r.data, r.shape);
+    },
+    close: () => batcher.close(),
+  };
+  batcher.onBatch = (e) => predictor.onBatch?.(e);
+  return predictor;
+}
