@@ -468,6 +468,7 @@ async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c
       }
       await list.onEpochEnd(epoch, epochLogs);
     }
+    if (args.signal?.aborted) history.aborted = true;
     await list.onTrainEnd(history.epoch.length ? lastLogs(history) : undefined);
   } finally {
     for (const t of owned) t.dispose();
