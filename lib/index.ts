@@ -41,3 +41,6 @@ export {
 export * from './ops/conv.js';
 export * from './ops/pool.js';
 export * from './ops/pad.js';
+
+// Matrix product (GEMM engineer).
+export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';
