@@ -79,6 +79,11 @@ void tile(const MicroTile& t) {
   const float* b = t.b;
   const std::size_t ldb = t.ldb;
   std::size_t k = t.k;
+  // C is touched only after the K loop: start bringing its rows in now (the loop hides the misses).
+  for (int r = 0; r < ROWS; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+    if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+  }
   if (AROW) {
     // Row-major unpacked A: row r at a + r*a_rs, stepping one float per k. Byte offsets from two
     // base pointers (rows 0-6, 7-13) with the multiples {1,2,3,4,5,6} of the row stride keep the
