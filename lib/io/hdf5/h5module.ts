@@ -36,17 +36,26 @@ async function resolveEntry(): Promise<string | null> {
       /* fall through */
     }
   }
-  // CJS build: import.meta is unavailable; find the package along the usual node_modules search path.
+  // CJS build (no import.meta.resolve): look along the node_modules search paths of this module (tsup
+  // shims import.meta.url in both formats) and of the working directory.
   const { createRequire } = await import('node:module');
   const fs = await import('node:fs');
   const path = await import('node:path');
   const url = await import('node:url');
-  const req = createRequire(path.join(process.cwd(), 'noop.js'));
-  for (const dir of req.resolve.paths('h5wasm') ?? []) {
-    const cand = path.join(dir, 'h5wasm', 'dist', 'esm', 'hdf5_hl.js');
-    if (fs.existsSync(cand)) {
-      entryUrl = url.pathToFileURL(cand).href;
-      return entryUrl;
+  const bases = [typeof meta?.url === 'string' ? meta.url : null, path.join(process.cwd(), 'noop.js')].filter((b): b is string => b !== null);
+  for (const base of bases) {
+    let dirs: string[] = [];
+    try {
+      dirs = createRequire(base).resolve.paths('h5wasm') ?? [];
+    } catch {
+      continue;
+    }
+    for (const dir of dirs) {
+      const cand = path.join(dir, 'h5wasm', 'dist', 'esm', 'hdf5_hl.js');
+      if (fs.existsSync(cand)) {
+        entryUrl = url.pathToFileURL(cand).href;
+        return entryUrl;
+      }
     }
   }
   return null;
