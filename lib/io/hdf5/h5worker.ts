@@ -54,11 +54,11 @@ function killWorker(reason: Error): void {
 function getWorker(): Worker {
   if (worker) return worker;
   const w = new Worker(H5_WORKER_SOURCE, { eval: true });
-  w.unref();
   w.on('message', (r: Reply) => {
     const p = pending.get(r.id);
     if (!p) return;
     pending.delete(r.id);
+    idle();
     if (r.ok) p.resolve(r.value);
     else {
       if (r.fatal) killWorker(new Error('HDF5 worker restarted'));
@@ -69,8 +69,15 @@ function getWorker(): Worker {
   w.on('exit', () => {
     if (worker === w) killWorker(new Error('HDF5 worker exited'));
   });
+  // Idle workers must not keep the process alive; a busy one must (a pending load is awaited).
+  // (unref after attaching listeners: adding a 'message' listener re-refs the port.)
+  w.unref();
   worker = w;
   return w;
+}
+
+function idle(): void {
+  if (worker && pending.size === 0) worker.unref();
 }
 
 /** Number of times the worker was torn down after a timeout or crash (for tests). */
@@ -86,6 +93,7 @@ async function request<T>(msg: Record<string, unknown>, timeoutMs: number, what:
     const timer = setTimeout(() => {
       if (!pending.has(id)) return;
       pending.delete(id);
+      idle();
       restarts++;
       killWorker(new Error('HDF5 worker stopped after another request timed out'));
       reject(new ModelFormatError('CORRUPT', `${what}: HDF5 parsing did not finish within ${timeoutMs} ms (corrupt or hostile file); the reader was stopped`));
@@ -101,6 +109,7 @@ async function request<T>(msg: Record<string, unknown>, timeoutMs: number, what:
         reject(e);
       },
     });
+    w.ref();
     w.postMessage({ ...msg, id, h5url }, transfer);
   });
 }
