@@ -1,4 +1,4 @@
 /** Reverse-mode autodiff: grad, grads, valueAndGrad(s), variableGrads, keep; gradient registry; tidy. */
-export { grad, grads, valueAndGrad, valueAndGrads, valueAndGradsOf, variableGrads, keep, type DifferentiableVariable } from './tape.js';
+export { grad, grads, valueAndGrad, valueAndGrads, valueAndGradsOf, variableGrads, keep, recordForward, type TapedForward, type DifferentiableVariable } from './tape.js';
 export { registerGradient, registerNonDifferentiable, registeredGradients, type GradientFn, type GradientContext } from './registry.js';
 export { tidy, isTaping } from './scope.js';

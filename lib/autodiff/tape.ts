@@ -90,7 +90,7 @@ function runGradient(fn: () => (Tensor | null)[]): (Tensor | null)[] {
  * recorded intermediates except `protect`. Returns one gradient per source (zeros when the target
  * does not depend on it).
  */
-function backward(entries: readonly Entry[], target: Tensor, sources: readonly Tensor[], dy: Tensor | null, protect: Set<Tensor>): Tensor[] {
+function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, Tensor | null])[], sources: readonly Tensor[], protect: Set<Tensor>): Tensor[] {
   // Which tensors depend on a source (forward sweep).
   const dependsOnSource = new Set<Tensor>(sources);
   const onPath = new Array<boolean>(entries.length).fill(false);
@@ -102,8 +102,6 @@ function backward(entries: readonly Entry[], target: Tensor, sources: readonly T
   });
   const sourceSet = new Set(sources);
   const grads = new Map<Tensor, Tensor>();
-  const seed = dy ? dy.clone() : withoutRecording(() => K.filled(target.shape, 1));
-  grads.set(target, seed);
   const accumulate = (t: Tensor, g: Tensor): void => {
     const prev = grads.get(t);
     if (!prev) {
@@ -115,6 +113,9 @@ function backward(entries: readonly Entry[], target: Tensor, sources: readonly T
     g.dispose();
     grads.set(t, sum);
   };
+  for (const [target, dy] of seeds) {
+    accumulate(target, dy ? dy.clone() : withoutRecording(() => K.filled(target.shape, 1)));
+  }
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
     const dys = e.outputs.map((t) => grads.get(t) ?? null);
@@ -179,12 +180,64 @@ export function valueAndGradsOf(f: () => Tensor, sources: readonly Tensor[], dy?
   const protect = new Set<Tensor>([...keepSet, result, ...sources]);
   let grads: Tensor[];
   try {
-    grads = backward(entries, result, sources, dy ?? null, protect);
+    grads = backward(entries, [[result, dy ?? null]], sources, protect);
   } catch (e) {
     disposeOutputs(entries, protect);
     throw e;
   }
   return { value: result, grads };
+}
+
+/**
+ * A forward pass recorded for a later backward pass, for training loops that compute the loss
+ * gradient themselves (e.g. a fused cross-entropy): run f under the tape, read its outputs,
+ * then call `backward(dOutputs, sources)` once with dL/d(output) per output. Intermediates are
+ * freed by backward (or by dispose() if backward is never called). The outputs stay alive and
+ * belong to the caller.
+ */
+export interface TapedForward<T> {
+  readonly result: T;
+  backward(dOutputs: Tensor | readonly Tensor[], sources: readonly Tensor[]): Tensor[];
+  dispose(): void;
+}
+
+export function recordForward<T extends Tensor | Tensor[]>(f: () => T): TapedForward<T> {
+  const keepSet = new Set<Tensor>();
+  const { result, entries } = record(f, keepSet);
+  const outs: Tensor[] = Array.isArray(result) ? [...(result as Tensor[])] : [result as Tensor];
+  let done = false;
+  const protectAll = (): Set<Tensor> => new Set<Tensor>([...keepSet, ...outs]);
+  return {
+    result,
+    backward(dOutputs, sources) {
+      if (done) throw new Error('backward(): this recorded forward pass was already used or disposed');
+      done = true;
+      const dys: readonly Tensor[] = Array.isArray(dOutputs) ? (dOutputs as readonly Tensor[]) : [dOutputs as Tensor];
+      if (dys.length !== outs.length) {
+        disposeOutputs(entries, protectAll());
+        throw new RangeError(`backward(): expected ${outs.length} output gradient(s), got ${dys.length}`);
+      }
+      dys.forEach((d, i) => {
+        const o = outs[i]!;
+        if (d.shape.length !== o.shape.length || d.shape.some((x, k) => x !== o.shape[k])) {
+          disposeOutputs(entries, protectAll());
+          throw new RangeError(`backward(): gradient ${i} has shape [${d.shape.join(', ')}], output ${i} has shape [${o.shape.join(', ')}]`);
+        }
+      });
+      const protect = new Set<Tensor>([...protectAll(), ...sources]);
+      try {
+        return backward(entries, outs.map((o, i) => [o, dys[i]!] as const), sources, protect);
+      } catch (e) {
+        disposeOutputs(entries, protect);
+        throw e;
+      }
+    },
+    dispose() {
+      if (done) return;
+      done = true;
+      disposeOutputs(entries, protectAll());
+    },
+  };
 }
 
 /** TF.js-style: grad(f)(x, dy?) = df/dx. */

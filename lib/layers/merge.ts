@@ -18,8 +18,10 @@ function broadcastShapes(a: Shape, b: Shape): Shape {
   const n = Math.max(a.length, b.length);
   const out: Shape = [];
   for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
+    const ia = a.length - n + i;
+    const ib = b.length - n + i;
+    const x = ia >= 0 ? a[ia]! : 1;
+    const y = ib >= 0 ? b[ib]! : 1;
     if (x === null || y === null) out.push(x === 1 ? y : y === 1 ? x : (x ?? y));
     else if (x === y || y === 1) out.push(x);
     else if (x === 1) out.push(y);

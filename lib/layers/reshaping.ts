@@ -92,6 +92,8 @@ type PadSpec = number | number[] | number[][];
 /** Normalises Keras padding specs: n, [a, b, ...] (symmetric per axis) or [[before, after], ...]. */
 function normalizePadding(p: PadSpec, rank: number, argName: string): [number, number][] {
   if (typeof p === 'number') return new Array(rank).fill(0).map(() => [p, p] as [number, number]).map((x) => { normalizeTuple(x, 2, argName, true); return x; });
+  // 1-D: [before, after] is one pair (Keras ZeroPadding1D/Cropping1D).
+  if (rank === 1 && Array.isArray(p) && p.length === 2 && typeof p[0] === 'number') p = [p as number[]];
   if (!Array.isArray(p) || p.length !== rank) throw new RangeError(`${argName} must be a number, ${rank} numbers or ${rank} pairs, got ${JSON.stringify(p)}`);
   return p.map((e) => {
     const pair = (typeof e === 'number' ? [e, e] : e) as number[];

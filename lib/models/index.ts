@@ -1,4 +1,4 @@
-export { Model, model, functionalFromConfig, type ModelArgs, type PredictOptions, type LossFn } from './model.js';
+export { Model, model, functionalFromConfig, type ModelArgs, type PredictOptions, type LossFn, type TrainingForward } from './model.js';
 export { Sequential, sequential, type SequentialArgs } from './sequential.js';
 export { InputLayer, input, type InputArgs } from './input_layer.js';
 export { summaryRows, type SummaryOptions, type SummaryRow } from './summary.js';

@@ -15,7 +15,7 @@ import { isShapeList, type Shape, shapeToString } from '../layers/shape.js';
 import { Node, SymbolicTensor } from '../layers/symbolic.js';
 import type { LayerVariable } from '../layers/variable.js';
 import { isTaping, tidy } from '../autodiff/scope.js';
-import { variableGrads } from '../autodiff/tape.js';
+import { recordForward, variableGrads } from '../autodiff/tape.js';
 import * as K from '../layers/backend.js';
 import { InputLayer } from './input_layer.js';
 import { formatSummary, type SummaryOptions } from './summary.js';
@@ -29,6 +29,18 @@ export interface ModelArgs {
 
 export interface PredictOptions {
   batchSize?: number;
+}
+
+export interface TrainingForward {
+  /** The model's outputs in training mode. */
+  outputs: Tensor[];
+  /** The trainable weights the gradients refer to. */
+  weights: LayerVariable[];
+  /** Sum of the regularization penalties (0 when none). */
+  regularizationLoss: number;
+  /** dL/d(weights) given dL/d(outputs); call once. */
+  backward(dOutputs: Tensor | Tensor[]): Tensor[];
+  dispose(): void;
 }
 
 /** A loss: (yTrue, yPred) → scalar tensor. */
@@ -344,6 +356,46 @@ export class Model extends Layer {
       return reg ? K.add(loss, reg) : loss;
     }, weights);
     return { loss: value, grads: gradList, weights };
+  }
+
+  /**
+   * The training forward pass recorded for backward, for loops that compute dL/d(prediction)
+   * themselves (fused losses): `const f = model.forwardForTraining(x); ...loss and dPred from
+   * f.outputs...; const grads = f.backward(dPreds)` (aligned with `f.weights`, the trainable
+   * weights). Regularization penalties are included: `f.regularizationLoss` is their value and
+   * backward seeds them with 1. Outputs and gradients belong to the caller; call `dispose()`
+   * instead of backward to abandon the step.
+   */
+  forwardForTraining(x: Tensor | Tensor[]): TrainingForward {
+    const weights = this.trainableWeights;
+    let nOut = 0;
+    const rec = recordForward(() => {
+      const pred = this.apply(x, { training: true });
+      const outs = Array.isArray(pred) ? pred : [pred];
+      nOut = outs.length;
+      const reg = this.regularizationLoss();
+      return reg ? [...outs, reg] : outs;
+    });
+    const all = rec.result;
+    const outputs = all.slice(0, nOut);
+    const reg = all.length > nOut ? all[nOut]! : null;
+    const regValue = reg ? reg.dataSync()[0]! : 0;
+    return {
+      outputs,
+      weights,
+      regularizationLoss: regValue,
+      backward: (dOutputs: Tensor | Tensor[]) => {
+        const ds = Array.isArray(dOutputs) ? dOutputs : [dOutputs];
+        const seeds = reg ? [...ds, K.withoutTape(() => K.filled([], 1))] : ds;
+        const grads = rec.backward(seeds, weights.map((w) => w.read()));
+        if (reg) (seeds[seeds.length - 1]!.dispose(), reg.dispose());
+        return grads;
+      },
+      dispose: () => {
+        rec.dispose();
+        reg?.dispose();
+      },
+    };
   }
 
   /** Prints (and returns) Keras's summary table plus receptive-field and FLOPs columns. */

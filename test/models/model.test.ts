@@ -175,3 +175,23 @@ describe('subclassed models', () => {
     expect(text).toMatch(/dense\w* \(Dense\)\s+\(None, 2\)/);
   });
 });
+
+describe('training hooks', () => {
+  it('forwardForTraining + backward(dPred) equals trainStepGradients, regularizers included', () => {
+    setSeed(11);
+    const m = sequential({ layers: [L.dense({ units: 3, inputShape: [4], activation: 'tanh', kernelRegularizer: 'l2' }), L.dense({ units: 2 })] });
+    const x = randomTensor([5, 4], 1);
+    const y = randomTensor([5, 2], 2);
+    const ref = m.trainStepGradients(x, y, mse);
+    const f = m.forwardForTraining(x);
+    // dL/dpred of mean((y - p)^2) = 2 (p - y) / N
+    const dPred = K.mulScalar(K.sub(f.outputs[0]!, y), 2 / 10);
+    const grads = f.backward(dPred);
+    expect(f.regularizationLoss).toBeGreaterThan(0);
+    grads.forEach((g, i) => {
+      const a = g.dataSync();
+      const b = ref.grads[i]!.dataSync();
+      for (let k = 0; k < a.length; k++) expect(Math.abs(a[k]! - b[k]!)).toBeLessThan(1e-6);
+    });
+  });
+});
