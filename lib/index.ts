@@ -36,3 +36,8 @@ export {
   createPredictor, Batcher, PredictorError, QueueFullError, PredictTimeoutError, PredictorClosedError, BadInputError,
   type Predictor, type PredictorOptions, type PredictableModel, type BatchResult, type BatchEvent, type PredictorErrorCode,
 } from './serving/index.js';
+
+// Convolution, pooling and zero padding ops (conv engineer).
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export * from './ops/pad.js';

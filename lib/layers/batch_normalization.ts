@@ -15,6 +15,7 @@ import type { Shape } from './shape.js';
 import type { LayerVariable } from './variable.js';
 import { initConfig } from './config_util.js';
 import * as K from './backend.js';
+import { batchNormTrain } from '../autodiff/native_grad.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   axis?: number;
@@ -93,6 +94,16 @@ export class BatchNormalization extends Layer {
     const asB = (t: Tensor): Tensor => (a === rank - 1 ? t : K.reshape(t, bshape));
     const reduceAxes = x.shape.map((_, i) => i).filter((i) => i !== a);
     let y: Tensor;
+    if (kwargs.training && this.trainable && a === rank - 1) {
+      // Channels-last: one fused native op forward and backward.
+      const [out, mean, variance] = batchNormTrain(x, this.gamma?.read() ?? null, this.beta?.read() ?? null, this.epsilon);
+      K.withoutTape(() => {
+        const m = this.momentum;
+        this.movingMean!.assignOwned(K.add(K.mulScalar(this.movingMean!.read(), m), K.mulScalar(mean, 1 - m)));
+        this.movingVariance!.assignOwned(K.add(K.mulScalar(this.movingVariance!.read(), m), K.mulScalar(variance, 1 - m)));
+      });
+      return out;
+    }
     if (kwargs.training && this.trainable) {
       const mean = K.mean(x, reduceAxes, true);
       const xc = K.sub(x, mean);

@@ -6,6 +6,7 @@ import type { Tensor } from '../../tensor/index.js';
 import * as K from '../../layers/backend.js';
 import { registerGradient, registerNonDifferentiable } from '../registry.js';
 import { reduceToShape } from './util.js';
+import { activationGrad } from '../native_grad.js';
 
 const A = 0;
 const B = 1;
@@ -64,12 +65,7 @@ unary('powScalar', (dy, x, _y, at) => K.mul(dy, K.mulScalar(K.powScalar(x, (at['
 unary('minScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.greaterMask(x, K.scalar(at['s'] as number))), 1)));
 unary('maxScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.greaterMask(K.scalar(at['s'] as number), x)), 1)));
 // clip: passes strictly inside and on the bounds' inner side (lo ≤ x ≤ hi).
-unary('clip', (dy, x, _y, at) => {
-  const lo = K.scalar(at['lo'] as number);
-  const hi = K.scalar(at['hi'] as number);
-  const inside = K.mul(K.addScalar(K.neg(K.greaterMask(lo, x)), 1), K.addScalar(K.neg(K.greaterMask(x, hi)), 1));
-  return K.mul(dy, inside);
-});
+unary('clip', (dy, x, _y, at) => activationGrad('clip', x, dy, at['lo'] as number, at['hi'] as number));
 unary('neg', (dy) => K.neg(dy));
 unary('abs', (dy, x) => K.mul(dy, K.sign(x)));
 unary('square', (dy, x) => K.mul(dy, K.mulScalar(x, 2)));
@@ -81,8 +77,8 @@ unary('rsqrt', (dy, _x, y) => K.mul(dy, K.mulScalar(K.mul(K.square(y), y), -0.5)
 unary('reciprocal', (dy, _x, y) => K.neg(K.mul(dy, K.square(y))));
 unary('exp', (dy, _x, y) => K.mul(dy, y));
 unary('log', (dy, x) => K.div(dy, x));
-unary('relu', (dy, x) => K.mul(dy, K.stepMask(x)));
+unary('relu', (dy, x) => activationGrad('relu', x, dy));
 // σ' = σ(1 − σ)
-unary('sigmoid', (dy, _x, y) => K.mul(dy, K.mul(y, K.addScalar(K.neg(y), 1))));
+unary('sigmoid', (dy, _x, y) => activationGrad('sigmoid', y, dy));
 // tanh' = 1 − tanh²
-unary('tanh', (dy, _x, y) => K.mul(dy, K.addScalar(K.neg(K.square(y)), 1)));
+unary('tanh', (dy, _x, y) => activationGrad('tanh', y, dy));

@@ -5,3 +5,4 @@ import './softmax.js';
 import './movement.js';
 import './matmul.js';
 import './conv.js';
+import './batch_norm.js';

@@ -1,0 +1,238 @@
+#include "conv/conv_im2col.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "conv/conv_common.h"
+#include "gemm/gemm.h"
+#include "runtime/aligned.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+namespace {
+
+constexpr std::size_t kColBytes = 512 * 1024;  // one column tile ~ half the L2 of a core
+
+bool is_pointwise(const ConvDesc& d) {
+  for (int i = 0; i < 3; ++i)
+    if (d.kernel[i] != 1 || d.stride[i] != 1 || d.pad_before[i] || d.pad_after[i]) return false;
+  return true;
+}
+
+std::size_t workers() { return static_cast<std::size_t>(std::max(1, num_threads())); }
+
+// Rows per column tile: fits kColBytes, and leaves at least two tiles per worker when possible.
+std::size_t tile_rows(const ConvDesc& d) {
+  std::size_t kk = d.taps() * d.cin_g();
+  std::size_t rows = std::max<std::size_t>(16, kColBytes / (kk * sizeof(float)));
+  std::size_t M = d.N * d.out_pixels();
+  std::size_t balanced = (M + 2 * workers() - 1) / (2 * workers());
+  rows = std::min(rows, std::max<std::size_t>(16, balanced));
+  return std::min(rows, M);
+}
+
+struct TapMaps {
+  std::array<std::vector<long>, 3> m;
+  explicit TapMaps(const ConvDesc& d) {
+    for (int i = 0; i < 3; ++i)
+      m[i] = forward_tap_map(d.out[i], d.in[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
+  }
+};
+
+// Calls f(r, t, src) for r < rows (output pixel p0 + r) and every tap t, src = input pixel or -1.
+// Pixel coordinates are stepped, not divided out per tap: this walk is the whole cost of the column
+// step when channels are few.
+template <class F>
+void walk_taps(const ConvDesc& d, const TapMaps& maps, std::size_t p0, std::size_t rows, F f) {
+  std::size_t ow = p0 % d.out[2], oh = (p0 / d.out[2]) % d.out[1], od = (p0 / (d.out[2] * d.out[1])) % d.out[0];
+  std::size_t n = p0 / d.out_pixels();
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::size_t t = 0;
+    for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
+      long sd = maps.m[0][od * d.kernel[0] + kd];
+      for (std::size_t kh = 0; kh < d.kernel[1]; ++kh) {
+        long sh = maps.m[1][oh * d.kernel[1] + kh];
+        const long* mw = maps.m[2].data() + ow * d.kernel[2];
+        long base = (sd < 0 || sh < 0) ? -1 : static_cast<long>((n * d.in[0] + sd) * d.in[1] + sh) * static_cast<long>(d.in[2]);
+        for (std::size_t kw = 0; kw < d.kernel[2]; ++kw, ++t) f(r, t, (base < 0 || mw[kw] < 0) ? -1 : base + mw[kw]);
+      }
+    }
+    if (++ow == d.out[2]) {
+      ow = 0;
+      if (++oh == d.out[1]) {
+        oh = 0;
+        if (++od == d.out[0]) od = 0, ++n;
+      }
+    }
+  }
+}
+
+// col[r][t*cg + c] = x[src(p0 + r, t)][g*cg + c] (zeros in the padding).
+void build_col(const ConvDesc& d, const TapMaps& maps, const float* x, std::size_t g, std::size_t p0, std::size_t rows,
+               float* col) {
+  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
+  const float* xg = x + g * cg;
+  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s) {
+    float* dst = col + r * kk + t * cg;
+    if (s < 0) {
+      for (std::size_t i = 0; i < cg; ++i) dst[i] = 0.f;
+    } else {
+      const float* src = xg + s * d.C;
+      for (std::size_t i = 0; i < cg; ++i) dst[i] = src[i];
+    }
+  });
+}
+
+// dx[src(p0 + r, t)][g*cg + c] += col[r][t*cg + c]
+void col2im(const ConvDesc& d, const TapMaps& maps, const float* col, std::size_t g, std::size_t p0, std::size_t rows,
+            float* dx) {
+  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
+  float* dg = dx + g * cg;
+  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s) {
+    if (s < 0) return;
+    float* o = dg + s * d.C;
+    const float* c = col + r * kk + t * cg;
+    for (std::size_t i = 0; i < cg; ++i) o[i] += c[i];
+  });
+}
+
+// Runs body(worker, scratch) on `workers()` workers, each with its own slice of ws (or a fresh one).
+template <class F>
+void with_workers(std::size_t slice, float* ws, F body) {
+  std::size_t nw = workers();
+  AlignedPtr<float> own;
+  if (!ws && slice) {
+    own = aligned_array<float>(slice * nw);
+    ws = own.get();
+  }
+  parallel_for(nw, [&](std::size_t w) { body(w, nw, ws ? ws + w * slice : nullptr); });
+}
+
+}  // namespace
+
+std::size_t im2col_forward_workspace(const ConvDesc& d) {
+  if (is_pointwise(d)) return 0;
+  return workers() * tile_rows(d) * d.taps() * d.cin_g();
+}
+std::size_t im2col_dgrad_workspace(const ConvDesc& d) {
+  return workers() * tile_rows(d) * d.taps() * d.cin_g();
+}
+std::size_t im2col_wgrad_workspace(const ConvDesc& d) {
+  return workers() * ((is_pointwise(d) ? 0 : tile_rows(d) * d.taps() * d.cin_g()) + d.filter_size());
+}
+
+void conv_im2col_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, float* ws,
+                         const CancelToken& cancel) {
+  const std::size_t cg = d.cin_g(), og = d.cout_g(), M = d.N * d.out_pixels();
+  GemmEpilogue ep;
+  ep.act = d.act;
+  ep.leaky_alpha = d.leaky_alpha;
+  if (is_pointwise(d)) {
+    for (std::size_t g = 0; g < d.groups; ++g) {
+      cancel.check();
+      ep.bias = d.has_bias ? bias + g * og : nullptr;
+      sgemm(false, false, M, og, cg, 1.f, x + g * cg, d.C, w + g * og, d.K, 0.f, y + g * og, d.K, &ep);
+    }
+    return;
+  }
+  const TapMaps maps(d);
+  const std::size_t rows = tile_rows(d), kk = d.taps() * cg, ntiles = (M + rows - 1) / rows;
+  with_workers(rows * kk, ws, [&](std::size_t wk, std::size_t nw, float* col) {
+    GemmEpilogue e = ep;
+    for (std::size_t tile = wk; tile < ntiles; tile += nw) {
+      cancel.check();
+      std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
+      for (std::size_t g = 0; g < d.groups; ++g) {
+        build_col(d, maps, x, g, p0, r, col);
+        e.bias = d.has_bias ? bias + g * og : nullptr;
+        sgemm(false, false, r, og, kk, 1.f, col, kk, w + g * og, d.K, 0.f, y + p0 * d.K + g * og, d.K, &e);
+      }
+    }
+  });
+}
+
+void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx, float* ws,
+                       const CancelToken& cancel) {
+  const std::size_t cg = d.cin_g(), og = d.cout_g(), P = d.out_pixels();
+  std::fill(dx, dx + d.input_size(), 0.f);
+  if (is_pointwise(d)) {
+    // dX_g[M, cg] = dY_g[M, og] * W_g^T
+    for (std::size_t g = 0; g < d.groups; ++g)
+      sgemm(false, true, d.N * P, cg, og, 1.f, dy + g * og, d.K, w + g * og, d.K, 0.f, dx + g * cg, d.C);
+    return;
+  }
+  const TapMaps maps(d);
+  const std::size_t rows = tile_rows(d), kk = d.taps() * cg;
+  // Tiles of one image scatter into overlapping parts of its dx, so the workers take whole images.
+  // With fewer images than workers the tiles run in order and sgemm itself goes parallel.
+  auto image = [&](std::size_t n, float* col) {
+    for (std::size_t q0 = 0; q0 < P; q0 += rows) {
+      cancel.check();
+      std::size_t p0 = n * P + q0, r = std::min(rows, P - q0);
+      for (std::size_t g = 0; g < d.groups; ++g) {
+        sgemm(false, true, r, kk, og, 1.f, dy + p0 * d.K + g * og, d.K, w + g * og, d.K, 0.f, col, kk);
+        col2im(d, maps, col, g, p0, r, dx);
+      }
+    }
+  };
+  if (d.N >= workers()) {
+    with_workers(rows * kk, ws, [&](std::size_t wk, std::size_t nw, float* col) {
+      for (std::size_t n = wk; n < d.N; n += nw) image(n, col);
+    });
+  } else {
+    AlignedPtr<float> own;
+    float* col = ws;
+    if (!col) {
+      own = aligned_array<float>(rows * kk);
+      col = own.get();
+    }
+    for (std::size_t n = 0; n < d.N; ++n) image(n, col);
+  }
+}
+
+void conv_im2col_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db, float* ws,
+                       const CancelToken& cancel) {
+  const std::size_t cg = d.cin_g(), og = d.cout_g(), M = d.N * d.out_pixels(), F = d.filter_size();
+  if (is_pointwise(d)) {
+    // dW_g[cg, og] = X_g^T[cg, M] * dY_g[M, og]
+    for (std::size_t g = 0; g < d.groups; ++g)
+      sgemm(true, false, cg, og, M, 1.f, x + g * cg, d.C, dy + g * og, d.K, 0.f, dw + g * og, d.K);
+    if (db) bias_gradient(dy, M, d.K, db);
+    return;
+  }
+  const TapMaps maps(d);
+  const std::size_t rows = tile_rows(d), kk = d.taps() * cg, ntiles = (M + rows - 1) / rows;
+  const std::size_t slice = rows * kk + F;
+  std::size_t nw = workers();
+  AlignedPtr<float> own;
+  if (!ws) {
+    own = aligned_array<float>(slice * nw);
+    ws = own.get();
+  }
+  // One partial dW per worker (no write conflicts), summed in a fixed order afterwards.
+  parallel_for(nw, [&](std::size_t wk) {
+    float* col = ws + wk * slice;
+    float* part = col + rows * kk;
+    std::fill(part, part + F, 0.f);
+    for (std::size_t tile = wk; tile < ntiles; tile += nw) {
+      cancel.check();
+      std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
+      for (std::size_t g = 0; g < d.groups; ++g) {
+        build_col(d, maps, x, g, p0, r, col);
+        sgemm(true, false, kk, og, r, 1.f, col, kk, dy + p0 * d.K + g * og, d.K, 1.f, part + g * og, d.K);
+      }
+    }
+  });
+  parallel_range(F, 1024, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      float s = 0;
+      for (std::size_t wk = 0; wk < nw; ++wk) s += ws[wk * slice + rows * kk + i];
+      dw[i] = s;
+    }
+  });
+  if (db) bias_gradient(dy, M, d.K, db);
+}
+
+}  // namespace convkit

@@ -1,0 +1,39 @@
+// Algorithm enum, support matrix and the pure selection function ('auto').
+//
+// select_conv_algorithm() is a function of the descriptor and the pass only (no timing, no global
+// state), so it is unit-tested directly (conv_select_test.cc). Forcing an algorithm that cannot run
+// a configuration raises Unsupported naming the algorithm, the reason and the configuration;
+// nothing is ever rerouted silently.
+#pragma once
+#include <string>
+
+#include "conv/conv_desc.h"
+
+namespace convkit {
+
+enum class ConvAlgorithm : int { auto_ = 0, direct = 1, im2col = 2, winograd_f2 = 3, winograd_f4 = 4, fft = 5,
+                                 winograd = 6 /* F4, or F2 on outputs smaller than 8x8 */ };
+enum class ConvPass : int { forward = 0, dgrad = 1, wgrad = 2 };
+
+const char* conv_algorithm_name(ConvAlgorithm a);  // "auto", "direct", "im2col", "winograd-f2", ...
+// Accepts the names above; returns false for an unknown name.
+bool parse_conv_algorithm(const std::string& s, ConvAlgorithm* out);
+const char* conv_pass_name(ConvPass p);
+
+// Resolves the generic 'winograd' to F2 or F4 for d (other values are returned unchanged).
+ConvAlgorithm resolve_winograd(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
+// "" when algorithm a (not auto) can run pass p of d, else the reason.
+std::string conv_unsupported_reason(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
+// Throws Unsupported("conv algorithm 'x' cannot run the <pass> of <config>: <reason>") if not.
+void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
+
+// The cost model behind 'auto' (pure). Always returns a concrete, supported algorithm:
+//  - depthwise (one input and one output channel per group) -> direct (its channel-vector kernel)
+//  - too few channels for a GEMM to pay off (Cout/g < 16 or taps*Cin/g < 16) -> direct
+//  - 3x3 stride-1 undilated, groups 1, >= 16 channels -> Winograd (F4 on outputs >= 8x8, else F2);
+//    for dgrad through the rotated-filter forward form. Never for wgrad.
+//  - stride 1, groups 1, dilated kernel >= 7 with >= 16 channels -> FFT (forward/dgrad)
+//  - otherwise im2col + GEMM (1x1 goes straight to sgemm).
+ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p);
+
+}  // namespace convkit

@@ -1,0 +1,169 @@
+// Template bodies of the direct-convolution micro-kernels (see direct_kernels.h), instantiated per
+// ISA with a vector-traits type V from simd_traits.h. Internal linkage only (anonymous namespace).
+#pragma once
+#include "conv/direct_kernels.h"
+#include "conv/simd_traits.h"
+
+namespace convkit {
+namespace {
+
+template <class V, int P, int NV, bool TAIL>
+void direct_tile(std::size_t T, std::size_t cin, const float* const* ptrs, const float* w, std::size_t ldw,
+                 std::size_t wtap, std::size_t nco, std::size_t np, float* const* outs, const float* bias) {
+  constexpr int W = V::W;
+  typename V::T acc[P][NV];
+  for (int j = 0; j < NV; ++j) {
+    typename V::T b = V::zero();
+    if (bias) b = TAIL ? V::loadn(bias + j * W, (int)nco - j * W) : V::load(bias + j * W);
+    for (int p = 0; p < P; ++p) acc[p][j] = b;
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const float* q[P];
+    for (int p = 0; p < P; ++p) q[p] = ptrs[t * P + p];
+    const float* wt = w + t * wtap;
+    for (std::size_t c = 0; c < cin; ++c) {
+      const float* wc = wt + c * ldw;
+      typename V::T wv[NV];
+      for (int j = 0; j < NV; ++j) wv[j] = TAIL ? V::loadn(wc + j * W, (int)nco - j * W) : V::load(wc + j * W);
+      for (int p = 0; p < P; ++p) {
+        typename V::T x = V::bcast(q[p][c]);
+        for (int j = 0; j < NV; ++j) acc[p][j] = V::fma(x, wv[j], acc[p][j]);
+      }
+    }
+  }
+  for (int p = 0; p < P; ++p) {
+    if ((std::size_t)p >= np) break;
+    for (int j = 0; j < NV; ++j) {
+      if (TAIL)
+        V::storen(outs[p] + j * W, acc[p][j], (int)nco - j * W);
+      else
+        V::store(outs[p] + j * W, acc[p][j]);
+    }
+  }
+}
+
+template <class V, int CB, int NV, bool TAIL>
+void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb, std::size_t nco,
+                float* dw, std::size_t ldw) {
+  constexpr int W = V::W;
+  int off[CB];
+  for (int c = 0; c < CB; ++c) off[c] = (std::size_t)c < cb ? c : (int)cb - 1;
+  typename V::T acc[CB][NV];
+  for (int c = 0; c < CB; ++c)
+    for (int j = 0; j < NV; ++j) {
+      if ((std::size_t)c < cb)
+        acc[c][j] = TAIL ? V::loadn(dw + c * ldw + j * W, (int)nco - j * W) : V::load(dw + c * ldw + j * W);
+      else
+        acc[c][j] = V::zero();
+    }
+  for (std::size_t p = 0; p < npix; ++p) {
+    const float* x = xp[p];
+    const float* dy = dyp[p];
+    typename V::T dv[NV];
+    for (int j = 0; j < NV; ++j) dv[j] = TAIL ? V::loadn(dy + j * W, (int)nco - j * W) : V::load(dy + j * W);
+    for (int c = 0; c < CB; ++c) {
+      typename V::T xv = V::bcast(x[off[c]]);
+      for (int j = 0; j < NV; ++j) acc[c][j] = V::fma(xv, dv[j], acc[c][j]);
+    }
+  }
+  for (int c = 0; c < CB; ++c) {
+    if ((std::size_t)c >= cb) break;
+    for (int j = 0; j < NV; ++j) {
+      if (TAIL)
+        V::storen(dw + c * ldw + j * W, acc[c][j], (int)nco - j * W);
+      else
+        V::store(dw + c * ldw + j * W, acc[c][j]);
+    }
+  }
+}
+
+template <class V, int P>
+void dw_tile(std::size_t T, const float* const* ptrs, const float* w, std::size_t ldw, std::size_t nc, std::size_t np,
+             float* const* outs, const float* bias) {
+  constexpr int W = V::W;
+  constexpr int NV = 2;
+  for (std::size_t c0 = 0; c0 < nc; c0 += NV * W) {
+    int rem = (int)(nc - c0);
+    bool full = rem >= NV * W;
+    typename V::T acc[P][NV];
+    for (int j = 0; j < NV; ++j) {
+      typename V::T b = V::zero();
+      if (bias) b = full ? V::load(bias + c0 + j * W) : V::loadn(bias + c0 + j * W, rem - j * W);
+      for (int p = 0; p < P; ++p) acc[p][j] = b;
+    }
+    if (full) {
+      for (std::size_t t = 0; t < T; ++t) {
+        const float* wt = w + t * ldw + c0;
+        typename V::T w0 = V::load(wt), w1 = V::load(wt + W);
+        for (int p = 0; p < P; ++p) {
+          const float* x = ptrs[t * P + p] + c0;
+          acc[p][0] = V::fma(V::load(x), w0, acc[p][0]);
+          acc[p][1] = V::fma(V::load(x + W), w1, acc[p][1]);
+        }
+      }
+      for (int p = 0; p < P && (std::size_t)p < np; ++p) {
+        V::store(outs[p] + c0, acc[p][0]);
+        V::store(outs[p] + c0 + W, acc[p][1]);
+      }
+    } else {
+      for (std::size_t t = 0; t < T; ++t) {
+        const float* wt = w + t * ldw + c0;
+        typename V::T w0 = V::loadn(wt, rem), w1 = V::loadn(wt + W, rem - W);
+        for (int p = 0; p < P; ++p) {
+          const float* x = ptrs[t * P + p] + c0;
+          acc[p][0] = V::fma(V::loadn(x, rem), w0, acc[p][0]);
+          acc[p][1] = V::fma(V::loadn(x + W, rem - W), w1, acc[p][1]);
+        }
+      }
+      for (int p = 0; p < P && (std::size_t)p < np; ++p) {
+        V::storen(outs[p] + c0, acc[p][0], rem);
+        V::storen(outs[p] + c0 + W, acc[p][1], rem - W);
+      }
+    }
+  }
+}
+
+template <class V>
+void dw_wgrad(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t nc, float* dw) {
+  constexpr int W = V::W;
+  constexpr int NV = 4;
+  for (std::size_t c0 = 0; c0 < nc; c0 += NV * W) {
+    int rem = (int)(nc - c0);
+    typename V::T acc[NV];
+    for (int j = 0; j < NV; ++j) acc[j] = V::loadn(dw + c0 + j * W, rem - j * W);
+    if (rem >= NV * W) {
+      for (std::size_t p = 0; p < npix; ++p) {
+        const float* x = xp[p] + c0;
+        const float* dy = dyp[p] + c0;
+        for (int j = 0; j < NV; ++j) acc[j] = V::fma(V::load(x + j * W), V::load(dy + j * W), acc[j]);
+      }
+    } else {
+      for (std::size_t p = 0; p < npix; ++p) {
+        const float* x = xp[p] + c0;
+        const float* dy = dyp[p] + c0;
+        for (int j = 0; j < NV; ++j)
+          acc[j] = V::fma(V::loadn(x + j * W, rem - j * W), V::loadn(dy + j * W, rem - j * W), acc[j]);
+      }
+    }
+    for (int j = 0; j < NV; ++j) V::storen(dw + c0 + j * W, acc[j], rem - j * W);
+  }
+}
+
+template <class V, int P4, int P2, int P1, int CB4, int CB2, int CB1, int DWP>
+DirectKernels make_direct_kernels() {
+  constexpr int W = V::W;
+  DirectKernels k{};
+  k.v[0] = {P4, 4 * W, &direct_tile<V, P4, 4, false>, &direct_tile<V, P4, 4, true>, CB4, &wgrad_tile<V, CB4, 4, false>,
+            &wgrad_tile<V, CB4, 4, true>};
+  k.v[1] = {P2, 2 * W, &direct_tile<V, P2, 2, false>, &direct_tile<V, P2, 2, true>, CB2, &wgrad_tile<V, CB2, 2, false>,
+            &wgrad_tile<V, CB2, 2, true>};
+  k.v[2] = {P1, 1 * W, &direct_tile<V, P1, 1, false>, &direct_tile<V, P1, 1, true>, CB1, &wgrad_tile<V, CB1, 1, false>,
+            &wgrad_tile<V, CB1, 1, true>};
+  k.dwP = DWP;
+  k.dw = &dw_tile<V, DWP>;
+  k.dw_wgrad = &dw_wgrad<V>;
+  return k;
+}
+
+}  // namespace
+}  // namespace convkit

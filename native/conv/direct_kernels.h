@@ -1,0 +1,54 @@
+// Micro-kernels of the direct (sliding-window) convolution, one dispatch table per ISA.
+//
+// The direct algorithm never copies the input: for a block of P output pixels and every filter tap
+// it hands the kernel one pointer per (tap, pixel) to the Cin-long input row that tap reads, or to
+// a shared row of zeros where the tap falls into the padding. Padding, stride, dilation and the
+// gather form of the input gradient are all expressed by those pointers, so one register-blocked
+// kernel serves them all:
+//
+//   out[p][j] = bias[j] + sum_t sum_c ptrs[t][p][c] * w[t*wtap + c*ldw + j]     p < P, j < nco
+//
+// The accumulators are a P x (NV vectors) block held in registers; each weight vector loaded is
+// reused P times and each broadcast input value NV times.
+#pragma once
+#include <cstddef>
+
+#include "dispatch/cpu.h"
+
+namespace convkit {
+
+using DirectTileFn = void (*)(std::size_t T, std::size_t cin, const float* const* ptrs, const float* w,
+                              std::size_t ldw, std::size_t wtap, std::size_t nco, std::size_t np, float* const* outs,
+                              const float* bias);
+// Weight gradient block: dw[c][j] += sum_p xp[p][c] * dyp[p][j], c < cb (<= CB), j < nco.
+using WgradTileFn = void (*)(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb,
+                             std::size_t nco, float* dw, std::size_t ldw);
+// Depthwise (one input channel per output channel): out[p][c] = bias[c] + sum_t ptrs[t][p][c]*w[t*ldw + c].
+using DwTileFn = void (*)(std::size_t T, const float* const* ptrs, const float* w, std::size_t ldw, std::size_t nc,
+                          std::size_t np, float* const* outs, const float* bias);
+// Depthwise weight gradient for one tap: dw[c] += sum_p xp[p][c] * dyp[p][c], c < nc.
+using DwWgradFn = void (*)(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t nc,
+                           float* dw);
+
+struct DirectVariant {
+  int P;           // pixels per block (rows of the register block)
+  int cob;         // output channels per block (NV * vector width)
+  DirectTileFn full, tail;  // tail: nco < cob (masked loads/stores)
+  int CB;          // input channels per wgrad block
+  WgradTileFn wfull, wtail;
+};
+
+struct DirectKernels {
+  DirectVariant v[3];  // widest channel block first: 4, 2, 1 vectors
+  int dwP;
+  DwTileFn dw;
+  DwWgradFn dw_wgrad;
+};
+
+const DirectKernels& direct_kernels_scalar();
+const DirectKernels& direct_kernels_avx2();
+const DirectKernels& direct_kernels_avx512();
+// The table for the active ISA (read at call time).
+const DirectKernels& direct_kernels();
+
+}  // namespace convkit

@@ -1,0 +1,185 @@
+#include "conv/winograd.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "conv/conv_common.h"
+#include "dispatch/cpu.h"
+#include "gemm/gemm.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+namespace {
+
+// Lavin & Gray (2016), section 4.1 (F(2x2,3x3)) and 4.2 (F(4x4,3x3)).
+// F(2,3):  B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//          G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//          A^T = [1 1 1 0; 0 1 -1 -1]
+const float kBT2[16] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
+const float kG2[12] = {1, 0, 0, .5f, .5f, .5f, .5f, -.5f, .5f, 0, 0, 1};
+const float kAT2[8] = {1, 1, 1, 0, 0, 1, -1, -1};
+// F(4,3):  B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//          G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+//          A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+const float kBT4[36] = {4, 0, -5, 0,  1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+                        0, -2, -1, 2, 1, 0, 0, 2,  -1, -2, 1, 0, 0, 4, 0,  -5, 0, 1};
+const float kG4[18] = {1.f / 4,  0,         0,        -1.f / 6, -1.f / 6, -1.f / 6, -1.f / 6, 1.f / 6, -1.f / 6,
+                       1.f / 24, 1.f / 12,  1.f / 6,  1.f / 24, -1.f / 12, 1.f / 6, 0,        0,       1};
+const float kAT4[24] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+
+struct Mats {
+  int m, a;
+  const float *BT, *G, *AT;
+};
+Mats mats(int m) { return m == 2 ? Mats{2, 4, kBT2, kG2, kAT2} : Mats{4, 6, kBT4, kG4, kAT4}; }
+
+std::size_t tiles_per_block(int m) { return m == 2 ? 64 : 32; }
+
+}  // namespace
+
+const WinogradKernels& winograd_kernels() {
+  switch (active_isa()) {
+    case Isa::avx512: return winograd_kernels_avx512();
+    case Isa::avx2: return winograd_kernels_avx2();
+    default: return winograd_kernels_scalar();
+  }
+}
+
+std::string winograd_unsupported_reason(const ConvDesc& d) {
+  if (d.kernel[0] != 1 || d.pad_before[0] || d.pad_after[0]) return "Winograd is 2-D only (kernel depth 1)";
+  if (d.kernel[1] != 3 || d.kernel[2] != 3) return "Winograd needs a 3x3 kernel";
+  for (int i = 0; i < 3; ++i) {
+    if (d.stride[i] != 1) return "Winograd needs stride 1";
+    if (d.dilation[i] != 1) return "Winograd needs dilation 1";
+  }
+  if (d.groups != 1) return "Winograd needs groups = 1";
+  return "";
+}
+
+void winograd_prepare(const ConvDesc& d, int m, const float* w, WinogradWeights* out) {
+  std::string why = winograd_unsupported_reason(d);
+  if (!why.empty()) throw Unsupported("conv algorithm 'winograd': " + why + " (" + d.str() + ")");
+  const Mats M = mats(m);
+  const std::size_t C = d.C, K = d.K, a = M.a;
+  out->m = m;
+  out->C = C;
+  out->K = K;
+  out->U = aligned_array<float>(a * a * C * K);
+  float* U = out->U.get();
+  // U[i][j][c][k] = sum_{p,q} G[i][p] g[p][q] G[j][q], vectorised over k (contiguous in HWIO).
+  parallel_for(C, [&](std::size_t c) {
+    std::vector<float> tmp(a * 3 * K);
+    for (std::size_t i = 0; i < a; ++i)
+      for (std::size_t q = 0; q < 3; ++q) {
+        float* t = tmp.data() + (i * 3 + q) * K;
+        std::fill(t, t + K, 0.f);
+        for (std::size_t p = 0; p < 3; ++p) {
+          float gc = M.G[i * 3 + p];
+          const float* src = w + ((p * 3 + q) * C + c) * K;
+          for (std::size_t k = 0; k < K; ++k) t[k] += gc * src[k];
+        }
+      }
+    for (std::size_t i = 0; i < a; ++i)
+      for (std::size_t j = 0; j < a; ++j) {
+        float* u = U + ((i * a + j) * C + c) * K;
+        std::fill(u, u + K, 0.f);
+        for (std::size_t q = 0; q < 3; ++q) {
+          float gc = M.G[j * 3 + q];
+          const float* t = tmp.data() + (i * 3 + q) * K;
+          for (std::size_t k = 0; k < K; ++k) u[k] += gc * t[k];
+        }
+      }
+  });
+}
+
+namespace {
+std::size_t slice_floats(const ConvDesc& d, int m) {
+  const std::size_t a = m + 2, tb = tiles_per_block(m), CK = std::max(d.C, d.K);
+  // patch + tmp + V + M + Y tile
+  return a * a * d.C + a * a * CK + a * a * tb * d.C + a * a * tb * d.K + m * m * d.K + 64;
+}
+}  // namespace
+
+std::size_t winograd_workspace(const ConvDesc& d, int m) {
+  return static_cast<std::size_t>(std::max(1, num_threads())) * slice_floats(d, m);
+}
+
+void conv_winograd_forward(const ConvDesc& d, const WinogradWeights& UW, const float* x, const float* bias, float* y,
+                           float* ws, const CancelToken& cancel) {
+  std::string why = winograd_unsupported_reason(d);
+  if (!why.empty()) throw Unsupported("conv algorithm 'winograd': " + why + " (" + d.str() + ")");
+  if (UW.C != d.C || UW.K != d.K) throw InvalidArgument("winograd: prepared weights do not match the descriptor");
+  const int m = UW.m;
+  const Mats Mt = mats(m);
+  const std::size_t a = Mt.a, aa = a * a, C = d.C, K = d.K, tb = tiles_per_block(m);
+  const std::size_t OH = d.out[1], OW = d.out[2], IH = d.in[1], IW = d.in[2];
+  const std::size_t th = (OH + m - 1) / m, tw = (OW + m - 1) / m;
+  const std::size_t ntiles = d.N * d.out[0] * th * tw, nblocks = (ntiles + tb - 1) / tb;
+  const std::size_t slice = slice_floats(d, m);
+  const std::size_t nw = static_cast<std::size_t>(std::max(1, num_threads()));
+  AlignedPtr<float> own;
+  if (!ws) {
+    own = aligned_array<float>(slice * nw);
+    ws = own.get();
+  }
+  const WinogradKernels& WK = winograd_kernels();
+  const long pt = static_cast<long>(d.pad_before[1]), pl = static_cast<long>(d.pad_before[2]);
+
+  parallel_for(nw, [&](std::size_t wk) {
+    float* patch = ws + wk * slice;
+    float* tmp = patch + aa * C;
+    float* V = tmp + aa * std::max(C, K);
+    float* Mb = V + aa * tb * C;
+    float* Yt = Mb + aa * tb * K;
+    for (std::size_t blk = wk; blk < nblocks; blk += nw) {
+      cancel.check();
+      std::size_t t0 = blk * tb, nt = std::min(tb, ntiles - t0);
+      // 1. input transforms, V[xi][tile][c]
+      for (std::size_t i = 0; i < nt; ++i) {
+        std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, nd = t / (tw * th);  // nd = n*D + depth
+        long iy0 = static_cast<long>(ty * m) - pt, ix0 = static_cast<long>(tx * m) - pl;
+        const float* img = x + nd * IH * IW * C;
+        for (std::size_t r = 0; r < a; ++r) {
+          long iy = iy0 + static_cast<long>(r);
+          float* prow = patch + r * a * C;
+          if (iy < 0 || iy >= static_cast<long>(IH)) {
+            std::memset(prow, 0, a * C * sizeof(float));
+            continue;
+          }
+          for (std::size_t s = 0; s < a; ++s) {
+            long ix = ix0 + static_cast<long>(s);
+            if (ix < 0 || ix >= static_cast<long>(IW))
+              std::memset(prow + s * C, 0, C * sizeof(float));
+            else
+              std::memcpy(prow + s * C, img + (iy * IW + ix) * C, C * sizeof(float));
+          }
+        }
+        WK.input(static_cast<int>(a), Mt.BT, patch, C, tmp, V + i * C, tb * C);
+      }
+      // 2. a*a independent products over channels, M[xi] = V[xi] * U[xi]
+      sgemm_strided_batched(false, false, nt, K, C, 1.f, V, C, tb * C, UW.U.get(), K, C * K, 0.f, Mb, K, tb * K, aa);
+      // 3. output transforms, bias, activation, store the part inside the image
+      for (std::size_t i = 0; i < nt; ++i) {
+        std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, nd = t / (tw * th);
+        WK.output(static_cast<int>(a), m, Mt.AT, Mb + i * K, tb * K, K, tmp, Yt);
+        for (int r = 0; r < m; ++r) {
+          std::size_t oy = ty * m + r;
+          if (oy >= OH) break;
+          for (int s = 0; s < m; ++s) {
+            std::size_t ox = tx * m + s;
+            if (ox >= OW) break;
+            float* dst = y + ((nd * OH + oy) * OW + ox) * K;
+            const float* src = Yt + (r * m + s) * K;
+            if (d.has_bias)
+              for (std::size_t k = 0; k < K; ++k) dst[k] = src[k] + bias[k];
+            else
+              std::memcpy(dst, src, K * sizeof(float));
+            apply_activation(dst, K, d.act, d.leaky_alpha);
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace convkit

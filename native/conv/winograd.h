@@ -1,0 +1,54 @@
+// Algorithm 3: Winograd minimal filtering F(m x m, 3 x 3), m = 2 or 4 (Lavin & Gray, "Fast Algorithms
+// for Convolutional Neural Networks", CVPR 2016, arXiv:1509.09308).
+//
+// For an output tile Y (m x m) of one channel pair, with input tile d (a x a, a = m + 2) and filter g:
+//     Y = A^T [ (G g G^T) .* (B^T d B) ] A
+// Summed over input channels, the element-wise product becomes, for each of the a*a transformed
+// positions xi, one matrix product over channels:
+//     M[xi][tile][k] = sum_c V[xi][tile][c] * U[xi][c][k],   V = B^T d B,  U = G g G^T
+// which runs as a strided batch of a*a sgemm calls. Multiplications per output drop from 9 (direct)
+// to a^2/m^2 = 4 (F2) or 2.25 (F4), at the price of transform work and a larger rounding error (F4's
+// transforms have entries up to 8 and 1/24). The filter transform U is computed once per weights
+// (WinogradWeights) and reused for every inference call.
+//
+// Applicability: 2-D (kernel depth 1, no depth padding), kernel 3x3, stride 1, dilation 1, groups 1.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "conv/conv_desc.h"
+#include "runtime/aligned.h"
+#include "runtime/errors.h"
+
+namespace convkit {
+
+// Empty string if Winograd can run d, else the reason.
+std::string winograd_unsupported_reason(const ConvDesc& d);
+
+struct WinogradWeights {
+  int m = 0;             // output tile size (2 or 4)
+  std::size_t C = 0, K = 0;
+  AlignedPtr<float> U;   // [a*a][C][K]
+};
+// U = G g G^T for every (c, k); w is HWIO [3][3][C][K].
+void winograd_prepare(const ConvDesc& d, int m, const float* w, WinogradWeights* out);
+
+std::size_t winograd_workspace(const ConvDesc& d, int m);
+void conv_winograd_forward(const ConvDesc& d, const WinogradWeights& U, const float* x, const float* bias, float* y,
+                           float* ws, const CancelToken& cancel = {});
+
+// The transform kernels (one table per ISA: winograd_kernel_*.cc), vectorised over channels.
+struct WinogradKernels {
+  // V[(i*a+j)*vstride + c] = sum_k,l BT[i][k] d[(k*a+l)*C + c] BT[j][l]   (tmp: a*a*C floats)
+  void (*input)(int a, const float* BT, const float* d, std::size_t C, float* tmp, float* V, std::size_t vstride);
+  // Y[(i*m+j)*K + k] = sum_u,v AT[i][u] M[(u*a+v)*mstride + k] AT[j][v]   (tmp: m*a*K floats)
+  void (*output)(int a, int m, const float* AT, const float* M, std::size_t mstride, std::size_t K, float* tmp,
+                 float* Y);
+};
+const WinogradKernels& winograd_kernels_scalar();
+const WinogradKernels& winograd_kernels_avx2();
+const WinogradKernels& winograd_kernels_avx512();
+const WinogradKernels& winograd_kernels();
+
+}  // namespace convkit

@@ -1,0 +1,9 @@
+// Winograd transforms compiled for avx512 (see winograd_kernel_impl.h).
+#include "conv/winograd_kernel_impl.h"
+
+namespace convkit {
+const WinogradKernels& winograd_kernels_avx512() {
+  static const WinogradKernels k{&wk_input, &wk_output};
+  return k;
+}
+}  // namespace convkit

@@ -1,0 +1,237 @@
+// SGEMM driver: BLIS's five loops around the per-ISA micro-kernel (gemm_config.cc has the blocking
+// and its derivation; microkernel.h the kernel contract).
+//
+//   JC: columns of C in blocks of NC            (packed B block: L3)
+//    PC: K in blocks of KC                       pack op(B)[pc:pc+kc, jc:jc+nc]   (shared, once)
+//     IC: rows of C in blocks of <= MC  <- parallel over (IC block x column group) tasks
+//                                              pack op(A)[ic:ic+mc, pc:pc+kc]   (per thread)
+//      JR: NR-column micro-panels of B           (kc x NR panel: L1)
+//       IR: MR-row micro-panels of A             micro-kernel: MR x NR tile of C in registers
+//
+// Packing is skipped where it does not pay: A is read in place when each of its strips meets few
+// B panels (narrow N, e.g. im2col with 32..64 output channels: packing would read A once to save
+// reading it once); B is read in place for small problems with row-major B (its rows are already
+// the kernel's vectors, and packing 64x64 would cost as much as the product). The kernels mask
+// their loads, so in-place operands need no padding.
+// alpha/beta are applied on the first K block (beta = 1 afterwards) and the epilogue on the last,
+// so C is read and written once per K block and the bias/activation cost no extra pass.
+#include "gemm/gemm_driver.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "runtime/aligned.h"
+#include "runtime/errors.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+namespace gemm {
+namespace {
+
+// Per-thread packing buffers, grown on demand and kept: no allocation per call in steady state.
+float* tls_buffer(int slot, std::size_t floats) {
+  struct Buf {
+    AlignedPtr<float> p;
+    std::size_t cap = 0;
+  };
+  thread_local Buf bufs[2];
+  Buf& b = bufs[slot];
+  if (b.cap < floats) {
+    b.p = aligned_array<float>(floats);
+    b.cap = floats;
+  }
+  return b.p.get();
+}
+
+std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+std::size_t round_up(std::size_t a, std::size_t b) { return ceil_div(a, b) * b; }
+
+int env_int(const char* name, int dflt) {
+  const char* e = std::getenv(name);
+  return e && *e ? std::atoi(e) : dflt;
+}
+
+}  // namespace
+
+namespace {
+std::atomic<int> g_pack_override{env_int("CONVKIT_GEMM_PACK", -1)};
+}  // namespace
+void set_pack_override(int mode) { g_pack_override.store(mode, std::memory_order_relaxed); }
+int pack_override() { return g_pack_override.load(std::memory_order_relaxed); }
+
+int gemm_threads(std::size_t M, std::size_t N, std::size_t K) {
+  if (in_parallel_region()) return 1;
+  const int n = num_threads();
+  if (n <= 1) return 1;
+  // Crossover measured with native/bench (2 cores): a parallel region costs a few microseconds of
+  // wake-up and join, so products under ~1.5 MFLOP (e.g. 64^3 = 0.5 MFLOP) run on one thread.
+  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 1500) * 1e3;
+  if (2.0 * double(M) * double(N) * double(K) < min_flops) return 1;
+  return n;
+}
+
+void gemm_check_args(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
+                     std::size_t lda, const float* B, std::size_t ldb, const float* C, std::size_t ldc) {
+  auto fail = [](const std::string& s) { throw InvalidArgument("sgemm: " + s); };
+  const std::size_t min_lda = trans_a ? M : K, min_ldb = trans_b ? K : N;
+  if (M == 0 || N == 0) return;
+  if (K > 0 && lda < std::max<std::size_t>(1, min_lda))
+    fail("lda must be >= " + std::to_string(min_lda) + (trans_a ? " (M, A transposed)" : " (K)") + ", got " +
+         std::to_string(lda));
+  if (K > 0 && ldb < std::max<std::size_t>(1, min_ldb))
+    fail("ldb must be >= " + std::to_string(min_ldb) + (trans_b ? " (K, B transposed)" : " (N)") + ", got " +
+         std::to_string(ldb));
+  if (ldc < N) fail("ldc must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
+  if (K > 0 && (!A || !B)) fail(std::string(!A ? "A" : "B") + " is null");
+  if (!C) fail("C is null");
+}
+
+void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+              float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads) {
+  if (M == 0 || N == 0) return;
+  const std::size_t MR = cfg.mr, NR = cfg.nr;
+  const std::size_t KC = cfg.kc, NC = cfg.nc;
+  const std::size_t n_panels_total = ceil_div(N, NR);
+
+  // In-place operands (see the header comment); set_pack_override forces the choice.
+  const int force = pack_override();
+  bool pack_a = n_panels_total > 2;
+  bool pack_b = trans_b || M > 4 * MR || K > KC || N > NC;
+  if (force >= 0) {
+    pack_a = force & 1;
+    pack_b = trans_b || (force & 2);
+  }
+  if (prepacked) pack_b = false;
+
+  // IC blocks: at least `threads` of them (balanced, multiples of MR), at most MC rows each.
+  const std::size_t strips = ceil_div(M, MR);
+  std::size_t m_tasks = std::max<std::size_t>(ceil_div(M, cfg.mc), 1);
+  if (threads > 1) m_tasks = round_up(std::max<std::size_t>(m_tasks, threads), threads);
+  m_tasks = std::min(m_tasks, strips);
+  const std::size_t strips_per_task = ceil_div(strips, m_tasks);
+  m_tasks = ceil_div(strips, strips_per_task);
+  const std::size_t mb = strips_per_task * MR;
+
+  const std::size_t k_blocks = K == 0 ? 1 : ceil_div(K, KC);
+  const std::size_t a_buf_floats = mb * KC;
+
+  for (std::size_t jc = 0; jc < N; jc += NC) {  // ---- JC loop
+    const std::size_t nc = std::min(NC, N - jc);
+    const std::size_t panels = ceil_div(nc, NR);
+    // Column groups: when M gives fewer tasks than threads, split the NR panels too.
+    std::size_t n_tasks = 1;
+    if (threads > 1 && m_tasks < std::size_t(threads)) n_tasks = std::min<std::size_t>(panels, threads);
+    const std::size_t panels_per_group = ceil_div(panels, n_tasks);
+    n_tasks = ceil_div(panels, panels_per_group);
+
+    for (std::size_t kb = 0; kb < k_blocks; ++kb) {  // ---- PC loop
+      const std::size_t pc = kb * KC;
+      const std::size_t kc = K == 0 ? 0 : std::min(KC, K - pc);
+      const bool first = kb == 0, last = kb + 1 == k_blocks;
+
+      // op(B) block kc x nc: panel q at b_blk + q * b_panel, element (k, j) at [k * b_ld + j].
+      const float* b_blk;
+      std::size_t b_ld, b_panel;
+      if (prepacked) {
+        b_blk = prepacked->data + kb * KC * prepacked->npad + (jc / NR) * kc * NR;
+        b_ld = NR;
+        b_panel = kc * NR;
+      } else if (pack_b) {
+        float* buf = tls_buffer(1, round_up(nc, NR) * std::max<std::size_t>(kc, 1));
+        const float* src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
+        const std::size_t pack_groups = threads > 1 && kc * nc >= (64u << 10) ? std::size_t(threads) * 2 : 1;
+        if (pack_groups > 1) {
+          const std::size_t per = ceil_div(panels, pack_groups);
+          parallel_for(ceil_div(panels, per), [&](std::size_t g) {
+            const std::size_t q0 = g * per, q1 = std::min(panels, q0 + per);
+            const std::size_t j0 = q0 * NR, j1 = std::min(nc, q1 * NR);
+            cfg.pack_b(trans_b, kc, j1 - j0, trans_b ? src + j0 * ldb : src + j0, ldb, buf + q0 * kc * NR);
+          });
+        } else {
+          cfg.pack_b(trans_b, kc, nc, src, ldb, buf);
+        }
+        b_blk = buf;
+        b_ld = NR;
+        b_panel = kc * NR;
+      } else {
+        b_blk = B + pc * ldb + jc;
+        b_ld = ldb;
+        b_panel = NR;
+      }
+
+      MicroTile base{};
+      base.ldb = b_ld;
+      base.ldc = ldc;
+      base.k = kc;
+      base.alpha = alpha;
+      base.beta = first ? beta : 1.f;
+      base.act = Activation::none;
+      base.leaky_alpha = epilogue ? epilogue->leaky_alpha : 0.f;
+      const float* bias = last && epilogue ? epilogue->bias : nullptr;
+      if (last && epilogue) base.act = epilogue->act;
+
+      auto task = [&](std::size_t t) {  // ---- IC loop (one block per task)
+        const std::size_t mt = t / n_tasks, nt = t % n_tasks;
+        const std::size_t ic = mt * mb;
+        if (ic >= M) return;
+        const std::size_t mc = std::min(mb, M - ic);
+        const std::size_t q0 = nt * panels_per_group, q1 = std::min(panels, q0 + panels_per_group);
+        MicroTile tile = base;
+        const float* a_blk;
+        std::size_t a_strip;  // distance between MR-row strips
+        if (pack_a) {
+          float* buf = tls_buffer(0, std::max(a_buf_floats, std::size_t(MR)));
+          const float* src = trans_a ? A + pc * lda + ic : A + ic * lda + pc;
+          cfg.pack_a(trans_a, mc, kc, src, lda, buf);
+          a_blk = buf;
+          tile.a_rs = 1;
+          tile.a_cs = MR;
+          a_strip = MR * kc;
+        } else if (trans_a) {
+          a_blk = A + pc * lda + ic;
+          tile.a_rs = 1;
+          tile.a_cs = lda;
+          a_strip = MR;
+        } else {
+          a_blk = A + ic * lda + pc;
+          tile.a_rs = lda;
+          tile.a_cs = 1;
+          a_strip = MR * lda;
+        }
+        for (std::size_t q = q0; q < q1; ++q) {  // ---- JR loop
+          const std::size_t j = q * NR;
+          tile.b = b_blk + q * b_panel;
+          tile.n = static_cast<int>(std::min(NR, nc - j));
+          tile.bias = bias ? bias + jc + j : nullptr;
+          for (std::size_t i = 0; i < mc; i += MR) {  // ---- IR loop
+            tile.a = a_blk + (i / MR) * a_strip;
+            tile.m = static_cast<int>(std::min(MR, mc - i));
+            tile.c = C + (ic + i) * ldc + jc + j;
+            cfg.kernel(tile);
+          }
+        }
+      };
+      const std::size_t tasks = m_tasks * n_tasks;
+      if (threads > 1 && tasks > 1) {
+        parallel_for(tasks, task);
+      } else {
+        for (std::size_t t = 0; t < tasks; ++t) task(t);
+      }
+    }
+  }
+}
+
+}  // namespace gemm
+
+void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
+           std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc,
+           const GemmEpilogue* epilogue) {
+  gemm::gemm_check_args(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  gemm::gemm_run(gemm::gemm_config(active_isa()), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
+                 epilogue, nullptr, gemm::gemm_threads(M, N, K));
+}
+
+}  // namespace convkit

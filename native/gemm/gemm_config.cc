@@ -1,0 +1,81 @@
+// SGEMM blocking per ISA, derived from the cache sizes (BLIS's analytical model: Low, Igual,
+// Smith, Quintana-Orti, "Analytical Modeling Is Enough for High-Performance BLIS", TOMS 2016).
+//
+// Loop nest (gemm.cc): JC (NC columns) > PC (KC of K) > IC (MC rows) > JR (NR) > IR (MR).
+//  - KC: the kc x NR micro-panel of B is reused by every MR-row strip of the IC block, so it must
+//    stay in L1 while A strips stream through: kc * NR * 4 bytes <= L1d / 2 (the other half holds
+//    the A strip in flight and the C tile).           kc = L1d / (8 * NR), multiple of 8.
+//  - MC: the packed mc x kc block of A is re-read from L2 for every NR panel:
+//    mc * kc * 4 <= L2 / 2.                            mc = L2 / (8 * kc), multiple of MR.
+//  - NC: the packed kc x nc block of B sits in L3 (shared): kc * nc * 4 <= L3 / 4, capped at 4096
+//    (beyond that the JC loop costs nothing and smaller blocks pack in parallel sooner).
+//
+// Worked values (AVX-512, NR = 32, MR = 14):
+//   Zen 4   (L1d 32 KiB, L2 1 MiB):  kc = 128, mc = 1022, nc = 4096
+//   this VM (L1d 48 KiB, L2 2 MiB):  kc = 192, mc = 1358, nc = 4096
+// AVX2 (NR = 16) doubles kc (256 / 384). Overrides for tuning: CONVKIT_GEMM_KC/MC/NC.
+#include "gemm/gemm_config.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace convkit::gemm {
+namespace {
+
+std::size_t sys(int name, std::size_t fallback) {
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+  long v = sysconf(name);
+  if (v > 0) return static_cast<std::size_t>(v);
+#else
+  (void)name;
+#endif
+  return fallback;
+}
+
+std::size_t env_or(const char* name, std::size_t v) {
+  const char* e = std::getenv(name);
+  if (e && *e) {
+    long x = std::strtol(e, nullptr, 10);
+    if (x > 0) return static_cast<std::size_t>(x);
+  }
+  return v;
+}
+
+GemmConfig derive(Isa isa, const char* name, int mr, int nr, MicroKernel k, PackA pa, PackB pb) {
+  const CacheSizes& cs = cache_sizes();
+  std::size_t kc = std::max<std::size_t>(64, cs.l1d / (8 * nr) / 8 * 8);
+  kc = env_or("CONVKIT_GEMM_KC", kc);
+  std::size_t mc = std::max<std::size_t>(mr, cs.l2 / (8 * kc) / mr * mr);
+  mc = env_or("CONVKIT_GEMM_MC", mc);
+  mc = std::max<std::size_t>(mr, mc / mr * mr);
+  std::size_t nc = std::min<std::size_t>(4096, std::max<std::size_t>(nr, cs.l3 / (16 * kc) / nr * nr));
+  nc = env_or("CONVKIT_GEMM_NC", nc);
+  nc = std::max<std::size_t>(nr, nc / nr * nr);
+  return GemmConfig{isa, name, mr, nr, mc, kc, nc, k, pa, pb};
+}
+
+}  // namespace
+
+const CacheSizes& cache_sizes() {
+#if defined(_SC_LEVEL1_DCACHE_SIZE)
+  static const CacheSizes c{sys(_SC_LEVEL1_DCACHE_SIZE, 32 << 10), sys(_SC_LEVEL2_CACHE_SIZE, 1 << 20),
+                            sys(_SC_LEVEL3_CACHE_SIZE, 32 << 20)};
+#else
+  static const CacheSizes c{32 << 10, 1 << 20, 32 << 20};
+#endif
+  return c;
+}
+
+const GemmConfig& gemm_config(Isa isa) {
+  // The one dispatch table of the GEMM family, indexed by Isa.
+  static const GemmConfig table[kIsaCount] = {
+      derive(Isa::scalar, "f32_gemm_4x16__scalar", 4, 16, micro_scalar, pack_a_scalar, pack_b_scalar),
+      derive(Isa::avx2, "f32_gemm_6x16__avx2_fma", 6, 16, micro_avx2, pack_a_avx2, pack_b_avx2),
+      derive(Isa::avx512, "f32_gemm_14x32__avx512f", 14, 32, micro_avx512, pack_a_avx512, pack_b_avx512),
+  };
+  return table[static_cast<int>(isa)];
+}
+
+}  // namespace convkit::gemm

@@ -1,0 +1,34 @@
+// The BLIS five-loop driver shared by sgemm, sgemm_packed and sgemm_strided_batched.
+#pragma once
+#include <cstddef>
+
+#include "gemm/gemm.h"
+#include "gemm/gemm_config.h"
+
+namespace convkit::gemm {
+
+// B already packed for `cfg` over the whole K x N (layout in gemm_packed.cc): block (pc, jc) starts
+// at data + (pc/KC) * KC * npad + (jc/NR) * kc_block * NR.
+struct PrepackedB {
+  const float* data;
+  std::size_t npad;  // N rounded up to NR
+};
+
+// Validated arguments, any sizes (M, N >= 1; K >= 0). `threads` <= 1 runs on the calling thread.
+void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
+              float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads);
+
+// Threads worth using for an M x N x K product (1 below the measured crossover or inside a region).
+int gemm_threads(std::size_t M, std::size_t N, std::size_t K);
+
+// Packing choice override for tests and tuning: -1 = automatic (default, or CONVKIT_GEMM_PACK at
+// load), else bit 0 = pack A, bit 1 = pack B (B is always packed when transposed or prepacked).
+void set_pack_override(int mode);
+int pack_override();
+
+// Throws InvalidArgument naming the offending argument.
+void gemm_check_args(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, const float* A,
+                     std::size_t lda, const float* B, std::size_t ldb, const float* C, std::size_t ldc);
+
+}  // namespace convkit::gemm

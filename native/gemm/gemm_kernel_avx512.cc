@@ -1,0 +1,160 @@
+// AVX-512F SGEMM micro-kernel: MR x NR = 14 x 32.
+//
+// Why 14x32: the 14x2 tile holds 28 zmm accumulators, and with the 2 B vectors of each k step that
+// is 30 of the 32 zmm registers (the A values come in as embedded broadcasts {1to16} folded into
+// the FMAs, so they need no register). Per k step: 28 FMAs against 2 vector loads + 14 broadcasts,
+// i.e. 0.57 loads per FMA, well under the 2-3 load ports' rate; and 28 independent accumulation
+// chains hide the 4-cycle FMA latency on 2 FMA pipes (8 in flight needed). On Zen 4 (AVX-512
+// double-pumped on 2x256-bit pipes) the same tile keeps 1 zmm FMA per cycle busy. NR = 32 also
+// matches the narrow im2col GEMMs (N = 32, 64) exactly. 6x64 (24 accumulators, 4 loads + 6
+// broadcasts per 24 FMAs) has a worse load:FMA ratio and pads N=32 problems to 64.
+//
+// Edges: the tile is a template on the row count (1..14) and on the number of 16-float column
+// vectors (1..2); the last column vector uses a mask (loads of B and C, stores of C), so partial
+// tiles run at full speed with no scalar path. The epilogue (alpha/beta, bias, activation) is
+// applied to the accumulators before the only store of C.
+#include <immintrin.h>
+
+#include "gemm/microkernel.h"
+
+namespace convkit::gemm {
+namespace {
+
+// exp(x) for float lanes, Cephes expf: x = n*ln2 + r with |r| <= ln2/2 (ln2 split in two parts so
+// n*ln2 is exact), exp(r) by a degree-7 polynomial (rel. error ~1 ulp), times 2^n via the exponent.
+inline __m512 exp512(__m512 x) {
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
+  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500E-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507E-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073E-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894E-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459E-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201E-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+  return _mm512_scalef_ps(p, n);
+}
+
+// tanh: odd Cephes polynomial for |x| < 0.625 (keeps relative accuracy near 0), else
+// sign(x) * (1 - 2/(exp(2|x|) + 1)).
+inline __m512 tanh512(__m512 x) {
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745E-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954E-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531E-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036E-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422E-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  const __m512 e = exp512(_mm512_add_ps(ax, ax));
+  __m512 big = _mm512_sub_ps(_mm512_set1_ps(1.f), _mm512_div_ps(_mm512_set1_ps(2.f), _mm512_add_ps(e, _mm512_set1_ps(1.f))));
+  big = _mm512_or_ps(big, _mm512_and_ps(x, _mm512_set1_ps(-0.f)));  // copy the sign of x
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ), big, small);
+}
+
+inline __m512 activate(__m512 x, Activation act, float leaky) {
+  switch (act) {
+    case Activation::none: return x;
+    case Activation::relu: return _mm512_max_ps(x, _mm512_setzero_ps());
+    case Activation::relu6: return _mm512_min_ps(_mm512_max_ps(x, _mm512_setzero_ps()), _mm512_set1_ps(6.f));
+    case Activation::leaky_relu:
+      return _mm512_mask_mul_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), x, _mm512_set1_ps(leaky));
+    case Activation::sigmoid:
+      return _mm512_div_ps(_mm512_set1_ps(1.f), _mm512_add_ps(_mm512_set1_ps(1.f), exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    case Activation::tanh: return tanh512(x);
+  }
+  return x;
+}
+
+template <int ROWS, int NV, bool AROW>
+void tile(const MicroTile& t) {
+  __m512 acc[ROWS][NV];
+  for (int r = 0; r < ROWS; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  const int nlast = t.n - 16 * (NV - 1);  // columns in the last vector, 1..16
+  const __mmask16 mlast = static_cast<__mmask16>((1u << nlast) - 1u);
+  const float* b = t.b;
+  const std::size_t ldb = t.ldb;
+  std::size_t k = t.k;
+  if (AROW) {
+    // Row-major unpacked A: row r at a + r*a_rs, stepping one float per k. Byte offsets from two
+    // base pointers (rows 0-6, 7-13) with the multiples {1,2,3,4,5,6} of the row stride keep the
+    // addresses in x86 addressing modes instead of 14 pointer registers.
+    const char* p = reinterpret_cast<const char*>(t.a);
+    const std::ptrdiff_t s1 = static_cast<std::ptrdiff_t>(t.a_rs * sizeof(float));
+    const std::ptrdiff_t s3 = 3 * s1, s5 = 5 * s1;
+    const std::ptrdiff_t off[7] = {0, s1, 2 * s1, s3, 4 * s1, s5, 2 * s3};
+    const std::ptrdiff_t s7 = 7 * s1;
+    for (; k > 0; --k) {
+      __m512 bv[NV];
+      for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+      bv[NV - 1] = _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
+      for (int r = 0; r < ROWS; ++r) {
+        const float* ar = reinterpret_cast<const float*>(p + (r >= 7 ? s7 : 0) + off[r % 7]);
+        const __m512 av = _mm512_set1_ps(*ar);
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      }
+      p += sizeof(float);
+      b += ldb;
+    }
+  } else {
+    // A(i,k) at a[i + k*a_cs]: one contiguous run of ROWS floats per k (packed panel: a_cs = 14).
+    const float* a = t.a;
+    const std::size_t acs = t.a_cs;
+#pragma GCC unroll 2
+    for (; k > 0; --k) {
+      __m512 bv[NV];
+      for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+      bv[NV - 1] = _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
+      _mm_prefetch(reinterpret_cast<const char*>(b + 8 * ldb), _MM_HINT_T0);
+      for (int r = 0; r < ROWS; ++r) {
+        const __m512 av = _mm512_set1_ps(a[r]);
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      }
+      a += acs;
+      b += ldb;
+    }
+  }
+  // Epilogue on the registers: alpha, beta*C (C untouched when beta == 0), bias, activation.
+  const __m512 alpha = _mm512_set1_ps(t.alpha);
+  const __m512 beta = _mm512_set1_ps(t.beta);
+  __m512 bias[NV];
+  if (t.bias) {
+    for (int v = 0; v < NV - 1; ++v) bias[v] = _mm512_loadu_ps(t.bias + 16 * v);
+    bias[NV - 1] = _mm512_maskz_loadu_ps(mlast, t.bias + 16 * (NV - 1));
+  }
+  for (int r = 0; r < ROWS; ++r) {
+    float* c = t.c + r * t.ldc;
+    for (int v = 0; v < NV; ++v) {
+      const __mmask16 m = v == NV - 1 ? mlast : static_cast<__mmask16>(0xFFFF);
+      __m512 x = _mm512_mul_ps(acc[r][v], alpha);
+      if (t.beta != 0.f) x = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(m, c + 16 * v), x);
+      if (t.bias) x = _mm512_add_ps(x, bias[v]);
+      if (t.act != Activation::none) x = activate(x, t.act, t.leaky_alpha);
+      _mm512_mask_storeu_ps(c + 16 * v, m, x);
+    }
+  }
+}
+
+template <int ROWS>
+void rows(const MicroTile& t) {
+  const bool arow = t.a_cs == 1 && t.a_rs != 1;
+  if (t.n > 16) {
+    if (arow) tile<ROWS, 2, true>(t); else tile<ROWS, 2, false>(t);
+  } else {
+    if (arow) tile<ROWS, 1, true>(t); else tile<ROWS, 1, false>(t);
+  }
+}
+
+using RowFn = void (*)(const MicroTile&);
+constexpr RowFn kRows[14] = {rows<1>, rows<2>, rows<3>, rows<4>,  rows<5>,  rows<6>,  rows<7>,
+                             rows<8>, rows<9>, rows<10>, rows<11>, rows<12>, rows<13>, rows<14>};
+
+}  // namespace
+
+void micro_avx512(const MicroTile& t) { kRows[t.m - 1](t); }
+
+}  // namespace convkit::gemm

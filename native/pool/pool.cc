@@ -1,0 +1,153 @@
+// Pooling drivers: per output pixel, gather the rows of the real input pixels under the window and
+// hand them to the row kernels of the active ISA.
+#include "pool/pool.h"
+
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+#include "dispatch/cpu.h"
+#include "pool/pool_kernels.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+
+const PoolKernels& pool_kernels() {
+  switch (active_isa()) {
+    case Isa::avx512: return pool_kernels_avx512();
+    case Isa::avx2: return pool_kernels_avx2();
+    default: return pool_kernels_scalar();
+  }
+}
+
+std::string PoolDesc::str() const {
+  std::ostringstream s;
+  s << "N=" << N << " in=" << in[0] << "x" << in[1] << "x" << in[2] << "x" << C << " window=" << window[0] << "x"
+    << window[1] << "x" << window[2] << " stride=" << stride[0] << "x" << stride[1] << "x" << stride[2];
+  return s.str();
+}
+
+void PoolDesc::finalize(Padding mode) {
+  auto bad = [&](const std::string& m) { throw InvalidArgument("pool: " + m + " (" + str() + ")"); };
+  if (N == 0 || C == 0) bad("batch and channels must be >= 1");
+  for (int i = 0; i < 3; ++i) {
+    if (in[i] == 0 || window[i] == 0 || stride[i] == 0) bad("sizes, window and strides must be >= 1");
+    if (mode == Padding::valid) pad_before[i] = pad_after[i] = 0;
+    if (mode == Padding::same) same_padding(in[i], window[i], stride[i], 1, &pad_before[i], &pad_after[i]);
+    if (pad_before[i] >= window[i] || pad_after[i] >= window[i]) bad("padding must be smaller than the window");
+    out[i] = conv_output_length(in[i], window[i], stride[i], 1, pad_before[i], pad_after[i]);
+    if (out[i] == 0) bad("window larger than the padded input");
+  }
+}
+
+namespace {
+
+// Calls f(output pixel index, n, rows(of pixel indices), count) per output pixel in [b, e).
+template <class F>
+void for_windows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<std::size_t>& pix, F f) {
+  for (std::size_t op = b; op < e; ++op) {
+    std::size_t ow = op % d.out[2], oh = (op / d.out[2]) % d.out[1], od = (op / (d.out[2] * d.out[1])) % d.out[0];
+    std::size_t n = op / (d.out[0] * d.out[1] * d.out[2]);
+    std::size_t m = 0;
+    for (std::size_t kd = 0; kd < d.window[0]; ++kd) {
+      long id = (long)(od * d.stride[0] + kd) - (long)d.pad_before[0];
+      if (id < 0 || id >= (long)d.in[0]) continue;
+      for (std::size_t kh = 0; kh < d.window[1]; ++kh) {
+        long ih = (long)(oh * d.stride[1] + kh) - (long)d.pad_before[1];
+        if (ih < 0 || ih >= (long)d.in[1]) continue;
+        for (std::size_t kw = 0; kw < d.window[2]; ++kw) {
+          long iw = (long)(ow * d.stride[2] + kw) - (long)d.pad_before[2];
+          if (iw < 0 || iw >= (long)d.in[2]) continue;
+          pix[m++] = ((n * d.in[0] + id) * d.in[1] + ih) * d.in[2] + iw;
+        }
+      }
+    }
+    f(op, n, m);
+  }
+}
+
+}  // namespace
+
+void pool_forward(const PoolDesc& d, PoolKind kind, const float* x, float* y, const CancelToken& cancel) {
+  const PoolKernels& K = pool_kernels();
+  const std::size_t wn = d.window[0] * d.window[1] * d.window[2];
+  const std::size_t total = d.N * d.out[0] * d.out[1] * d.out[2];
+  parallel_range(total, 16, [&](std::size_t b, std::size_t e) {
+    cancel.check();
+    std::vector<std::size_t> pix(wn);
+    std::vector<const float*> rows(wn);
+    for_windows(d, b, e, pix, [&](std::size_t op, std::size_t, std::size_t m) {
+      float* out = y + op * d.C;
+      if (m == 0) {
+        std::fill(out, out + d.C, 0.f);
+        return;
+      }
+      for (std::size_t i = 0; i < m; ++i) rows[i] = x + pix[i] * d.C;
+      if (kind == PoolKind::max)
+        K.max_rows(rows.data(), m, d.C, out);
+      else
+        K.avg_rows(rows.data(), m, d.C, 1.f / static_cast<float>(m), out);
+    });
+  });
+}
+
+void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float* dy, float* dx,
+                   const CancelToken& cancel) {
+  const PoolKernels& K = pool_kernels();
+  const std::size_t wn = d.window[0] * d.window[1] * d.window[2];
+  const std::size_t per_image = d.out[0] * d.out[1] * d.out[2];
+  std::fill(dx, dx + d.input_size(), 0.f);
+  // Windows of one image overlap (stride < window), so the scatter is serial within an image and
+  // the images run in parallel.
+  parallel_for(d.N, [&](std::size_t n) {
+    cancel.check();
+    std::vector<std::size_t> pix(wn);
+    std::vector<const float*> xrows(wn);
+    std::vector<float*> drows(wn);
+    for_windows(d, n * per_image, (n + 1) * per_image, pix, [&](std::size_t op, std::size_t, std::size_t m) {
+      if (m == 0) return;
+      for (std::size_t i = 0; i < m; ++i) {
+        xrows[i] = x + pix[i] * d.C;
+        drows[i] = dx + pix[i] * d.C;
+      }
+      if (kind == PoolKind::max)
+        K.max_back(xrows.data(), drows.data(), m, d.C, dy + op * d.C);
+      else
+        K.avg_back(drows.data(), m, d.C, 1.f / static_cast<float>(m), dy + op * d.C);
+    });
+  });
+}
+
+void global_pool_forward(std::size_t N, std::size_t P, std::size_t C, PoolKind kind, const float* x, float* y) {
+  if (P == 0) throw InvalidArgument("global pool: no spatial positions");
+  const PoolKernels& K = pool_kernels();
+  parallel_for(N, [&](std::size_t n) {
+    std::vector<const float*> rows(P);
+    for (std::size_t p = 0; p < P; ++p) rows[p] = x + (n * P + p) * C;
+    if (kind == PoolKind::max)
+      K.max_rows(rows.data(), P, C, y + n * C);
+    else
+      K.avg_rows(rows.data(), P, C, 1.f / static_cast<float>(P), y + n * C);
+  });
+}
+
+void global_pool_backward(std::size_t N, std::size_t P, std::size_t C, PoolKind kind, const float* x,
+                          const float* dy, float* dx) {
+  if (P == 0) throw InvalidArgument("global pool: no spatial positions");
+  const PoolKernels& K = pool_kernels();
+  std::fill(dx, dx + N * P * C, 0.f);
+  parallel_for(N, [&](std::size_t n) {
+    std::vector<const float*> xr(P);
+    std::vector<float*> dr(P);
+    for (std::size_t p = 0; p < P; ++p) {
+      xr[p] = x + (n * P + p) * C;
+      dr[p] = dx + (n * P + p) * C;
+    }
+    if (kind == PoolKind::max)
+      K.max_back(xr.data(), dr.data(), P, C, dy + n * C);
+    else
+      K.avg_back(dr.data(), P, C, 1.f / static_cast<float>(P), dy + n * C);
+  });
+}
+
+}  // namespace convkit

@@ -1,0 +1,386 @@
+// SGEMM against a double-precision reference, on every ISA the machine has.
+//
+// Error bound checked (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.5:
+// a float dot product of length K, in any summation order and with or without FMA, has
+// |fl(x.y) - x.y| <= gamma_K * sum|x_k||y_k|, gamma_K = K*u/(1 - K*u), u = 2^-24):
+//
+//   |C - C_ref| <= 2 * (K + 3) * u * S + A_act,    S = |alpha| sum_k |a_ik||b_kj| + |beta||c_ij| + |bias_j|
+//
+// (K + 3: the K products, the alpha scaling, beta*C and the bias; factor 2 for gamma's
+// denominator and slack) plus, with an activation, A_act = 8u|ref| + 2u for the activation's own
+// rounding (the activations are 1-Lipschitz, so the pre-activation error carries over unchanged).
+//
+// Coverage:
+//  - the full cube M, N, K in 1..70 for all four transpose combinations on every ISA, once with
+//    the automatic packing choice and once with both operands packed (the in-place A/B paths and
+//    the packed paths); the reference for the cube comes from prefix sums over K of one 70x70x70
+//    product, so it costs nothing per shape; C is NaN-filled (beta = 0 must not propagate NaN)
+//    and has sentinels past N in each row (ldc > N) and after the last row;
+//  - larger odd shapes (up to 600, plus M > MC, N > NC and K > KC crossings) x all transposes;
+//  - alpha/beta variants, lda/ldb/ldc larger than minimal, every epilogue (bias x activation)
+//    with K spanning several K blocks, pack_b/sgemm_packed (including a repack after an ISA
+//    change), the strided batched form, 1 and 2 threads, argument validation.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "gemm/gemm.h"
+#include "gemm/gemm_config.h"
+#include "gemm/gemm_driver.h"
+#include "runtime/errors.h"
+#include "runtime/thread_pool.h"
+#include "tests/test_util.h"
+
+using namespace convkit;
+using convkit::test::random_vector;
+
+namespace {
+
+constexpr double kU = 1.0 / (1 << 24);
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kSentinel = 12345.f;
+
+double act_ref(double x, Activation act, double leaky) {
+  switch (act) {
+    case Activation::none: return x;
+    case Activation::relu: return x > 0 ? x : 0;
+    case Activation::relu6: return std::min(std::max(x, 0.0), 6.0);
+    case Activation::leaky_relu: return x < 0 ? x * leaky : x;
+    case Activation::sigmoid: return 1 / (1 + std::exp(-x));
+    case Activation::tanh: return std::tanh(x);
+  }
+  return x;
+}
+
+// A general check: builds op(A), op(B), runs sgemm (or a variant through `run`), compares.
+struct Case {
+  bool ta = false, tb = false;
+  std::size_t M = 1, N = 1, K = 1;
+  float alpha = 1.f, beta = 0.f;
+  std::size_t pad_a = 0, pad_b = 0, pad_c = 0;  // extra leading-dimension elements
+  bool bias = false;
+  Activation act = Activation::none;
+  float leaky = 0.1f;
+};
+
+enum class Path { plain, packed, batched };
+
+void check_case(const Case& c, Path path = Path::plain, unsigned seed = 1) {
+  const std::size_t M = c.M, N = c.N, K = c.K;
+  const std::size_t lda = (c.ta ? M : K) + c.pad_a, ldb = (c.tb ? K : N) + c.pad_b, ldc = N + c.pad_c;
+  const std::size_t batch = path == Path::batched ? 3 : 1;
+  const std::size_t sa = (c.ta ? K : M) * lda + 5, sb = (c.tb ? N : K) * ldb + 3, sc = M * ldc + 7;
+  std::vector<float> A = random_vector(sa * batch, seed), B = random_vector(sb * batch, seed + 1);
+  std::vector<float> bias = random_vector(N, seed + 2, -2.f, 2.f);
+  std::vector<float> C0 = random_vector(sc * batch, seed + 3);
+  std::vector<float> C = C0;
+  if (c.beta == 0.f)
+    for (std::size_t i = 0; i < C.size(); ++i) C[i] = kNaN;
+  // Sentinels in the padding (columns N..ldc-1, and the gap between batch items).
+  for (std::size_t b = 0; b < batch; ++b)
+    for (std::size_t i = 0; i < sc; ++i)
+      if (i >= M * ldc || i % ldc >= N) C[b * sc + i] = kSentinel;
+  std::vector<float> Cin = C;
+
+  GemmEpilogue epi;
+  epi.bias = c.bias ? bias.data() : nullptr;
+  epi.act = c.act;
+  epi.leaky_alpha = c.leaky;
+  const GemmEpilogue* ep = (c.bias || c.act != Activation::none) ? &epi : nullptr;
+
+  if (path == Path::plain) {
+    sgemm(c.ta, c.tb, M, N, K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc, ep);
+  } else if (path == Path::packed) {
+    auto pb = pack_b(c.tb, K, N, B.data(), ldb);
+    CK_CHECK(pb->K() == K && pb->N() == N);
+    sgemm_packed(c.ta, M, c.alpha, A.data(), lda, *pb, c.beta, C.data(), ldc, ep);
+  } else {
+    sgemm_strided_batched(c.ta, c.tb, M, N, K, c.alpha, A.data(), lda, sa, B.data(), ldb, sb, c.beta, C.data(), ldc,
+                          sc, batch, ep);
+  }
+
+  double worst = 0;
+  std::size_t bad_i = 0, bad_j = 0;
+  bool sentinel_ok = true;
+  for (std::size_t b = 0; b < batch; ++b) {
+    const float* a = A.data() + b * sa;
+    const float* bb = B.data() + b * sb;
+    for (std::size_t i = 0; i < M; ++i)
+      for (std::size_t j = 0; j < N; ++j) {
+        double s = 0, sabs = 0;
+        for (std::size_t k = 0; k < K; ++k) {
+          const double x = c.ta ? a[k * lda + i] : a[i * lda + k];
+          const double y = c.tb ? bb[j * ldb + k] : bb[k * ldb + j];
+          s += x * y;
+          sabs += std::fabs(x * y);
+        }
+        double pre = c.alpha * s, bound_s = std::fabs(c.alpha) * sabs;
+        if (c.beta != 0.f) {
+          pre += double(c.beta) * C0[b * sc + i * ldc + j];
+          bound_s += std::fabs(c.beta * C0[b * sc + i * ldc + j]);
+        }
+        if (c.bias) {
+          pre += bias[j];
+          bound_s += std::fabs(bias[j]);
+        }
+        const double ref = act_ref(pre, c.act, c.leaky);
+        double tol = 2 * (K + 3) * kU * bound_s + 1e-30;
+        if (c.act != Activation::none) tol += 8 * kU * std::fabs(ref) + 2 * kU;
+        const double got = C[b * sc + i * ldc + j];
+        const double e = std::fabs(got - ref) / tol;
+        if (!(e <= worst)) {
+          worst = e;
+          bad_i = i;
+          bad_j = j;
+        }
+      }
+    for (std::size_t i = 0; i < sc; ++i)
+      if (i >= M * ldc || i % ldc >= N) sentinel_ok &= C[b * sc + i] == Cin[b * sc + i];
+  }
+  CK_CHECK_MSG(worst <= 1.0, "ta=%d tb=%d M=%zu N=%zu K=%zu alpha=%g beta=%g pads=%zu/%zu/%zu bias=%d act=%d path=%d: "
+               "error/bound = %g at (%zu,%zu)",
+               c.ta, c.tb, M, N, K, c.alpha, c.beta, c.pad_a, c.pad_b, c.pad_c, c.bias, int(c.act), int(path), worst,
+               bad_i, bad_j);
+  CK_CHECK_MSG(sentinel_ok, "write outside C: M=%zu N=%zu K=%zu ldc=%zu path=%d", M, N, K, ldc, int(path));
+}
+
+// The full 1..70 cube for one transpose combination: one set of operands (leading dimension 70
+// in every layout), the reference C_K = sum_{k<K} op(A)[:,k] op(B)[k,:] as prefix sums over K.
+void check_cube(bool ta, bool tb, unsigned seed, bool all_k) {
+  constexpr std::size_t L = 70, LDC = L + 3;
+  std::vector<float> A = random_vector(L * L, seed), B = random_vector(L * L, seed + 1);
+  auto opa = [&](std::size_t i, std::size_t k) { return double(ta ? A[k * L + i] : A[i * L + k]); };
+  auto opb = [&](std::size_t k, std::size_t j) { return double(tb ? B[j * L + k] : B[k * L + j]); };
+  // pre[K][i][j] = sum_{k<K} a_ik b_kj and the same of |a_ik b_kj|, K = 1..70.
+  std::vector<double> pre((L + 1) * L * L, 0.0), pabs((L + 1) * L * L, 0.0);
+  for (std::size_t k = 0; k < L; ++k)
+    for (std::size_t i = 0; i < L; ++i)
+      for (std::size_t j = 0; j < L; ++j) {
+        const double p = opa(i, k) * opb(k, j);
+        pre[(k + 1) * L * L + i * L + j] = pre[k * L * L + i * L + j] + p;
+        pabs[(k + 1) * L * L + i * L + j] = pabs[k * L * L + i * L + j] + std::fabs(p);
+      }
+  std::vector<float> C(L * LDC + 8);
+  int failures = 0;
+  // Sampled K: the K loop is one code path for every K < KC, so the edges that matter are M and N
+  // (always 1..70); these K cover 1, small primes, powers of two +-1, unroll remainders and 70.
+  static const std::size_t k_sampled[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 33, 64, 70};
+  std::vector<std::size_t> ks;
+  if (all_k)
+    for (std::size_t K = 1; K <= L; ++K) ks.push_back(K);
+  else
+    ks.assign(std::begin(k_sampled), std::end(k_sampled));
+  std::fill(C.begin(), C.end(), kSentinel);
+  for (std::size_t M = 1; M <= L; ++M)
+    for (std::size_t N = 1; N <= L; ++N)
+      for (std::size_t K : ks) {
+        for (std::size_t i = 0; i < M; ++i) std::fill(&C[i * LDC], &C[i * LDC + LDC], kSentinel);
+        for (std::size_t i = 0; i < M; ++i)
+          for (std::size_t j = 0; j < N; ++j) C[i * LDC + j] = kNaN;
+        sgemm(ta, tb, M, N, K, 1.f, A.data(), L, B.data(), L, 0.f, C.data(), LDC);
+        bool ok = true;
+        for (std::size_t i = 0; i < M && ok; ++i) {
+          const double* r = &pre[K * L * L + i * L];
+          const double* s = &pabs[K * L * L + i * L];
+          for (std::size_t j = 0; j < N; ++j) {
+            const double tol = 2 * (K + 3) * kU * s[j] + 1e-30;
+            if (!(std::fabs(C[i * LDC + j] - r[j]) <= tol)) ok = false;
+          }
+          for (std::size_t j = N; j < LDC; ++j) ok &= C[i * LDC + j] == kSentinel;
+        }
+        for (std::size_t x = M * LDC; x < M * LDC + LDC && x < C.size(); ++x) ok &= C[x] == kSentinel;
+        if (!ok && ++failures <= 5)
+          CK_CHECK_MSG(ok, "cube ta=%d tb=%d M=%zu N=%zu K=%zu out of bound or wrote outside C", ta, tb, M, N, K);
+      }
+  CK_CHECK_MSG(failures == 0, "cube ta=%d tb=%d: %d shapes failed", ta, tb, failures);
+}
+
+void check_arguments() {
+  std::vector<float> a(100), b(100), c(100);
+  auto throws = [&](auto fn) {
+    try {
+      fn();
+    } catch (const InvalidArgument&) {
+      return true;
+    }
+    return false;
+  };
+  CK_CHECK(throws([&] { sgemm(false, false, 4, 4, 4, 1, a.data(), 3, b.data(), 4, 0, c.data(), 4); }));
+  CK_CHECK(throws([&] { sgemm(false, true, 4, 4, 4, 1, a.data(), 4, b.data(), 3, 0, c.data(), 4); }));
+  CK_CHECK(throws([&] { sgemm(false, false, 4, 4, 4, 1, a.data(), 4, b.data(), 4, 0, c.data(), 3); }));
+  CK_CHECK(throws([&] { sgemm(false, false, 4, 4, 4, 1, nullptr, 4, b.data(), 4, 0, c.data(), 4); }));
+  CK_CHECK(throws([&] { pack_b(false, 0, 4, b.data(), 4); }));
+  // K = 0: C = beta*C, then the epilogue.
+  std::vector<float> c2 = {1, 2, 3, 4};
+  float bias[2] = {10, 20};
+  GemmEpilogue e;
+  e.bias = bias;
+  sgemm(false, false, 2, 2, 0, 1, nullptr, 0, nullptr, 0, 0.5f, c2.data(), 2, &e);
+  CK_CHECK(c2[0] == 10.5f && c2[1] == 21.f && c2[2] == 11.5f && c2[3] == 22.f);
+}
+
+void run_isa(Isa isa) {
+  using clock = std::chrono::steady_clock;
+  auto t0 = clock::now();
+  // 1. M, N in 1..70 x every transpose x (automatic packing, everything packed). K: all of 1..70
+  // for A*B with automatic packing on the SIMD ISAs (the full cube), sampled otherwise (the
+  // scalar kernel's full cube alone takes ~15 s).
+  for (int mode : {-1, 3}) {
+    gemm::set_pack_override(mode);
+    for (int t = 0; t < 4; ++t) check_cube(t & 1, t & 2, 100 + t, mode == -1 && t == 0 && isa != Isa::scalar);
+  }
+  gemm::set_pack_override(-1);
+  auto t1 = clock::now();
+
+  // 2. Larger odd shapes, all transposes; some cross MC (M > 1358), NC (N > 4096), KC (K > 384).
+  const std::size_t shapes[][3] = {{1, 600, 37},   {599, 1, 513},  {257, 263, 601}, {129, 77, 385},
+                                   {600, 97, 600}, {71, 599, 129}, {3001, 33, 40},  {3, 4200, 5},
+                                   {200, 200, 1},  {1, 1, 600},    {345, 67, 211}};
+  for (auto& s : shapes)
+    for (int t = 0; t < 4; ++t) {
+      Case c;
+      c.ta = t & 1;
+      c.tb = t & 2;
+      c.M = s[0];
+      c.N = s[1];
+      c.K = s[2];
+      check_case(c, Path::plain, unsigned(s[0] + s[1] + s[2] + t));
+    }
+  // Forced in-place and packed operands on a multi-block shape.
+  for (int mode : {0, 1, 2, 3}) {
+    gemm::set_pack_override(mode);
+    Case c;
+    c.M = 301;
+    c.N = 133;
+    c.K = 417;
+    c.pad_a = 3;
+    c.pad_b = 5;
+    c.pad_c = 1;
+    check_case(c);
+    c.ta = true;
+    check_case(c);
+  }
+  gemm::set_pack_override(-1);
+
+  // 3. alpha/beta and leading dimensions.
+  for (float alpha : {1.f, -0.5f, 0.f})
+    for (float beta : {0.f, 1.f, 0.75f})
+      for (int t = 0; t < 4; ++t) {
+        Case c;
+        c.ta = t & 1;
+        c.tb = t & 2;
+        c.M = 37;
+        c.N = 45;
+        c.K = 53;
+        c.alpha = alpha;
+        c.beta = beta;
+        c.pad_a = 7;
+        c.pad_b = 2;
+        c.pad_c = 9;
+        check_case(c);
+        c.M = 150;
+        c.N = 70;
+        c.K = 400;
+        check_case(c);
+      }
+
+  // 4. Epilogues: every activation, with and without bias, K over several K blocks, beta != 0.
+  for (int a = 0; a <= 5; ++a)
+    for (bool bias : {false, true}) {
+      Case c;
+      c.M = 33;
+      c.N = 47;
+      c.K = 900;
+      c.bias = bias;
+      c.act = static_cast<Activation>(a);
+      c.beta = 0.5f;
+      check_case(c);
+      c.M = 250;
+      c.N = 19;
+      c.K = 31;
+      c.beta = 0.f;
+      c.tb = true;
+      check_case(c);
+    }
+
+  // 5. Pre-packed B and the batched form.
+  for (int t = 0; t < 4; ++t)
+    for (std::size_t M : {1, 13, 64, 301}) {
+      Case c;
+      c.ta = t & 1;
+      c.tb = t & 2;
+      c.M = M;
+      c.N = 77;
+      c.K = 450;
+      c.pad_b = 3;
+      c.bias = true;
+      c.act = Activation::relu;
+      check_case(c, Path::packed);
+      c.K = 20;
+      c.N = 33;
+      check_case(c, Path::batched);
+      c.M = M * 3;
+      c.N = 140;
+      c.K = 300;
+      check_case(c, Path::batched);
+    }
+  std::fprintf(stderr, "    cube %.1f s, rest %.1f s\n", std::chrono::duration<double>(t1 - t0).count(),
+               std::chrono::duration<double>(clock::now() - t1).count());
+}
+
+// pack_b under one ISA, sgemm_packed under another: must repack, not misread the panels.
+void check_repack_across_isas() {
+  auto isas = available_isas();
+  if (isas.size() < 2) return;
+  const std::size_t M = 19, N = 45, K = 410;
+  std::vector<float> A = random_vector(M * K, 7), B = random_vector(K * N, 8), C1(M * N), C2(M * N);
+  set_isa_override(isas.back());
+  auto pb = pack_b(false, K, N, B.data(), N);
+  sgemm(false, false, M, N, K, 1, A.data(), K, B.data(), N, 0, C1.data(), N);
+  set_isa_override(isas.front());
+  sgemm_packed(false, M, 1, A.data(), K, *pb, 0, C2.data(), N);
+  clear_isa_override();
+  double worst = 0;
+  for (std::size_t i = 0; i < M * N; ++i) worst = std::max(worst, double(std::fabs(C1[i] - C2[i])));
+  CK_CHECK_MSG(worst < 1e-3, "repacked sgemm_packed differs by %g", worst);
+}
+
+}  // namespace
+
+int main() {
+  std::fprintf(stderr, "gemm_test: cache L1d %zu L2 %zu L3 %zu\n", gemm::cache_sizes().l1d, gemm::cache_sizes().l2,
+               gemm::cache_sizes().l3);
+  for (Isa isa : available_isas()) {
+    const auto& g = gemm::gemm_config(isa);
+    std::fprintf(stderr, "  %s: MR=%d NR=%d MC=%zu KC=%zu NC=%zu\n", g.name, g.mr, g.nr, g.mc, g.kc, g.nc);
+  }
+  check_arguments();
+  for (int threads : {2, 1}) {
+    set_num_threads(threads);
+    std::fprintf(stderr, " threads=%d\n", threads);
+    if (threads == 1) {
+      // One thread: the parallel paths are already covered; re-run the larger shapes only.
+      test::for_each_isa([](Isa) {
+        for (int t = 0; t < 4; ++t) {
+          Case c;
+          c.ta = t & 1;
+          c.tb = t & 2;
+          c.M = 257;
+          c.N = 263;
+          c.K = 601;
+          c.bias = true;
+          c.act = Activation::tanh;
+          check_case(c);
+          check_case(c, Path::packed);
+        }
+      });
+    } else {
+      test::for_each_isa(run_isa);
+    }
+  }
+  check_repack_across_isas();
+  return test::finish("gemm_test");
+}

@@ -1,0 +1,152 @@
+// Pooling (max/avg, 1-3D, valid/same/explicit, strides, overlapping windows), global pooling and zero
+// padding, forward and backward, against plain double references, on every ISA. Tolerance 1e-6
+// relative (max is exact; averages sum at most a few dozen terms).
+#include <cmath>
+#include <limits>
+
+#include "pool/pool.h"
+#include "pool/zero_pad.h"
+#include "test_util.h"
+
+using namespace convkit;
+using namespace convkit::test;
+
+namespace {
+
+// Reference: for each output pixel, the list of real input pixels under its window (row-major order).
+template <class F>
+void ref_windows(const PoolDesc& d, F f) {
+  for (std::size_t n = 0; n < d.N; ++n)
+    for (std::size_t od = 0; od < d.out[0]; ++od)
+      for (std::size_t oh = 0; oh < d.out[1]; ++oh)
+        for (std::size_t ow = 0; ow < d.out[2]; ++ow) {
+          std::vector<std::size_t> px;
+          for (std::size_t a = 0; a < d.window[0]; ++a)
+            for (std::size_t b = 0; b < d.window[1]; ++b)
+              for (std::size_t c = 0; c < d.window[2]; ++c) {
+                long i0 = (long)(od * d.stride[0] + a) - (long)d.pad_before[0];
+                long i1 = (long)(oh * d.stride[1] + b) - (long)d.pad_before[1];
+                long i2 = (long)(ow * d.stride[2] + c) - (long)d.pad_before[2];
+                if (i0 < 0 || i1 < 0 || i2 < 0 || i0 >= (long)d.in[0] || i1 >= (long)d.in[1] || i2 >= (long)d.in[2])
+                  continue;
+                px.push_back(((n * d.in[0] + i0) * d.in[1] + i1) * d.in[2] + i2);
+              }
+          f(((n * d.out[0] + od) * d.out[1] + oh) * d.out[2] + ow, px);
+        }
+}
+
+struct PCase {
+  std::size_t N, C;
+  std::array<std::size_t, 3> in, win, stride;
+  Padding pad;
+};
+
+}  // namespace
+
+int main() {
+  std::vector<PCase> cases = {
+      {2, 5, {1, 9, 11}, {1, 2, 2}, {1, 2, 2}, Padding::valid},
+      {1, 19, {1, 9, 11}, {1, 3, 3}, {1, 2, 2}, Padding::same},    // asymmetric same, overlapping
+      {2, 33, {1, 7, 7}, {1, 3, 3}, {1, 1, 1}, Padding::same},
+      {1, 8, {1, 10, 9}, {1, 2, 3}, {1, 3, 2}, Padding::valid},
+      {3, 4, {1, 1, 13}, {1, 1, 3}, {1, 1, 2}, Padding::same},     // 1-D
+      {2, 6, {5, 6, 7}, {2, 2, 2}, {2, 2, 2}, Padding::same},      // 3-D
+      {1, 3, {4, 5, 6}, {3, 2, 3}, {1, 2, 2}, Padding::valid},
+      {1, 40, {1, 8, 8}, {1, 8, 8}, {1, 1, 1}, Padding::valid},    // window = input
+  };
+  for_each_isa([&](Isa) {
+    unsigned seed = 3;
+    for (const PCase& pc : cases) {
+      PoolDesc d;
+      d.N = pc.N;
+      d.C = pc.C;
+      d.in = pc.in;
+      d.window = pc.win;
+      d.stride = pc.stride;
+      d.finalize(pc.pad);
+      auto x = random_vector(d.input_size(), seed++);
+      auto dy = random_vector(d.output_size(), seed++);
+      for (PoolKind kind : {PoolKind::max, PoolKind::avg}) {
+        std::vector<double> ry(d.output_size()), rdx(d.input_size(), 0.0);
+        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+          for (std::size_t c = 0; c < d.C; ++c) {
+            if (kind == PoolKind::max) {
+              double m = -std::numeric_limits<double>::infinity();
+              std::size_t arg = 0;
+              for (std::size_t p : px)
+                if (x[p * d.C + c] > m) m = x[p * d.C + c], arg = p;
+              ry[op * d.C + c] = m;
+              rdx[arg * d.C + c] += dy[op * d.C + c];
+            } else {
+              double s = 0;
+              for (std::size_t p : px) s += x[p * d.C + c];
+              ry[op * d.C + c] = s / px.size();
+              for (std::size_t p : px) rdx[p * d.C + c] += dy[op * d.C + c] / px.size();
+            }
+          }
+        });
+        std::vector<float> y(d.output_size(), -9.f), dx(d.input_size(), -9.f);
+        pool_forward(d, kind, x.data(), y.data());
+        pool_backward(d, kind, x.data(), dy.data(), dx.data());
+        double ey = error_ratio(y.data(), ry.data(), y.size(), 1e-6, 1e-6);
+        double ex = error_ratio(dx.data(), rdx.data(), dx.size(), 1e-6, 1e-6);
+        CK_CHECK_MSG(ey <= 1, "%s fwd %s: ratio %g", kind == PoolKind::max ? "max" : "avg", d.str().c_str(), ey);
+        CK_CHECK_MSG(ex <= 1, "%s bwd %s: ratio %g", kind == PoolKind::max ? "max" : "avg", d.str().c_str(), ex);
+      }
+    }
+    // Global pooling.
+    for (std::size_t C : {1u, 7u, 37u}) {
+      std::size_t N = 3, P = 29;
+      auto x = random_vector(N * P * C, seed++);
+      auto dy = random_vector(N * C, seed++);
+      for (PoolKind kind : {PoolKind::max, PoolKind::avg}) {
+        std::vector<double> ry(N * C), rdx(N * P * C, 0.0);
+        for (std::size_t n = 0; n < N; ++n)
+          for (std::size_t c = 0; c < C; ++c) {
+            double m = -1e30, s = 0;
+            std::size_t arg = 0;
+            for (std::size_t p = 0; p < P; ++p) {
+              double v = x[(n * P + p) * C + c];
+              s += v;
+              if (v > m) m = v, arg = p;
+            }
+            ry[n * C + c] = kind == PoolKind::max ? m : s / P;
+            if (kind == PoolKind::max)
+              rdx[(n * P + arg) * C + c] = dy[n * C + c];
+            else
+              for (std::size_t p = 0; p < P; ++p) rdx[(n * P + p) * C + c] = dy[n * C + c] / (double)P;
+          }
+        std::vector<float> y(N * C), dx(N * P * C, -9.f);
+        global_pool_forward(N, P, C, kind, x.data(), y.data());
+        global_pool_backward(N, P, C, kind, x.data(), dy.data(), dx.data());
+        CK_CHECK(error_ratio(y.data(), ry.data(), y.size(), 1e-6, 1e-6) <= 1);
+        CK_CHECK(error_ratio(dx.data(), rdx.data(), dx.size(), 1e-6, 1e-6) <= 1);
+      }
+    }
+    // Zero padding and its crop.
+    {
+      std::size_t N = 2, C = 3;
+      std::array<std::size_t, 3> in{{2, 3, 4}}, b{{1, 0, 2}}, a{{0, 2, 1}};
+      std::array<std::size_t, 3> o{{3, 5, 7}};
+      auto x = random_vector(N * 2 * 3 * 4 * C, seed++);
+      std::vector<float> y(N * o[0] * o[1] * o[2] * C, -1.f), back(x.size(), -1.f);
+      zero_pad_forward(N, in, C, b, a, x.data(), y.data());
+      bool ok = true;
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t i = 0; i < o[0]; ++i)
+          for (std::size_t j = 0; j < o[1]; ++j)
+            for (std::size_t k = 0; k < o[2]; ++k)
+              for (std::size_t c = 0; c < C; ++c) {
+                long si = (long)i - (long)b[0], sj = (long)j - (long)b[1], sk = (long)k - (long)b[2];
+                float want = 0.f;
+                if (si >= 0 && sj >= 0 && sk >= 0 && si < (long)in[0] && sj < (long)in[1] && sk < (long)in[2])
+                  want = x[(((n * in[0] + si) * in[1] + sj) * in[2] + sk) * C + c];
+                ok = ok && y[(((n * o[0] + i) * o[1] + j) * o[2] + k) * C + c] == want;
+              }
+      CK_CHECK(ok);
+      zero_pad_backward(N, in, C, b, a, y.data(), back.data());
+      CK_CHECK(back == x);
+    }
+  });
+  return finish("pool_test");
+}
