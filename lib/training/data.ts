@@ -114,9 +114,14 @@ export type DatasetLike =
   | AsyncIterator<DatasetElement>
   | { iterator(): Promise<AsyncIterator<DatasetElement> | Iterator<DatasetElement>> | AsyncIterator<DatasetElement> | Iterator<DatasetElement> };
 
+function isTensorLike(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && 'shape' in x && 'dtype' in x;
+}
+
 export function isDatasetLike(x: unknown): x is DatasetLike {
   if (x === null || typeof x !== 'object') return false;
-  if (Array.isArray(x)) return false; // a list of input tensors
+  // An array is a dataset when its elements are batches, not tensors (a list of input tensors).
+  if (Array.isArray(x)) return x.length > 0 && !isTensorLike(x[0]);
   const o = x as Record<string | symbol, unknown>;
   return typeof o[Symbol.asyncIterator] === 'function' || typeof o[Symbol.iterator] === 'function' || typeof o['next'] === 'function' || typeof o['iterator'] === 'function';
 }

@@ -15,6 +15,7 @@ import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/index.js';
 import { f32, viewOf } from '../tensor/internal.js';
 import { withoutRecording } from '../engine/index.js';
+import * as K from '../layers/backend.js';
 import {
   type Batch,
   type DatasetLike,
@@ -161,23 +162,42 @@ function buildMetrics(c: Compiled, predShape: readonly number[], trueShape: read
   c.valMetrics = c.metrics.map(freshLike);
 }
 
-/** One batch forward/backward/update; returns the batch loss. Metrics are updated. */
+/**
+ * One batch: forward in training mode on the tape (model.forwardForTraining), the loss value and
+ * d loss / d yPred in one fused pass per output, backward seeded with those gradients, then one
+ * native optimizer call over all trainable weights. Returns the batch loss (with regularization).
+ */
 function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
   const ys = asList(b.y);
-  const capture: LossOpCapture = {};
-  const lossFns = ys.map((_, k) => (yt: Tensor, yp: Tensor) => lossOp(c.loss, yt, yp, b.sampleWeight, k === 0 ? capture : undefined));
-  const { loss, grads, weights } = m.trainStepGradients(b.x, b.y, lossFns.length === 1 ? lossFns[0]! : lossFns);
-  let value: number;
+  const f = m.forwardForTraining(b.x);
+  const seeds: Tensor[] = [];
+  let grads: Tensor[] = [];
+  let value = f.regularizationLoss;
   try {
-    value = f32(loss)[0]!;
+    if (f.outputs.length !== ys.length) throw new RangeError(`Model '${m.name}' has ${f.outputs.length} output(s), got ${ys.length} target(s)`);
+    f.outputs.forEach((p, k) => {
+      const yt = ys[k]!;
+      const pred = f32(p, 'model output');
+      const out = c.loss.compute(viewOf(yt, 'y'), yt.shape, pred, p.shape, { sampleWeight: b.sampleWeight });
+      value += out.value;
+      seeds.push(K.fromValues(out.grad!, [...p.shape]));
+      if (k === 0) updateMetrics(c.metrics!, yt, { pred, predShape: p.shape }, b.sampleWeight);
+    });
+    grads = f.backward(seeds);
+  } catch (e) {
+    f.dispose();
+    throw e;
+  } finally {
+    for (const t of seeds) t.dispose();
+    for (const t of f.outputs) t.dispose();
+  }
+  try {
+    const weights = f.weights;
     if (weights.length > 0) c.optimizer.applyArrays(weights, weights.map((w) => f32(w.read(), w.name)), grads.map((g) => f32(g)));
   } finally {
-    loss.dispose();
     for (const g of grads) g.dispose();
   }
-  const n = batchSizeOf(b.x);
-  lossMean.add(value, n);
-  updateMetrics(c.metrics!, ys[0]!, capture, b.sampleWeight);
+  lossMean.add(value, batchSizeOf(b.x));
   return value;
 }
 
@@ -448,6 +468,7 @@ async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c
       }
       await list.onEpochEnd(epoch, epochLogs);
     }
+    if (args.signal?.aborted) history.aborted = true;
     await list.onTrainEnd(history.epoch.length ? lastLogs(history) : undefined);
   } finally {
     for (const t of owned) t.dispose();
