@@ -32,7 +32,7 @@
         "<!@(node scripts/native-sources.mjs binding)"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "CONVKIT_BUILD_SYSTEM=node-gyp"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "CONVKIT_BUILD_SYSTEM=node-gyp"],
       "libraries": ["-lpthread"]
     }
   ]

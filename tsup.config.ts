@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsup';
 
-// One library entry built twice: ESM (dist/index.js) and CommonJS (dist/index.cjs), with .d.ts
+// The library entry (and the benchmark runner, dist/bench.*, used by scripts/bench.mjs) built twice: ESM (dist/index.js) and CommonJS (dist/index.cjs), with .d.ts
 // and .d.cts typings. `shims` provides __dirname / import.meta.url in both formats, which the
 // native loader needs to find the package root.
 export default defineConfig({
-  entry: { index: 'lib/index.ts' },
+  entry: { index: 'lib/index.ts', bench: 'lib/bench/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   shims: true,

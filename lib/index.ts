@@ -13,6 +13,7 @@ export {
 } from './backend.js';
 export type { IsaName } from './native/index.js';
 export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
+export * from './ops/index.js';
 
 // Layers, models, autodiff (layers team): TF.js-style namespaces and entry points.
 export * as layers from './layers/index.js';
@@ -51,3 +52,6 @@ export {
 export * from './ops/conv.js';
 export * from './ops/pool.js';
 export * from './ops/pad.js';
+
+// Matrix product (GEMM engineer).
+export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';

@@ -6,6 +6,10 @@
 // gradients by op `name`; `attrs` carry what a gradient needs besides inputs and outputs (axes,
 // perm, ...). With no recorder installed the cost is one null check.
 //
+// Op names are lower camelCase and equal to the public function name ('add', 'relu', 'sum',
+// 'softmax', 'transpose', 'concat', 'slice', ...): lib/autodiff/gradients registers gradients under
+// the same names.
+//
 // Async ops record after their promise resolves (runOpAsync), in completion order.
 import type { Tensor } from '../tensor/tensor.js';
 

@@ -111,18 +111,31 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (error_) {
-      deferred_.Reject(map_exception(env, error_).Value());
-      return;
-    }
+    // If this environment is being torn down (a worker_thread terminated while the work ran),
+    // settling the promise fails: there is nobody left to tell, so swallow rather than let an
+    // exception escape the libuv completion callback (std::terminate).
     try {
-      deferred_.Resolve(done_ ? done_(env) : env.Undefined());
+      Napi::HandleScope scope(env);
+      if (error_) {
+        deferred_.Reject(map_exception(env, error_).Value());
+        return;
+      }
+      try {
+        deferred_.Resolve(done_ ? done_(env) : env.Undefined());
+      } catch (const Napi::Error&) {
+        throw;
+      } catch (...) {
+        deferred_.Reject(map_exception(env, std::current_exception()).Value());
+      }
     } catch (...) {
-      deferred_.Reject(map_exception(env, std::current_exception()).Value());
     }
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
 
  private:
   Napi::Promise::Deferred deferred_;

@@ -61,6 +61,12 @@ std::atomic<int> g_pack_override{env_int("CONVKIT_GEMM_PACK", -1)};
 void set_pack_override(int mode) { g_pack_override.store(mode, std::memory_order_relaxed); }
 int pack_override() { return g_pack_override.load(std::memory_order_relaxed); }
 
+std::size_t block_k(const GemmConfig& cfg, std::size_t K) {
+  if (K <= cfg.kc) return std::max<std::size_t>(K, 1);
+  const std::size_t blocks = ceil_div(K, cfg.kc);
+  return round_up(ceil_div(K, blocks), 8);
+}
+
 int gemm_threads(std::size_t M, std::size_t N, std::size_t K) {
   if (in_parallel_region()) return 1;
   const int n = num_threads();
@@ -90,10 +96,11 @@ void gemm_check_args(bool trans_a, bool trans_b, std::size_t M, std::size_t N, s
 
 void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
               float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
-              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads) {
+              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads,
+              const CancelToken* cancel) {
   if (M == 0 || N == 0) return;
   const std::size_t MR = cfg.mr, NR = cfg.nr;
-  const std::size_t KC = cfg.kc, NC = cfg.nc;
+  const std::size_t KC = block_k(cfg, K), NC = cfg.nc;
   const std::size_t n_panels_total = ceil_div(N, NR);
 
   // In-place operands (see the header comment); set_pack_override forces the choice.
@@ -128,6 +135,7 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
     n_tasks = ceil_div(panels, panels_per_group);
 
     for (std::size_t kb = 0; kb < k_blocks; ++kb) {  // ---- PC loop
+      if (cancel) cancel->check();
       const std::size_t pc = kb * KC;
       const std::size_t kc = K == 0 ? 0 : std::min(KC, K - pc);
       const bool first = kb == 0, last = kb + 1 == k_blocks;
@@ -142,7 +150,7 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
       } else if (pack_b) {
         float* buf = tls_buffer(1, round_up(nc, NR) * std::max<std::size_t>(kc, 1));
         const float* src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
-        const std::size_t pack_groups = threads > 1 && kc * nc >= (64u << 10) ? std::size_t(threads) * 2 : 1;
+        const std::size_t pack_groups = threads > 1 && kc * nc >= (16u << 10) ? std::size_t(threads) : 1;
         if (pack_groups > 1) {
           const std::size_t per = ceil_div(panels, pack_groups);
           parallel_for(ceil_div(panels, per), [&](std::size_t g) {
@@ -228,10 +236,10 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
 
 void sgemm(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
            std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc,
-           const GemmEpilogue* epilogue) {
+           const GemmEpilogue* epilogue, const CancelToken* cancel) {
   gemm::gemm_check_args(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   gemm::gemm_run(gemm::gemm_config(active_isa()), trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc,
-                 epilogue, nullptr, gemm::gemm_threads(M, N, K));
+                 epilogue, nullptr, gemm::gemm_threads(M, N, K), cancel);
 }
 
 }  // namespace convkit

@@ -15,7 +15,7 @@ namespace convkit {
 void sgemm_strided_batched(bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K, float alpha,
                            const float* A, std::size_t lda, std::size_t stride_a, const float* B, std::size_t ldb,
                            std::size_t stride_b, float beta, float* C, std::size_t ldc, std::size_t stride_c,
-                           std::size_t batch, const GemmEpilogue* epilogue) {
+                           std::size_t batch, const GemmEpilogue* epilogue, const CancelToken* cancel) {
   if (batch == 0 || M == 0 || N == 0) return;
   gemm::gemm_check_args(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   if (batch > 1 && stride_c < (M - 1) * ldc + N)
@@ -26,8 +26,9 @@ void sgemm_strided_batched(bool trans_a, bool trans_b, std::size_t M, std::size_
   const int threads = gemm::gemm_threads(M, N, K);
   const int pool = in_parallel_region() ? 1 : num_threads();
   auto one = [&](std::size_t i, int t) {
+    if (cancel) cancel->check();
     gemm::gemm_run(cfg, trans_a, trans_b, M, N, K, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta,
-                   C + i * stride_c, ldc, epilogue, nullptr, t);
+                   C + i * stride_c, ldc, epilogue, nullptr, t, cancel);
   };
   // Small products, or more products than threads with each product too small to keep all threads
   // busy on its own: spread the batch.

@@ -7,8 +7,8 @@
 
 namespace convkit::gemm {
 
-// B already packed for `cfg` over the whole K x N (layout in gemm_packed.cc): block (pc, jc) starts
-// at data + (pc/KC) * KC * npad + (jc/NR) * kc_block * NR.
+// B already packed for `cfg` over the whole K x N (layout in gemm_packed.cc): with KC = block_k(K),
+// block (pc, jc) starts at data + (pc/KC) * KC * npad + (jc/NR) * kc_block * NR.
 struct PrepackedB {
   const float* data;
   std::size_t npad;  // N rounded up to NR
@@ -17,7 +17,13 @@ struct PrepackedB {
 // Validated arguments, any sizes (M, N >= 1; K >= 0). `threads` <= 1 runs on the calling thread.
 void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, std::size_t N, std::size_t K,
               float alpha, const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
-              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads);
+              std::size_t ldc, const GemmEpilogue* epilogue, const PrepackedB* prepacked, int threads,
+              const CancelToken* cancel = nullptr);
+
+// The K block size used for a product with this K: K split into ceil(K / cfg.kc) equal blocks
+// (rounded up to 8), so K = 256 with kc = 192 runs as 128 + 128, not 192 + 64 (a short last block
+// pays the C load/store of a full one). The last block may be shorter. PrepackedB uses it too.
+std::size_t block_k(const GemmConfig& cfg, std::size_t K);
 
 // Threads worth using for an M x N x K product (1 below the measured crossover or inside a region).
 int gemm_threads(std::size_t M, std::size_t N, std::size_t K);

@@ -86,6 +86,7 @@ void tile(const MicroTile& t) {
     __m256 bv[NV];
     for (int v = 0; v < NV - 1; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
     bv[NV - 1] = load<MASK>(b + 8 * (NV - 1), mlast);
+#pragma GCC unroll 16
     for (int r = 0; r < ROWS; ++r) {
       const __m256 av = _mm256_broadcast_ss(AROW ? a + r * ars : a + r);
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
@@ -93,6 +94,13 @@ void tile(const MicroTile& t) {
     a += acs;
     b += ldb;
   }
+  // The accumulators leave the registers once, here: the epilogue below indexes rows/vectors at
+  // run time, and if it used acc[][] directly the compiler would keep acc in memory in the K loop.
+  alignas(64) float out[ROWS][NV * 8];
+#pragma GCC unroll 16
+  for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm256_store_ps(&out[r][8 * v], acc[r][v]);
   const __m256 alpha = _mm256_set1_ps(t.alpha);
   const __m256 beta = _mm256_set1_ps(t.beta);
   __m256 bias[NV];
@@ -104,7 +112,7 @@ void tile(const MicroTile& t) {
     float* c = t.c + r * t.ldc;
     for (int v = 0; v < NV; ++v) {
       const __m256i m = v == NV - 1 ? mlast : mall;
-      __m256 x = _mm256_mul_ps(acc[r][v], alpha);
+      __m256 x = _mm256_mul_ps(_mm256_load_ps(&out[r][8 * v]), alpha);
       if (t.beta != 0.f) x = _mm256_fmadd_ps(beta, v == NV - 1 ? load<MASK>(c + 8 * v, m) : _mm256_loadu_ps(c + 8 * v), x);
       if (t.bias) x = _mm256_add_ps(x, bias[v]);
       if (t.act != Activation::none) x = activate(x, t.act, t.leaky_alpha);

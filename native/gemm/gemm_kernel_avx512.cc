@@ -92,6 +92,7 @@ void tile(const MicroTile& t) {
       __m512 bv[NV];
       for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
       bv[NV - 1] = _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
+#pragma GCC unroll 16
       for (int r = 0; r < ROWS; ++r) {
         const float* ar = reinterpret_cast<const float*>(p + (r >= 7 ? s7 : 0) + off[r % 7]);
         const __m512 av = _mm512_set1_ps(*ar);
@@ -110,6 +111,7 @@ void tile(const MicroTile& t) {
       for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
       bv[NV - 1] = _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
       _mm_prefetch(reinterpret_cast<const char*>(b + 8 * ldb), _MM_HINT_T0);
+#pragma GCC unroll 16
       for (int r = 0; r < ROWS; ++r) {
         const __m512 av = _mm512_set1_ps(a[r]);
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
@@ -119,6 +121,13 @@ void tile(const MicroTile& t) {
     }
   }
   // Epilogue on the registers: alpha, beta*C (C untouched when beta == 0), bias, activation.
+  // The accumulators leave the registers once, here: the epilogue below indexes rows/vectors at
+  // run time, and if it used acc[][] directly the compiler would keep acc in memory in the K loop.
+  alignas(64) float out[ROWS][NV * 16];
+#pragma GCC unroll 16
+  for (int r = 0; r < ROWS; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm512_store_ps(&out[r][16 * v], acc[r][v]);
   const __m512 alpha = _mm512_set1_ps(t.alpha);
   const __m512 beta = _mm512_set1_ps(t.beta);
   __m512 bias[NV];
@@ -130,7 +139,7 @@ void tile(const MicroTile& t) {
     float* c = t.c + r * t.ldc;
     for (int v = 0; v < NV; ++v) {
       const __mmask16 m = v == NV - 1 ? mlast : static_cast<__mmask16>(0xFFFF);
-      __m512 x = _mm512_mul_ps(acc[r][v], alpha);
+      __m512 x = _mm512_mul_ps(_mm512_load_ps(&out[r][16 * v]), alpha);
       if (t.beta != 0.f) x = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(m, c + 16 * v), x);
       if (t.bias) x = _mm512_add_ps(x, bias[v]);
       if (t.act != Activation::none) x = activate(x, t.act, t.leaky_alpha);

@@ -1,7 +1,7 @@
 // Pre-packed B (a layer's weights): op(B) packed once, for every K block, into the active ISA's
 // NR-wide panels, then reused by each sgemm_packed call with no packing of B at all.
 //
-// Layout: K blocks of KC rows (the last may be shorter); block kb holds ceil(N/NR) panels of
+// Layout: K blocks of KC = block_k(K) rows (the last may be shorter); block kb holds ceil(N/NR) panels of
 // kc_b x NR floats (zero-padded columns), so block kb starts at kb * KC * npad and its panel q at
 // + q * kc_b * NR -- exactly what the driver's JC/PC loops address (gemm_driver.h, PrepackedB).
 // The packing records the ISA (and so MR/NR/KC) it was made for. If the active ISA differs at
@@ -23,7 +23,7 @@ class PackedBImpl final : public PackedB {
   PackedBImpl(Isa isa, bool trans_b, std::size_t K, std::size_t N, const float* B, std::size_t ldb)
       : isa_(isa), k_(K), n_(N) {
     const GemmConfig& cfg = gemm_config(isa);
-    kc_ = cfg.kc;
+    kc_ = block_k(cfg, K);
     nr_ = cfg.nr;
     npad_ = (N + nr_ - 1) / nr_ * nr_;
     data_ = aligned_array<float>(std::max<std::size_t>(1, K * npad_));
@@ -68,7 +68,7 @@ std::unique_ptr<PackedB> pack_b(bool trans_b, std::size_t K, std::size_t N, cons
 }
 
 void sgemm_packed(bool trans_a, std::size_t M, float alpha, const float* A, std::size_t lda, const PackedB& B,
-                  float beta, float* C, std::size_t ldc, const GemmEpilogue* epilogue) {
+                  float beta, float* C, std::size_t ldc, const GemmEpilogue* epilogue, const CancelToken* cancel) {
   const auto* pb = dynamic_cast<const gemm::PackedBImpl*>(&B);
   if (!pb) throw InvalidArgument("sgemm_packed: B was not made by pack_b");
   const std::size_t K = pb->K(), N = pb->N();
@@ -77,13 +77,13 @@ void sgemm_packed(bool trans_a, std::size_t M, float alpha, const float* A, std:
     std::vector<float> plain(K * N);
     pb->unpack(plain.data());
     gemm::PackedBImpl repacked(isa, false, K, N, plain.data(), N);
-    sgemm_packed(trans_a, M, alpha, A, lda, repacked, beta, C, ldc, epilogue);
+    sgemm_packed(trans_a, M, alpha, A, lda, repacked, beta, C, ldc, epilogue, cancel);
     return;
   }
   gemm::gemm_check_args(trans_a, false, M, N, K, A, lda, C /*any non-null*/, N, C, ldc);
   const gemm::PrepackedB view = pb->view();
   gemm::gemm_run(gemm::gemm_config(isa), trans_a, false, M, N, K, alpha, A, lda, nullptr, N, beta, C, ldc, epilogue,
-                 &view, gemm::gemm_threads(M, N, K));
+                 &view, gemm::gemm_threads(M, N, K), cancel);
 }
 
 }  // namespace convkit

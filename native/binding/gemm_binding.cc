@@ -1,0 +1,115 @@
+// N-API functions of the GEMM family (no math here: validation, conversion, a call to the core).
+//
+//   sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, bias, activation, leakyAlpha)
+//   sgemmBatched(transA, transB, M, N, K, batch, alpha, a, lda, strideA, b, ldb, strideB,
+//                beta, c, ldc, strideC, bias, activation, leakyAlpha)
+// and their async twins (…Async(..., cancel)). `bias` is a Float32Array of N or null;
+// `activation` one of 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu'.
+// Every typed array must cover the last element the product touches (checked here, so the core
+// never reads or writes outside the arrays JavaScript handed over).
+#include <string>
+
+#include "binding/binding.h"
+#include "gemm/gemm.h"
+
+namespace convkit::binding {
+namespace {
+
+constexpr std::int64_t kMaxDim = std::int64_t(1) << 31;
+
+// Elements spanned by a rows x cols row-major matrix with leading dimension ld, `batch` times
+// `stride` apart; 0 when empty.
+unsigned __int128 extent(std::size_t rows, std::size_t cols, std::size_t ld, std::size_t batch, std::size_t stride) {
+  if (rows == 0 || cols == 0 || batch == 0) return 0;
+  return (unsigned __int128)(batch - 1) * stride + (unsigned __int128)(rows - 1) * ld + cols;
+}
+
+void check_len(Napi::Env env, const char* name, std::size_t have, unsigned __int128 need, const char* what) {
+  if ((unsigned __int128)have < need)
+    throw_range_error(env, std::string("'") + name + "' is too short: " + what + " needs " +
+                               std::to_string((unsigned long long)need) + " elements, got " + std::to_string(have));
+}
+
+std::size_t dim(const Napi::CallbackInfo& info, std::size_t i, const char* name, std::int64_t lo = 0) {
+  return static_cast<std::size_t>(arg_int(info, i, name, lo, kMaxDim));
+}
+
+struct Epi {
+  bool has_bias = false;
+  GemmEpilogue e;
+};
+
+Epi arg_epilogue(const Napi::CallbackInfo& info, std::size_t i, std::size_t N) {
+  Epi out;
+  Napi::Value v = info.Length() > i ? info[i] : info.Env().Undefined();
+  if (!v.IsNull() && !v.IsUndefined()) {
+    out.e.bias = arg_f32(info, i, "bias", N).data;
+    out.has_bias = true;
+  }
+  const int act = arg_enum(info, i + 1, "activation", {"none", "relu", "relu6", "sigmoid", "tanh", "leakyRelu"});
+  out.e.act = static_cast<Activation>(act);
+  out.e.leaky_alpha = static_cast<float>(arg_finite(info, i + 2, "leakyAlpha"));
+  return out;
+}
+
+Job prepare_sgemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool ta = arg_bool(info, 0, "transA"), tb = arg_bool(info, 1, "transB");
+  const std::size_t M = dim(info, 2, "M"), N = dim(info, 3, "N"), K = dim(info, 4, "K");
+  const float alpha = static_cast<float>(arg_finite(info, 5, "alpha"));
+  auto a = arg_f32(info, 6, "a");
+  const std::size_t lda = dim(info, 7, "lda");
+  auto b = arg_f32(info, 8, "b");
+  const std::size_t ldb = dim(info, 9, "ldb");
+  const float beta = static_cast<float>(arg_finite(info, 10, "beta"));
+  auto c = arg_f32(info, 11, "c");
+  const std::size_t ldc = dim(info, 12, "ldc");
+  const Epi epi = arg_epilogue(info, 13, N);
+  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
+  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
+  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
+  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, 1, 0), "op(A)");
+  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, 1, 0), "op(B)");
+  check_len(env, "c", c.length, extent(M, N, ldc, 1, 0), "C");
+  return [=](const CancelToken& cancel) {
+    cancel.check();
+    sgemm(ta, tb, M, N, K, alpha, a.data, lda, b.data, ldb, beta, c.data, ldc,
+          epi.has_bias || epi.e.act != Activation::none ? &epi.e : nullptr, &cancel);
+  };
+}
+
+Job prepare_sgemm_batched(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool ta = arg_bool(info, 0, "transA"), tb = arg_bool(info, 1, "transB");
+  const std::size_t M = dim(info, 2, "M"), N = dim(info, 3, "N"), K = dim(info, 4, "K");
+  const std::size_t batch = dim(info, 5, "batch");
+  const float alpha = static_cast<float>(arg_finite(info, 6, "alpha"));
+  auto a = arg_f32(info, 7, "a");
+  const std::size_t lda = dim(info, 8, "lda"), sa = dim(info, 9, "strideA");
+  auto b = arg_f32(info, 10, "b");
+  const std::size_t ldb = dim(info, 11, "ldb"), sb = dim(info, 12, "strideB");
+  const float beta = static_cast<float>(arg_finite(info, 13, "beta"));
+  auto c = arg_f32(info, 14, "c");
+  const std::size_t ldc = dim(info, 15, "ldc"), sc = dim(info, 16, "strideC");
+  const Epi epi = arg_epilogue(info, 17, N);
+  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
+  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
+  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
+  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, batch, sa), "op(A) x batch");
+  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, batch, sb), "op(B) x batch");
+  check_len(env, "c", c.length, extent(M, N, ldc, batch, sc), "C x batch");
+  return [=](const CancelToken& cancel) {
+    cancel.check();
+    sgemm_strided_batched(ta, tb, M, N, K, alpha, a.data, lda, sa, b.data, ldb, sb, beta, c.data, ldc, sc, batch,
+                          epi.has_bias || epi.e.act != Activation::none ? &epi.e : nullptr, &cancel);
+  };
+}
+
+}  // namespace
+
+CONVKIT_BINDING(gemm) {
+  def_job(env, exports, "sgemm", 16, &prepare_sgemm);
+  def_job(env, exports, "sgemmBatched", 20, &prepare_sgemm_batched);
+}
+
+}  // namespace convkit::binding

@@ -1,0 +1,203 @@
+// Elementwise family vs plain double-precision references, on every ISA, odd sizes and tails.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "ops/elementwise.h"
+#include "tests/test_util.h"
+
+using namespace convkit;
+
+namespace {
+
+const float kInf = std::numeric_limits<float>::infinity();
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+double ref_unary(UnaryOp op, double x, double alpha) {
+  switch (op) {
+    case UnaryOp::relu: return x != x ? x : (x > 0 ? x : 0);
+    case UnaryOp::relu6: return x != x ? x : std::min(6.0, std::max(0.0, x));
+    case UnaryOp::leaky_relu: return x < 0 ? alpha * x : x;
+    case UnaryOp::elu: return x < 0 ? alpha * std::expm1(x) : x;
+    case UnaryOp::sigmoid: return 1 / (1 + std::exp(-x));
+    case UnaryOp::tanh: return std::tanh(x);
+    case UnaryOp::exp: return std::exp(x);
+    case UnaryOp::log: return std::log(x);
+    case UnaryOp::neg: return -x;
+    case UnaryOp::abs: return std::fabs(x);
+    case UnaryOp::sqrt: return std::sqrt(x);
+    case UnaryOp::square: return x * x;
+    case UnaryOp::softplus: return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0);
+    case UnaryOp::swish: return x / (1 + std::exp(-x));
+    case UnaryOp::reciprocal: return 1 / x;
+  }
+  return 0;
+}
+
+// got matches want (rounded to float): same class for inf/NaN, else within atol + rtol*|want|.
+bool close(float got, double want_d, double atol, double rtol) {
+  float want = static_cast<float>(want_d);
+  if (std::isnan(want)) return std::isnan(got);
+  if (std::isinf(want)) return got == want;
+  if (std::isnan(got) || std::isinf(got)) return false;
+  return std::fabs(static_cast<double>(got) - want_d) <= atol + rtol * std::fabs(want_d);
+}
+
+void test_unary(Isa isa) {
+  const UnaryOp ops[] = {UnaryOp::relu, UnaryOp::relu6, UnaryOp::leaky_relu, UnaryOp::elu, UnaryOp::sigmoid,
+                         UnaryOp::tanh, UnaryOp::exp, UnaryOp::log, UnaryOp::neg, UnaryOp::abs, UnaryOp::sqrt,
+                         UnaryOp::square, UnaryOp::softplus, UnaryOp::swish, UnaryOp::reciprocal};
+  for (std::size_t n : {1u, 7u, 15u, 16u, 17u, 33u, 1001u, 70001u}) {
+    auto x = test::random_vector(n, static_cast<unsigned>(n) * 31 + static_cast<unsigned>(isa), -12.f, 12.f);
+    for (UnaryOp op : ops) {
+      std::vector<float> in = x;
+      if (op == UnaryOp::log || op == UnaryOp::sqrt)
+        for (auto& v : in) v = std::fabs(v) * 3.f + 1e-30f;  // includes tiny values
+      if (op == UnaryOp::exp)
+        for (auto& v : in) v *= 8.f;  // [-96, 96]: underflow and overflow
+      std::vector<float> y(n);
+      unary_f32(op, in.data(), y.data(), n, 0.3f);
+      int bad = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        double want = ref_unary(op, in[i], 0.3);
+        // exp flushes results below FLT_MIN (1.2e-38) to zero: absolute tolerance there.
+        double atol = op == UnaryOp::elu || op == UnaryOp::tanh || op == UnaryOp::softplus ? 2e-7 : 1e-37;
+        if (!close(y[i], want, atol, 4e-6) && bad++ < 3)
+          std::fprintf(stderr, "unary op %d x=%.9g got %.9g want %.9g\n", static_cast<int>(op), in[i], y[i], want);
+      }
+      CK_CHECK_MSG(bad == 0, "unary op %d n=%zu: %d mismatches", static_cast<int>(op), n, bad);
+    }
+  }
+  // Special values through every code path (body and tail).
+  std::vector<float> sp = {kInf, -kInf, kNaN, 0.f, -0.f, 1e-45f, -1.f, 88.7f, -87.0f, -88.5f, 1e-4f, -1e-4f, 20.f};
+  for (UnaryOp op : ops) {
+    std::vector<float> y(sp.size());
+    unary_f32(op, sp.data(), y.data(), sp.size(), 0.3f);
+    for (std::size_t i = 0; i < sp.size(); ++i) {
+      double want = ref_unary(op, sp[i], 0.3);
+      CK_CHECK_MSG(close(y[i], want, 1e-37, 4e-6), "special: op %d x=%g got %g want %g", static_cast<int>(op), sp[i], y[i], want);
+    }
+  }
+}
+
+double ref_binary(BinaryOp op, double a, double b) {
+  switch (op) {
+    case BinaryOp::add: return a + b;
+    case BinaryOp::sub: return a - b;
+    case BinaryOp::mul: return a * b;
+    case BinaryOp::div: return a / b;
+    case BinaryOp::maximum: return (a != a || b != b) ? NAN : std::max(a, b);
+    case BinaryOp::minimum: return (a != a || b != b) ? NAN : std::min(a, b);
+    case BinaryOp::squared_difference: return (a - b) * (a - b);
+  }
+  return 0;
+}
+
+// Index of the broadcast operand element for output multi-index idx.
+std::size_t bidx(const Shape& s, const Shape& os, const std::vector<std::size_t>& idx) {
+  std::size_t off = 0, r = os.size(), k = s.size();
+  for (std::size_t i = 0; i < k; ++i) {
+    std::size_t oi = idx[r - k + i];
+    off = off * s[i] + (s[i] == 1 ? 0 : oi);
+  }
+  return off;
+}
+
+void test_binary(Isa isa) {
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{17}, {17}},          {{2, 3, 4}, {4}},       {{2, 1, 4}, {3, 1}},   {{5, 1}, {1, 7}},
+      {{}, {3, 2}},          {{1}, {1}},             {{7, 1, 33}, {7, 5, 33}}, {{3, 5, 1, 2}, {5, 9, 1}},
+      {{1, 1, 300}, {40, 1}}, {{0, 3}, {3}},         {{70001}, {}},        {{2, 3}, {2, 3, 1, 1}}};
+  for (auto& [as, bs] : cases) {
+    Shape os = broadcast_shapes(as, bs);
+    auto a = test::random_vector(shape_numel(as), 11 + static_cast<unsigned>(isa), -3.f, 3.f);
+    auto b = test::random_vector(shape_numel(bs), 12, -3.f, 3.f);
+    if (!b.empty()) b[0] = 0.f;  // division by zero -> inf
+    if (a.size() > 2) a[2] = kNaN;
+    const std::size_t n = shape_numel(os);
+    for (int o = 0; o < kBinaryOpCount; ++o) {
+      auto op = static_cast<BinaryOp>(o);
+      std::vector<float> y(n);
+      binary_f32(op, a.data(), as, b.data(), bs, y.data(), os);
+      std::vector<std::size_t> idx(os.size(), 0);
+      int bad = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        double want = ref_binary(op, a[bidx(as, os, idx)], b[bidx(bs, os, idx)]);
+        if (!close(y[i], want, 0, 1e-6)) ++bad;
+        for (std::size_t d = os.size(); d-- > 0;) {
+          if (++idx[d] < os[d]) break;
+          idx[d] = 0;
+        }
+      }
+      CK_CHECK_MSG(bad == 0, "binary op %d %s x %s: %d mismatches", o, shape_str(as).c_str(), shape_str(bs).c_str(), bad);
+    }
+  }
+  // Incompatible shapes and a wrong output shape are rejected.
+  std::vector<float> a(6), b(4), y(24);
+  bool threw = false;
+  try {
+    binary_f32(BinaryOp::add, a.data(), {2, 3}, b.data(), {4}, y.data(), {2, 3});
+  } catch (const InvalidArgument&) {
+    threw = true;
+  }
+  CK_CHECK(threw);
+  threw = false;
+  try {
+    binary_f32(BinaryOp::add, a.data(), {2, 3}, b.data(), {1}, y.data(), {3, 2});
+  } catch (const InvalidArgument&) {
+    threw = true;
+  }
+  CK_CHECK(threw);
+}
+
+void test_softmax(Isa) {
+  for (const Shape& s : {Shape{1, 1}, Shape{3, 17}, Shape{4, 1000}, Shape{2, 5, 3}, Shape{7}, Shape{2, 33, 4}}) {
+    for (std::size_t axis = 0; axis < s.size(); ++axis) {
+      auto x = test::random_vector(shape_numel(s), 5, -30.f, 30.f);
+      std::vector<float> y(x.size()), ly(x.size());
+      softmax_f32(x.data(), y.data(), s, axis, false);
+      softmax_f32(x.data(), ly.data(), s, axis, true);
+      std::size_t outer = 1, inner = 1, n = s[axis];
+      for (std::size_t i = 0; i < axis; ++i) outer *= s[i];
+      for (std::size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+      int bad = 0;
+      for (std::size_t o = 0; o < outer; ++o)
+        for (std::size_t i = 0; i < inner; ++i) {
+          double m = -1e300, sum = 0;
+          for (std::size_t j = 0; j < n; ++j) m = std::max(m, static_cast<double>(x[(o * n + j) * inner + i]));
+          for (std::size_t j = 0; j < n; ++j) sum += std::exp(x[(o * n + j) * inner + i] - m);
+          for (std::size_t j = 0; j < n; ++j) {
+            std::size_t k = (o * n + j) * inner + i;
+            double lw = x[k] - m - std::log(sum);
+            if (!close(y[k], std::exp(lw), 1e-9, 1e-5) || !close(ly[k], lw, 1e-5, 1e-5)) ++bad;
+          }
+        }
+      CK_CHECK_MSG(bad == 0, "softmax %s axis %zu: %d mismatches", shape_str(s).c_str(), axis, bad);
+    }
+  }
+  // In place works, and huge logits do not overflow.
+  std::vector<float> x = {1000.f, 1000.f, -1000.f};
+  softmax_f32(x.data(), x.data(), {3}, 0, false);
+  CK_CHECK(std::fabs(x[0] - 0.5f) < 1e-6f && std::fabs(x[1] - 0.5f) < 1e-6f && x[2] == 0.f);
+}
+
+void test_int32() {
+  std::vector<std::int32_t> a = {1, -2, 2147483647}, b = {10}, y(3);
+  binary_i32(BinaryOp::add, a.data(), {3}, b.data(), {1}, y.data(), {3});
+  CK_CHECK(y[0] == 11 && y[1] == 8 && y[2] == -2147483639);  // wraps
+  binary_i32(BinaryOp::maximum, a.data(), {3}, b.data(), {1}, y.data(), {3});
+  CK_CHECK(y[0] == 10 && y[1] == 10 && y[2] == 2147483647);
+}
+
+}  // namespace
+
+int main() {
+  test::for_each_isa([](Isa isa) {
+    test_unary(isa);
+    test_binary(isa);
+    test_softmax(isa);
+  });
+  test_int32();
+  return test::finish("elementwise_test");
+}

@@ -1,0 +1,43 @@
+// 100,000 small ops and 1,000 large ones (disposed and GC-collected) return memory to its start.
+// Runs in a child `node --expose-gc` over dist/ (built by `npm test` / `npm install`).
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+interface Snap {
+  native: number;
+  buffers: number;
+  rss: number;
+  heapUsed: number;
+  arrayBuffers: number;
+}
+
+describe('memory', () => {
+  it('returns to its starting level after 100,000 small and 1,000 large ops', () => {
+    const out = execFileSync(process.execPath, ['--expose-gc', join(__dirname, 'helpers', 'memory-child.mjs')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, Snap> & { peakNative: number };
+    const MB = 1024 * 1024;
+    console.log(
+      'memory (MB):',
+      Object.fromEntries(
+        Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? +(v / MB).toFixed(1) : { native: +(v.native / MB).toFixed(3), rss: +(v.rss / MB).toFixed(1) }]),
+      ),
+    );
+    for (const k of ['afterSmallDisposed', 'afterSmallGc', 'afterLargeDisposed', 'afterLargeGc']) {
+      const s = r[k]!;
+      // Native tensor memory: back to the baseline (every block freed). The baseline itself may
+      // still hold a few bytes of not-yet-collected garbage, hence <= rather than ==.
+      expect(s.native, `${k}: native bytes`).toBeLessThanOrEqual(r.base!.native);
+      expect(s.native, `${k}: native bytes`).toBeGreaterThanOrEqual(4 * 1024 * 1024); // the live 'big' tensor
+      expect(s.buffers, `${k}: native buffers`).toBeLessThanOrEqual(r.base!.buffers);
+      // ArrayBuffer bytes seen by V8 and the process RSS: back near the start.
+      expect(Math.abs(s.arrayBuffers - r.base!.arrayBuffers), `${k}: arrayBuffers`).toBeLessThan(1 * MB);
+      expect(s.rss - r.base!.rss, `${k}: rss growth`).toBeLessThan(40 * MB);
+    }
+    // Without dispose(), 4 GB went through; the collector kept the live native bytes bounded.
+    expect(r.peakNative).toBeLessThan(1024 * MB);
+  });
+});
