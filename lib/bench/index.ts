@@ -8,6 +8,7 @@ import { loadCases } from './cases.js';
 import { measure, protocolSettings, Reporter } from './protocol.js';
 import { registeredKinds, setupFor, type PreparedCase } from './registry.js';
 import './sgemm.js';
+import './conv.js';
 
 export { measure, protocolSettings, Reporter, sig, type Measurement } from './protocol.js';
 export { loadCases, intParam, randomFloat32, type BenchCase, type CasesFile } from './cases.js';

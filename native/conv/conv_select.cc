@@ -75,27 +75,29 @@ void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
 
 ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   const std::size_t cg = d.cin_g(), og = d.cout_g();
+  // Depthwise: the channel-vector direct kernels (no GEMM shape to speak of).
   if (cg == 1 && og == 1 && d.groups > 1) return ConvAlgorithm::direct;
-  const bool strided_dgrad = p == ConvPass::dgrad && (d.stride[0] > 1 || d.stride[1] > 1 || d.stride[2] > 1);
-  if (strided_dgrad && og * d.taps() >= 16) return ConvAlgorithm::im2col;
-  // For dgrad the GEMM's output width is Cin/g; for wgrad both matter.
-  const std::size_t n_side = p == ConvPass::dgrad ? cg : og;
-  const std::size_t k_side = p == ConvPass::dgrad ? og * d.taps() : cg * d.taps();
-  if (n_side < 16 || k_side < 16) return ConvAlgorithm::direct;
-  // The direct input gradient gathers through every tap even where the stride leaves no source, so
-  // strided layers take the GEMM + col2im route.
-  const bool strided = d.stride[0] > 1 || d.stride[1] > 1 || d.stride[2] > 1;
-  if (p == ConvPass::dgrad && strided) return ConvAlgorithm::im2col;
-  // Few input channels per group: the column matrix is a thin, copy-dominated operand; the direct
-  // kernel reads the input in place.
-  if (p == ConvPass::forward && cg < 16) return ConvAlgorithm::direct;
-  if (p != ConvPass::wgrad && std::min(d.C, d.K) >= 16) {
-    if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty())
-      return resolve_winograd(d, p, ConvAlgorithm::winograd);
+  // Weight gradient: one tall-skinny GEMM per column tile reduces over all pixels at once; the
+  // direct kernel revisits the pixel list once per (tap, channel block).
+  if (p == ConvPass::wgrad) return ConvAlgorithm::im2col;
+  // Fast algorithms for stride-1 layers with enough channels for their transformed-domain GEMMs.
+  if (std::min(d.C, d.K) >= 16) {
+    if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty()) return resolve_winograd(d, p, ConvAlgorithm::winograd);
     const std::size_t ek = std::max(d.eff_kernel(1), d.eff_kernel(2));
     if (ek >= 7 && conv_unsupported_reason(d, p, ConvAlgorithm::fft).empty()) return ConvAlgorithm::fft;
   }
-  return ConvAlgorithm::im2col;
+  // Input gradient: GEMM + col2im (the direct gather form walks every tap even where a stride
+  // leaves no source row).
+  if (p == ConvPass::dgrad) return ConvAlgorithm::im2col;
+  // Forward, 1x1: straight to sgemm.
+  bool pointwise = d.taps() == 1;
+  for (int i = 0; i < 3; ++i) pointwise = pointwise && d.stride[i] == 1 && d.pad_before[i] == 0 && d.pad_after[i] == 0;
+  if (pointwise && og >= 16) return ConvAlgorithm::im2col;
+  // Forward otherwise: the direct kernel reads the input in place (no column copy); it wins on
+  // few input channels (the column matrix would be thin and copy-bound) and on dilated/strided
+  // layers in our measurements; im2col takes the wide grouped/plain layers with many channels.
+  if (cg < 16 || og < 16) return ConvAlgorithm::direct;
+  return d.dilation[1] > 1 || d.dilation[2] > 1 ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
 }
 
 }  // namespace convkit

@@ -28,12 +28,13 @@ std::string conv_unsupported_reason(const ConvDesc& d, ConvPass p, ConvAlgorithm
 void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
 
 // The cost model behind 'auto' (pure). Always returns a concrete, supported algorithm:
-//  - depthwise (one input and one output channel per group) -> direct (its channel-vector kernel)
-//  - too few channels for a GEMM to pay off (Cout/g < 16 or taps*Cin/g < 16) -> direct
-//  - 3x3 stride-1 undilated, groups 1, >= 16 channels -> Winograd (F4 on outputs >= 8x8, else F2);
-//    for dgrad through the rotated-filter forward form. Never for wgrad.
-//  - stride 1, groups 1, dilated kernel >= 7 with >= 16 channels -> FFT (forward/dgrad)
-//  - otherwise im2col + GEMM (1x1 goes straight to sgemm).
+//  - depthwise (one input and one output channel per group) -> direct (channel-vector kernels)
+//  - weight gradient -> im2col (GEMM over all pixels per column tile)
+//  - stride 1, groups 1, >= 16 channels in and out: 3x3 undilated -> Winograd (F4 when the tiled
+//    plane is >= 8x8, else F2); dilated extent >= 7 -> FFT (forward and input gradient)
+//  - other input gradients -> im2col (GEMM + col2im)
+//  - forward 1x1 stride 1 -> im2col (straight sgemm); few channels (< 16) or dilation -> direct;
+//    else im2col.
 ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p);
 
 }  // namespace convkit
