@@ -11,6 +11,8 @@ import { runOp, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
 import { globalRng } from '../random/index.js';
+import { type ConvAlgorithm, convBackpropInput, convForward } from '../ops/conv.js';
+import { globalPool, pool } from '../ops/pool.js';
 
 // ---- shape helpers -----------------------------------------------------------------------------
 
@@ -508,7 +510,7 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   });
 }
 
-// ---- convolution and pooling -------------------------------------------------------------------
+// ---- convolution and pooling (native, lib/ops/conv.ts and pool.ts) ----------------------------
 
 export interface ConvOptions {
   strides: readonly number[];
@@ -516,6 +518,41 @@ export interface ConvOptions {
   dilations: readonly number[];
   groups: number;
   algorithm?: string;
+  /** Fused in the kernel (forward) and differentiated through the output (backward). */
+  bias?: Tensor | null;
+  activation?: 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh';
+}
+
+export interface ConvResult {
+  output: Tensor;
+  /** The algorithm the native engine ran ('direct', 'im2col', 'winograd-f2', 'winograd-f4', 'fft'). */
+  algorithm: string;
+}
+
+/** N-d convolution, channels-last (op 'Conv' of lib/ops/conv.ts, gradient in autodiff/gradients/conv.ts). */
+export function convNd(x: Tensor, w: Tensor, o: ConvOptions): ConvResult {
+  const r = x.shape.length - 2;
+  if (r < 1 || r > 3) throw new RangeError(`conv: expects an input of rank 3–5, got [${x.shape.join(', ')}]`);
+  const res = convForward(x, w, {
+    strides: [...o.strides],
+    padding: o.padding,
+    dilationRate: [...o.dilations],
+    groups: o.groups,
+    algorithm: (o.algorithm ?? 'auto') as ConvAlgorithm,
+    ...(o.bias ? { bias: o.bias } : {}),
+    activation: o.activation ?? 'none',
+  });
+  return { output: res.output, algorithm: res.algorithm };
+}
+
+/**
+ * Transposed convolution: x [N, h, w, inC], kernel [kh, kw, filters, inC] → outShape
+ * [N, H, W, filters]: the input-gradient of the conv whose input has shape outShape (op
+ * 'ConvBackpropInput'). 'same' pads are TF's, computed on the (larger) output.
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, outShape: readonly number[], o: { strides: readonly number[]; padding: 'valid' | 'same'; dilations: readonly number[] }): Tensor {
+  const pads = explicitPads(outShape.slice(1, 3), w.shape.slice(0, 2), o.strides, o.dilations, o.padding);
+  return convBackpropInput(x, w, outShape, { strides: [...o.strides], padding: pads, dilationRate: [...o.dilations] }).output;
 }
 
 /** Explicit [before, after] pads per spatial axis for TF 'same'/'valid'. */
@@ -529,270 +566,20 @@ export function explicitPads(inSpatial: readonly number[], kernel: readonly numb
   });
 }
 
-export interface ConvGeometry {
-  n: number;
-  inSp: number[];
-  outSp: number[];
-  k: number[];
-  cin: number;
-  cout: number;
-  groups: number;
-  strides: number[];
-  dilations: number[];
-  pads: number[]; // before-pads per spatial axis
-}
-
-function convGeometry(xShape: readonly number[], wShape: readonly number[], o: { strides: readonly number[]; dilations: readonly number[]; groups: number; pads: readonly [number, number][] }): ConvGeometry {
-  const r = xShape.length - 2;
-  const inSp = xShape.slice(1, 1 + r);
-  const k = wShape.slice(0, r);
-  const outSp = inSp.map((d, i) => Math.floor((d + o.pads[i]![0] + o.pads[i]![1] - ((k[i]! - 1) * o.dilations[i]! + 1)) / o.strides[i]!) + 1);
-  return {
-    n: xShape[0]!, inSp, outSp, k, cin: xShape[r + 1]!, cout: wShape[r + 1]!, groups: o.groups,
-    strides: [...o.strides], dilations: [...o.dilations], pads: o.pads.map((p) => p[0]),
-  };
-}
-
-/**
- * Reference direct convolution over 1–3 spatial axes (NHWC / NDHWC, kernel [...k, cin/g, cout]),
- * in three roles sharing one index walk: forward (y += x·w), input gradient (dx += dy·w) and
- * weight gradient (dw += x·dy). Spatial rank < 3 is padded to 3 with unit axes.
- */
-function convWalk(mode: 'fwd' | 'dx' | 'dw', g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array): void {
-  const r = g.inSp.length;
-  const pad3 = (a: number[], v: number): number[] => [...new Array<number>(3 - r).fill(v), ...a];
-  const [ID, IH, IW] = pad3(g.inSp, 1) as [number, number, number];
-  const [OD, OH, OW] = pad3(g.outSp, 1) as [number, number, number];
-  const [KD, KH, KW] = pad3(g.k, 1) as [number, number, number];
-  const [SD, SH, SW] = pad3(g.strides, 1) as [number, number, number];
-  const [DD, DH, DW] = pad3(g.dilations, 1) as [number, number, number];
-  const [PD, PH, PW] = pad3(g.pads, 0) as [number, number, number];
-  const cinG = g.cin / g.groups;
-  const coutG = g.cout / g.groups;
-  for (let b = 0; b < g.n; b++)
-    for (let od = 0; od < OD; od++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const yo = (((b * OD + od) * OH + oh) * OW + ow) * g.cout;
-          for (let kd = 0; kd < KD; kd++) {
-            const id = od * SD - PD + kd * DD;
-            if (id < 0 || id >= ID) continue;
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * SH - PH + kh * DH;
-              if (ih < 0 || ih >= IH) continue;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * SW - PW + kw * DW;
-                if (iw < 0 || iw >= IW) continue;
-                const xo = (((b * ID + id) * IH + ih) * IW + iw) * g.cin;
-                const wo = ((kd * KH + kh) * KW + kw) * cinG * g.cout;
-                for (let gr = 0; gr < g.groups; gr++) {
-                  for (let ci = 0; ci < cinG; ci++) {
-                    const xi = xo + gr * cinG + ci;
-                    const wr = wo + ci * g.cout + gr * coutG;
-                    const yr = yo + gr * coutG;
-                    if (mode === 'fwd') {
-                      const xv = x[xi]!;
-                      for (let co = 0; co < coutG; co++) y[yr + co] = y[yr + co]! + xv * w[wr + co]!;
-                    } else if (mode === 'dx') {
-                      let s = 0;
-                      for (let co = 0; co < coutG; co++) s += y[yr + co]! * w[wr + co]!;
-                      x[xi] = x[xi]! + s;
-                    } else {
-                      const xv = x[xi]!;
-                      for (let co = 0; co < coutG; co++) w[wr + co] = w[wr + co]! + xv * y[yr + co]!;
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-}
-
-export interface ConvResult {
-  output: Tensor;
-  /** The algorithm the kernel used ('direct' for this reference path). */
-  algorithm: string;
-}
-
-/** N-d convolution, channels-last; records op 'conv' with explicit pads. */
-export function convNd(x: Tensor, w: Tensor, o: ConvOptions): ConvResult {
-  const r = x.shape.length - 2;
-  if (r < 1 || r > 3) throw new RangeError(`conv: expects an input of rank 3–5, got [${x.shape.join(', ')}]`);
-  if (w.shape.length !== r + 2) throw new RangeError(`conv: kernel of rank ${r + 2} expected, got [${w.shape.join(', ')}]`);
-  const cin = x.shape[r + 1]!;
-  if (w.shape[r]! * o.groups !== cin) {
-    throw new RangeError(`conv: kernel expects ${w.shape[r]! * o.groups} input channels (kernel [${w.shape.join(', ')}], groups ${o.groups}), input has ${cin}`);
-  }
-  if (o.algorithm && o.algorithm !== 'auto' && o.algorithm !== 'direct') {
-    throw new Error(`conv: algorithm '${o.algorithm}' is not available in this build (reference path supports 'auto' | 'direct')`);
-  }
-  const pads = explicitPads(x.shape.slice(1, 1 + r), w.shape.slice(0, r), o.strides, o.dilations, o.padding);
-  const attrs = { strides: [...o.strides], dilations: [...o.dilations], groups: o.groups, pads };
-  const output = runOp('conv', [x, w], attrs, () => convForwardRaw(x, w, attrs));
-  return { output, algorithm: 'direct' };
-}
-
-export interface ConvAttrs {
-  strides: number[];
-  dilations: number[];
-  groups: number;
-  pads: [number, number][];
-}
-
-export function convForwardRaw(x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor {
-  const g = convGeometry(x.shape, w.shape, attrs);
-  if (g.outSp.some((d) => d <= 0)) throw new RangeError(`conv: the kernel does not fit the input [${x.shape.join(', ')}]`);
-  const out = allocTensor([g.n, ...g.outSp, g.cout], 'float32', true);
-  convWalk('fwd', g, f32(x), f32(w), f32(out));
-  return out;
-}
-
-/** dL/dx of conv given dL/dy (recorded as 'convBackpropInput' so transposed conv can reuse it). */
-export function convBackpropInput(dy: Tensor, w: Tensor, xShape: readonly number[], attrs: ConvAttrs): Tensor {
-  return runOp('convBackpropInput', [dy, w], { ...attrs, xShape: [...xShape] }, () => {
-    const g = convGeometry(xShape, w.shape, attrs);
-    const dx = allocTensor(xShape, 'float32', true);
-    convWalk('dx', g, f32(dx), f32(w), f32(dy));
-    return dx;
-  });
-}
-
-/** dL/dw of conv given x and dL/dy. */
-export function convBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly number[], attrs: ConvAttrs): Tensor {
-  return runOp('convBackpropFilter', [x, dy], { ...attrs, wShape: [...wShape] }, () => {
-    const g = convGeometry(x.shape, wShape, attrs);
-    const dw = allocTensor(wShape, 'float32', true);
-    convWalk('dw', g, f32(x), f32(dw), f32(dy));
-    return dw;
-  });
-}
-
-/**
- * Transposed convolution: x [N, h, w, inC], kernel [kh, kw, filters, inC] → [N, H, W, filters],
- * the input-gradient of a conv whose input is [N, H, W, filters] and kernel the same tensor.
- */
-export function conv2dTranspose(x: Tensor, w: Tensor, outShape: readonly number[], o: { strides: readonly number[]; padding: 'valid' | 'same'; dilations: readonly number[] }): Tensor {
-  const pads = explicitPads(outShape.slice(1, 3), w.shape.slice(0, 2), o.strides, o.dilations, o.padding);
-  // With 'same', TF's transposed conv chooses the forward conv whose output is x: pads computed
-  // on the (larger) output exactly as above.
-  return convBackpropInput(x, w, outShape, { strides: [...o.strides], dilations: [...o.dilations], groups: 1, pads });
-}
-
 export interface PoolOptions {
   poolSize: readonly number[];
   strides: readonly number[];
   padding: 'valid' | 'same';
 }
 
-export type PoolAttrs = {
-  mode: 'max' | 'avg';
-  poolSize: number[];
-  strides: number[];
-  pads: [number, number][];
-};
-
-/** Visits each output cell's window; f(outIndexBase, inIndexBase) per in-bounds tap. */
-function poolWalk(xShape: readonly number[], attrs: PoolAttrs, visit: (o: number, i: number, first: boolean) => void, finish: (o: number, count: number) => void): number[] {
-  const r = xShape.length - 2;
-  const inSp = xShape.slice(1, 1 + r);
-  const c = xShape[r + 1]!;
-  const outSp = inSp.map((d, i) => Math.floor((d + attrs.pads[i]![0] + attrs.pads[i]![1] - attrs.poolSize[i]!) / attrs.strides[i]!) + 1);
-  const pad3 = (a: readonly number[], v: number): number[] => [...new Array<number>(3 - r).fill(v), ...a];
-  const [ID, IH, IW] = pad3(inSp, 1) as [number, number, number];
-  const [OD, OH, OW] = pad3(outSp, 1) as [number, number, number];
-  const [KD, KH, KW] = pad3(attrs.poolSize, 1) as [number, number, number];
-  const [SD, SH, SW] = pad3(attrs.strides, 1) as [number, number, number];
-  const [PD, PH, PW] = pad3(attrs.pads.map((p) => p[0]), 0) as [number, number, number];
-  const n = xShape[0]!;
-  for (let b = 0; b < n; b++)
-    for (let od = 0; od < OD; od++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const o = (((b * OD + od) * OH + oh) * OW + ow) * c;
-          let count = 0;
-          for (let kd = 0; kd < KD; kd++) {
-            const id = od * SD - PD + kd;
-            if (id < 0 || id >= ID) continue;
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * SH - PH + kh;
-              if (ih < 0 || ih >= IH) continue;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * SW - PW + kw;
-                if (iw < 0 || iw >= IW) continue;
-                visit(o, (((b * ID + id) * IH + ih) * IW + iw) * c, count === 0);
-                count++;
-              }
-            }
-          }
-          finish(o, count);
-        }
-  return [n, ...outSp, c];
-}
-
-function poolOutShape(xShape: readonly number[], attrs: PoolAttrs): number[] {
-  const r = xShape.length - 2;
-  const outSp = xShape.slice(1, 1 + r).map((d, i) => Math.floor((d + attrs.pads[i]![0] + attrs.pads[i]![1] - attrs.poolSize[i]!) / attrs.strides[i]!) + 1);
-  return [xShape[0]!, ...outSp, xShape[r + 1]!];
-}
-
-/** Max/average pooling over 1–3 spatial axes (channels-last); average counts in-bounds taps only. */
+/** Max/average pooling over 1–3 spatial axes (channels-last; average counts in-bounds taps only). */
 export function poolNd(x: Tensor, mode: 'max' | 'avg', o: PoolOptions): Tensor {
-  const r = x.shape.length - 2;
-  const pads = explicitPads(x.shape.slice(1, 1 + r), o.poolSize, o.strides, o.poolSize.map(() => 1), o.padding);
-  const attrs: PoolAttrs = { mode, poolSize: [...o.poolSize], strides: [...o.strides], pads };
-  return runOp(mode === 'max' ? 'maxPool' : 'avgPool', [x], attrs, () => {
-    const c = x.shape[r + 1]!;
-    const out = allocTensor(poolOutShape(x.shape, attrs));
-    const ov = f32(out);
-    const xv = f32(x);
-    poolWalk(x.shape, attrs, (oi, ii, first) => {
-      for (let k = 0; k < c; k++) {
-        const v = xv[ii + k]!;
-        if (first) ov[oi + k] = v;
-        else if (mode === 'max') { if (v > ov[oi + k]!) ov[oi + k] = v; }
-        else ov[oi + k] = ov[oi + k]! + v;
-      }
-    }, (oi, count) => {
-      if (mode === 'avg') for (let k = 0; k < c; k++) ov[oi + k] = ov[oi + k]! / count;
-    });
-    return out;
-  });
+  return pool(x, mode, { poolSize: [...o.poolSize], strides: [...o.strides], padding: o.padding });
 }
 
-/** Gradient of pooling: max routes dy to the first arg-max of each window, avg spreads dy/count. */
-export function poolBackward(dy: Tensor, x: Tensor, attrs: PoolAttrs): Tensor {
-  return runOp('poolBackward', [dy, x], attrs, () => {
-    const r = x.shape.length - 2;
-    const c = x.shape[r + 1]!;
-    const dx = allocTensor(x.shape, 'float32', true);
-    const dxv = f32(dx);
-    const xv = f32(x);
-    const dyv = f32(dy);
-    const best = new Float64Array(c);
-    const arg = new Int32Array(c);
-    const taps: number[] = [];
-    poolWalk(x.shape, attrs, (_oi, ii, first) => {
-      if (first) taps.length = 0;
-      taps.push(ii);
-      if (attrs.mode === 'max') {
-        for (let k = 0; k < c; k++) {
-          const v = xv[ii + k]!;
-          if (first || v > best[k]!) { best[k] = v; arg[k] = ii + k; }
-        }
-      }
-    }, (oi, count) => {
-      if (count === 0) return;
-      if (attrs.mode === 'max') for (let k = 0; k < c; k++) dxv[arg[k]!] = dxv[arg[k]!]! + dyv[oi + k]!;
-      else for (const ii of taps) for (let k = 0; k < c; k++) dxv[ii + k] = dxv[ii + k]! + dyv[oi + k]! / count;
-    });
-    return dx;
-  });
-}
-
-/** conv recorded with explicit attrs (used by the transposed convolution's gradient). */
-export function convForwardRecorded(x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor {
-  return runOp('conv', [x, w], { ...attrs }, () => convForwardRaw(x, w, attrs));
+/** Global max/average over all spatial axes, channels-last: [N, ...spatial, C] → [N, C]. */
+export function globalPoolNd(x: Tensor, mode: 'max' | 'avg'): Tensor {
+  return globalPool(x, mode);
 }
 
 /** Broadcasts x to `shape` (numpy rules). */

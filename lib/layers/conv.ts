@@ -134,17 +134,21 @@ export abstract class BaseConv extends Layer {
     }
     if (this.dataFormat === 'channelsFirst') x = K.toChannelsLast(x);
     if (this.padding === 'causal') x = K.causalPad1d(x, (this.kernelSize[0]! - 1) * this.dilationRate[0]!);
+    // Bias and the common activations run fused in the conv kernel (and are differentiated through
+    // the output); other activations apply afterwards.
+    const fusable = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'].includes(this.activation.name);
     const conv = K.convNd(x, this.kernel!.read(), {
       strides: this.strides,
       padding: this.padding === 'causal' ? 'valid' : this.padding,
       dilations: this.dilationRate,
       groups: this.groups,
       algorithm: this.algorithm,
+      bias: this.bias ? this.bias.read() : null,
+      activation: fusable ? (this.activation.name === 'linear' ? 'none' : (this.activation.name as 'relu' | 'relu6' | 'sigmoid' | 'tanh')) : 'none',
     });
     this.lastAlgorithm = conv.algorithm;
     let y = conv.output;
-    if (this.bias) y = K.add(y, this.bias.read());
-    y = this.activation.apply(y);
+    if (!fusable) y = this.activation.apply(y);
     return this.dataFormat === 'channelsFirst' ? K.toChannelsFirst(y) : y;
   }
 

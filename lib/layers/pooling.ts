@@ -119,6 +119,7 @@ export abstract class BaseGlobalPooling extends Layer {
   override call(inputs: LayerInput, _kwargs: CallArgs): Tensor {
     const x = singleInput(inputs);
     if (x.shape.length !== this.rank + 2) throw new RangeError(`expected an input of rank ${this.rank + 2}, got shape [${x.shape.join(', ')}]`);
+    if (this.dataFormat === 'channelsLast' && !this.keepdims) return K.globalPoolNd(x, this.mode);
     return this.mode === 'max' ? K.max(x, this.axes(), this.keepdims) : K.mean(x, this.axes(), this.keepdims);
   }
   override getConfig(): LayerConfig {

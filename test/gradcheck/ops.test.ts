@@ -82,6 +82,18 @@ describe('gradcheck: convolution and pooling', () => {
       gradcheck((x, w) => K.convNd(x, w, { ...c, padding: c.padding }).output, [randomTensor([...c.x], 31), randomTensor([...c.w], 32)]);
     });
   }
+  for (const activation of ['none', 'relu', 'relu6', 'sigmoid', 'tanh'] as const) {
+    it(`conv with fused bias and ${activation}`, () => {
+      const x = randomTensor([2, 5, 5, 3], 33, 1, 0.05);
+      gradcheck((a, w, b) => K.convNd(a, w, { strides: [1, 1], padding: 'same', dilations: [1, 1], groups: 1, bias: b, activation }).output,
+        [x, randomTensor([3, 3, 3, 4], 34), randomTensor([4], 35)], { h: 1e-3, atol: 1e-2 });
+    });
+  }
+  for (const mode of ['max', 'avg'] as const) {
+    it(`global ${mode} pooling`, () => {
+      gradcheck((x) => K.globalPoolNd(x, mode), [randomTensor([2, 3, 4, 3], 36)], { h: 1e-3 });
+    });
+  }
   it('conv2dTranspose (valid and same, stride 2)', () => {
     for (const padding of ['valid', 'same'] as const) {
       const x = randomTensor([1, 3, 3, 2], 41);

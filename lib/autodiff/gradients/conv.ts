@@ -1,31 +1,75 @@
 /**
- * Convolution and pooling gradients, through the backward kernels of the convolution engine:
- *   y = conv(x, w):                dx = convBackpropInput(dy, w),  dw = convBackpropFilter(x, dy)
- *   x' = convBackpropInput(g, w):  (the transposed convolution) dg = conv(dx', w), dw = convBackpropFilter(dx', g)
- *   pooling:                       dx = poolBackward(dy, x)
+ * Convolution and pooling gradients, through the native backward kernels of the convolution
+ * engine (lib/ops/conv.ts, pool.ts, pad.ts):
+ *   y = act(conv(x, w) + b):      g = dy ⊙ act'(y),  dx = convBackpropInput(g, w),
+ *                                 dw, db = convBackpropFilter(x, g) (db = Σ g)
+ *   x' = convBackpropInput(g, w)  (the transposed convolution): dg = conv(dx', w),
+ *                                 dw = convBackpropFilter(dx', g)
+ *   pooling / global pooling:     dx = poolBackward(x, dy) / globalPoolBackward(x, dy)
+ *   zero padding:                 dx = the crop of dy
+ * Backward passes use algorithm 'auto' whatever the forward was forced to (Winograd/FFT cannot
+ * compute filter gradients).
  */
 import type { Tensor } from '../../tensor/index.js';
-import * as K from '../../layers/backend.js';
+import { type ConvOptions, convBackpropFilter, convBackpropInput, convForward, type DataFormat } from '../../ops/conv.js';
+import { globalPoolBackward, poolBackward, type PoolKind } from '../../ops/pool.js';
+import { type ZeroPadding, zeroPadBackward } from '../../ops/pad.js';
 import { registerGradient } from '../registry.js';
+import { activationGrad, type ActivationGradKind } from '../native_grad.js';
 
-registerGradient('conv', ([dy], { inputs: [x, w], attrs, needsGrad }) => {
-  const at = attrs as unknown as K.ConvAttrs;
+function convOpts(attrs: Readonly<Record<string, unknown>>): ConvOptions {
+  return {
+    strides: attrs['strides'] as number[],
+    padding: attrs['pads'] as [number, number][],
+    dilationRate: attrs['dilationRate'] as number[],
+    groups: attrs['groups'] as number,
+    dataFormat: attrs['dataFormat'] as DataFormat,
+    algorithm: 'auto',
+  };
+}
+
+registerGradient('Conv', ([dy], { inputs, outputs, attrs, needsGrad }) => {
+  const [x, w] = inputs as [Tensor, Tensor];
+  const hasBias = attrs['hasBias'] as boolean;
+  const act = attrs['activation'] as string;
+  if (act === 'leakyRelu') throw new Error('gradient of a conv with a fused leakyRelu is not available (its slope is not recorded)');
+  // relu/relu6/sigmoid/tanh derivatives are functions of the output y.
+  const g = act === 'none' ? dy! : activationGrad(act as ActivationGradKind, outputs[0]!, dy!);
+  const o = convOpts(attrs);
+  const dx = needsGrad[0] ? convBackpropInput(g, w, x.shape, o).output : null;
+  let dw: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (needsGrad[1] || (hasBias && needsGrad[2])) {
+    const r = convBackpropFilter(x, g, w.shape, { ...o, computeBias: hasBias && needsGrad[2] === true });
+    dw = r.dFilter;
+    db = r.dBias ?? null;
+  }
+  return hasBias ? [dx, dw, db] : [dx, dw];
+});
+
+registerGradient('ConvBackpropInput', ([dx], { inputs, attrs, needsGrad }) => {
+  const [g, w] = inputs as [Tensor, Tensor];
+  const o = convOpts(attrs);
   return [
-    needsGrad[0] ? K.convBackpropInput(dy!, w!, x!.shape, at) : null,
-    needsGrad[1] ? K.convBackpropFilter(x!, dy!, w!.shape, at) : null,
+    needsGrad[0] ? convForward(dx!, w, o).output : null,
+    needsGrad[1] ? convBackpropFilter(dx!, g, w.shape, o).dFilter : null,
   ];
 });
 
-registerGradient('convBackpropInput', ([dx], { inputs: [g, w], attrs, needsGrad }) => {
-  const at = attrs as unknown as K.ConvAttrs;
-  return [
-    needsGrad[0] ? K.convForwardRecorded(dx!, w!, at) : null,
-    needsGrad[1] ? K.convBackpropFilter(dx!, g!, w!.shape, at) : null,
-  ];
-});
-
-const pool = ([dy]: readonly (Tensor | null)[], ctx: { inputs: readonly Tensor[]; attrs: Readonly<Record<string, unknown>> }): Tensor[] => [
-  K.poolBackward(dy!, ctx.inputs[0]!, ctx.attrs as unknown as K.PoolAttrs),
+const pool = (kind: PoolKind) => ([dy]: readonly (Tensor | null)[], ctx: { inputs: readonly Tensor[]; attrs: Readonly<Record<string, unknown>> }): Tensor[] => [
+  poolBackward(ctx.inputs[0]!, dy!, kind, {
+    poolSize: ctx.attrs['poolSize'] as number[],
+    strides: ctx.attrs['strides'] as number[],
+    padding: ctx.attrs['padding'] as 'valid' | 'same',
+    dataFormat: ctx.attrs['dataFormat'] as DataFormat,
+  }),
 ];
-registerGradient('maxPool', pool);
-registerGradient('avgPool', pool);
+registerGradient('MaxPool', pool('max'));
+registerGradient('AvgPool', pool('avg'));
+
+registerGradient('GlobalMaxPool', ([dy], { inputs, attrs }) => [globalPoolBackward(inputs[0]!, dy!, 'max', attrs['dataFormat'] as DataFormat)]);
+registerGradient('GlobalAvgPool', ([dy], { inputs, attrs }) => [globalPoolBackward(inputs[0]!, dy!, 'avg', attrs['dataFormat'] as DataFormat)]);
+
+registerGradient('ZeroPad', ([dy], { inputs, attrs }) => [
+  zeroPadBackward(dy!, inputs[0]!.shape, attrs['padding'] as ZeroPadding, attrs['dataFormat'] as DataFormat),
+]);
