@@ -2,18 +2,20 @@
 // Smith, Quintana-Orti, "Analytical Modeling Is Enough for High-Performance BLIS", TOMS 2016).
 //
 // Loop nest (gemm.cc): JC (NC columns) > PC (KC of K) > IC (MC rows) > JR (NR) > IR (MR).
-//  - KC: the kc x NR micro-panel of B is reused by every MR-row strip of the IC block, so it must
-//    stay in L1 while A strips stream through: kc * NR * 4 bytes <= L1d / 2 (the other half holds
-//    the A strip in flight and the C tile).           kc = L1d / (8 * NR), multiple of 8.
+//  - KC: one micro-kernel call streams an MR x kc micro-panel of A against a kc x NR micro-panel
+//    of B; the B panel is reused by every MR-row strip of the IC block. Both panels together fill
+//    L1: kc * (MR + NR) * 4 bytes <= L1d.           kc = L1d / (4 * (MR + NR)), multiple of 8.
+//    (Measured on this VM, AVX-512, 1 thread: kc = 192 (B panel in half of L1) gave 125-131
+//    GFLOPS per CPU-s at 512^3..2048^3, kc = 256 gave 127-136, kc = 384 gave 130-139.)
 //  - MC: the packed mc x kc block of A is re-read from L2 for every NR panel:
 //    mc * kc * 4 <= L2 / 2.                            mc = L2 / (8 * kc), multiple of MR.
 //  - NC: the packed kc x nc block of B sits in L3 (shared): kc * nc * 4 <= L3 / 4, capped at 4096
 //    (beyond that the JC loop costs nothing and smaller blocks pack in parallel sooner).
 //
-// Worked values (AVX-512, NR = 32, MR = 14):
-//   Zen 4   (L1d 32 KiB, L2 1 MiB):  kc = 128, mc = 1022, nc = 4096
-//   this VM (L1d 48 KiB, L2 2 MiB):  kc = 192, mc = 1358, nc = 4096
-// AVX2 (NR = 16) doubles kc (256 / 384). Overrides for tuning: CONVKIT_GEMM_KC/MC/NC.
+// Worked values (AVX-512, MR = 14, NR = 32):
+//   Zen 4   (L1d 32 KiB, L2 1 MiB):  kc = 176, mc = 742,  nc = 4096
+//   this VM (L1d 48 KiB, L2 2 MiB):  kc = 264, mc = 980,  nc = 4096
+// AVX2 (6 x 16): kc = 368 / 552. Overrides for tuning: CONVKIT_GEMM_KC/MC/NC.
 #include "gemm/gemm_config.h"
 
 #include <unistd.h>
@@ -45,7 +47,7 @@ std::size_t env_or(const char* name, std::size_t v) {
 
 GemmConfig derive(Isa isa, const char* name, int mr, int nr, MicroKernel k, PackA pa, PackB pb) {
   const CacheSizes& cs = cache_sizes();
-  std::size_t kc = std::max<std::size_t>(64, cs.l1d / (8 * nr) / 8 * 8);
+  std::size_t kc = std::max<std::size_t>(64, cs.l1d / (4 * (mr + nr)) / 8 * 8);
   kc = env_or("CONVKIT_GEMM_KC", kc);
   std::size_t mc = std::max<std::size_t>(mr, cs.l2 / (8 * kc) / mr * mr);
   mc = env_or("CONVKIT_GEMM_MC", mc);

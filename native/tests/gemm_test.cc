@@ -305,6 +305,11 @@ void run_isa(Isa isa) {
       c.act = static_cast<Activation>(a);
       c.beta = 0.5f;
       check_case(c);
+      // Small C, long K (split between threads by columns: the bias offset must follow).
+      c.M = 5;
+      c.N = 100;
+      c.K = 1000;
+      check_case(c);
       c.M = 250;
       c.N = 19;
       c.K = 31;
