@@ -85,6 +85,15 @@ describe('fit', () => {
     const h2 = await m.fit(gen(), { epochs: 2, stepsPerEpoch: 3, verbose: 0, validationData: batches });
     expect(m.optimizer!.iterations).toBe(15);
     expect(h.history['loss']).toHaveLength(3);
+    // A re-iterable async dataset with stepsPerEpoch = its length: every epoch gets all its batches.
+    const reiterable = {
+      async *[Symbol.asyncIterator]() {
+        for (const b of batches) yield b;
+      },
+    };
+    const before = m.optimizer!.iterations;
+    await m.fit(reiterable, { epochs: 3, stepsPerEpoch: 3, verbose: 0 });
+    expect(m.optimizer!.iterations - before).toBe(9);
     expect(Object.keys(h2.history)).toContain('val_accuracy');
   });
 
