@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as ck from '../lib/index.js';
-import { native, packageRoot, describeLoadFailure } from '../lib/native/index.js';
+import { addonPath, native, describeLoadFailure } from '../lib/native/index.js';
 
 describe('backend', () => {
   it('reports version, ISA, threads, compiler, flags and CPU features', () => {
@@ -40,10 +39,19 @@ describe('backend', () => {
   it('CONVKIT_ISA caps the ISA at load', () => {
     const out = execFileSync(
       process.execPath,
-      ['-e', `console.log(require(${JSON.stringify(join(packageRoot(), 'build/Release/convkit.node'))}).getIsa())`],
+      ['-e', `console.log(require(${JSON.stringify(addonPath())}).getIsa())`],
       { env: { ...process.env, CONVKIT_ISA: 'scalar' }, encoding: 'utf8' },
     );
     expect(out.trim()).toBe('scalar');
+  });
+
+  it('CONVKIT_NUM_THREADS sizes the pool at load', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['-e', `console.log(require(${JSON.stringify(addonPath())}).getNumThreads())`],
+      { env: { ...process.env, CONVKIT_NUM_THREADS: '3' }, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('3');
   });
 
   it('raw binding argument errors name the argument, expected vs got', () => {

@@ -233,7 +233,12 @@ function testStep(m: Model, c: Compiled, b: Batch, metrics: Metric[], lossMean: 
     }
   });
   lossMean.add(value, batchSizeOf(b.x));
-  if (c.metrics === null) buildMetrics(c, capture.predShape!, ys[0]!.shape);
+  if (c.metrics === null) {
+    // First batch ever seen (evaluate on a dataset before any fit): resolve the metrics now and
+    // give this evaluation its own fresh copies.
+    buildMetrics(c, capture.predShape!, ys[0]!.shape);
+    if (metrics.length === 0) metrics.push(...c.metrics!.map(freshLike));
+  }
   updateMetrics(metrics, ys[0]!, capture, b.sampleWeight);
   return value;
 }

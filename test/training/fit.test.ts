@@ -95,6 +95,10 @@ describe('fit', () => {
     await m.fit(reiterable, { epochs: 3, stepsPerEpoch: 3, verbose: 0 });
     expect(m.optimizer!.iterations - before).toBe(9);
     expect(Object.keys(h2.history)).toContain('val_accuracy');
+    // evaluate on a dataset with a freshly compiled model still reports its metrics
+    const e = mlp();
+    e.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    expect(Object.keys((await e.evaluate(batches, { returnDict: true })) as T.Logs)).toEqual(['loss', 'accuracy']);
   });
 
   it('does not block the event loop: a timer keeps ticking during fit', async () => {
