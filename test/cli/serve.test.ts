@@ -9,7 +9,7 @@ function startServer(args: string[]): Promise<{ url: string; exited: Promise<num
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), 110_000);
   void exited.then(() => clearTimeout(killTimer));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((res, rej) => {
@@ -22,18 +22,41 @@ function startServer(args: string[]): Promise<{ url: string; exited: Promise<num
   });
 }
 
+/**
+ * Polls /metrics until every one of `n` requests has reached the server: queued in the batcher
+ * (convkit_queue_depth) or already answered (`answered()`; under heavy load the batch delay may
+ * expire while we poll, which is harmless). Gives up after 60 s.
+ */
+async function waitUntilArrived(url: string, n: number, answered: () => number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const m = /^convkit_queue_depth (\d+)/m.exec(text);
+    if (m && Number(m[1]) + answered() >= n) return;
+    if (Date.now() > deadline) throw new Error(`only ${m?.[1] ?? '?'} queued + ${answered()} answered of ${n} requests after 60 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const zeros = { instances: [Array.from({ length: 28 }, () => Array.from({ length: 28 }, () => [0]))] };
 
 describe('convkit serve', () => {
   it('serves over HTTP and drains in-flight requests on SIGTERM (none lost), then exits 0', async () => {
-    const s = await startServer(['lenet5', '--port', '0', '--max-delay-ms', '300', '--max-batch-size', '64', '--name', 'digits']);
+    const s = await startServer(['lenet5', '--port', '0', '--max-delay-ms', '3000', '--max-batch-size', '64', '--name', 'digits']);
     const health = await fetch(`${s.url}/healthz`);
     expect(health.status).toBe(200);
-    // 20 requests wait in the batcher (300 ms delay) when SIGTERM arrives
+    // 20 requests wait in the batcher (3 s delay) when SIGTERM arrives
+    let answered = 0;
     const inflight = Array.from({ length: 20 }, () =>
-      fetch(`${s.url}/v1/models/digits:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(zeros) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { predictions?: number[][] } })),
+      fetch(`${s.url}/v1/models/digits:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(zeros) }).then(async (r) => {
+        answered++;
+        return { status: r.status, body: (await r.json()) as { predictions?: number[][] } };
+      }),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // SIGTERM only once all 20 are really queued (event order, not a fixed sleep: under CPU load
+    // 100 ms was sometimes too short for the requests to reach the server, and a request arriving
+    // after SIGTERM is rightly refused). The 3 s batch delay keeps them queued while we look.
+    await waitUntilArrived(s.url, 20, () => answered);
     s.kill('SIGTERM');
     const results = await Promise.all(inflight);
     for (const r of results) {
