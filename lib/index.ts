@@ -29,6 +29,16 @@ export {
 } from './models/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, keep, tidy, registerGradient } from './autodiff/index.js';
 
+// Training (training team): optimizers, losses, metrics, schedules, callbacks; importing this also
+// installs compile/fit/evaluate/trainOnBatch/testOnBatch on Model.
+export * as training from './training/index.js';
+export {
+  optimizers, losses, metrics, schedules, Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam,
+  Loss, Metric, LearningRateSchedule, Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau,
+  ModelCheckpoint, CSVLogger, TerminateOnNaN,
+  type CompileArgs, type FitArgs, type EvaluateArgs, type FitHistory, type Logs,
+} from './training/index.js';
+
 // CLI, datasets, serving (CLI team).
 export { runCli } from './cli/main.js';
 export * as data from './data/index.js';
