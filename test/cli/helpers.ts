@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** tsx's ESM loader by absolute URL, so the CLI can run with any working directory. */
+export const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 export interface CliResult {
   code: number | null;
@@ -19,7 +22,7 @@ export function tempDir(): string {
 
 /** `convkit ARGS` in a subprocess from the sources (tsx), with a bounded run time. */
 export function convkit(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
-  return runNode(['--import', 'tsx', join(ROOT, 'test', 'cli', 'run-cli.ts'), ...args], opts);
+  return runNode(['--import', TSX, join(ROOT, 'test', 'cli', 'run-cli.ts'), ...args], opts);
 }
 
 export function runNode(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {

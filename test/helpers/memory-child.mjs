@@ -29,13 +29,8 @@ function snapshot() {
 const small = ck.tensor([1, 2, 3, 4, 5, 6, 7], [7]);
 const big = ck.randomNormal([1024, 1024], 0, 1, 'float32', 1); // 4 MB
 // Warm up (JIT, lazily created pools), then take the baseline.
-// The warm-up runs the small-op patterns long enough for V8's heap and malloc's arenas to reach
-// their steady size: RSS rises once by ~100 MB over the first ~100,000 small ops (records that
-// Node allocates per external buffer and frees at GC; glibc keeps the pages), then stays flat
-// (measured: 162-165 MB over 6 further rounds of 100,000). That high-water mark is not a leak;
-// growth beyond it would be.
-for (let i = 0; i < 60_000; i++) ck.mul(ck.relu(small), 2).dispose();
-for (let i = 0; i < 60_000; i++) ck.add(small, small);
+// Warm-up: JIT and lazily created pools.
+for (let i = 0; i < 2000; i++) ck.mul(ck.relu(small), 2).dispose();
 for (let i = 0; i < 5; i++) ck.add(big, big).dispose();
 await settle();
 const base = snapshot();

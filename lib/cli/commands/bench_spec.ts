@@ -7,7 +7,7 @@ export const benchSpec: CommandSpec = {
   positionals: [0, 0],
   description: 'JSON lines (one per case, the peer benchmark format) go to stdout; the table goes to stderr unless --table-only.',
   options: [
-    { name: 'cases', type: 'string', value: 'FILE', description: 'cases file', default: 'the built-in cases' },
+    { name: 'cases', type: 'string', value: 'FILE', description: 'cases file', default: '$BENCH_CASES, else ../shared/bench/cases.json next to the package' },
     { name: 'filter', type: 'string', value: 'REGEX', description: 'run only cases whose name matches' },
     { name: 'threads', type: 'string', value: 'N', description: 'native threads' },
     { name: 'table-only', type: 'boolean', description: 'print only the table (to stdout)' },
