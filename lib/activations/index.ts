@@ -19,15 +19,14 @@ export interface Activation {
 export const SELU_ALPHA = 1.6732632423543772;
 export const SELU_SCALE = 1.0507009873554805;
 
-/** elu(x) = x for x > 0, alpha·(exp(x) − 1) otherwise = relu(x) + alpha·(exp(min(x,0)) − 1). */
+/** elu(x) = x for x > 0, alpha·(exp(x) − 1) otherwise (native op). */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  const neg = K.addScalar(K.exp(K.minScalar(x, 0)), -1);
-  return K.add(K.relu(x), alpha === 1 ? neg : K.mulScalar(neg, alpha));
+  return K.elu(x, alpha);
 }
 
-/** softplus(x) = log(1 + e^x) written stably: relu(x) + log(1 + e^{−|x|}). */
+/** softplus(x) = log(1 + e^x) (native op, computed stably). */
 export function softplus(x: Tensor): Tensor {
-  return K.add(K.relu(x), K.log(K.addScalar(K.exp(K.neg(K.abs(x))), 1)));
+  return K.softplus(x);
 }
 
 /**
@@ -48,7 +47,7 @@ export function erf(x: Tensor): Tensor {
 const fns: Record<ActivationIdentifier, (x: Tensor) => Tensor> = {
   linear: (x) => x,
   relu: (x) => K.relu(x),
-  relu6: (x) => K.minScalar(K.relu(x), 6),
+  relu6: (x) => K.relu6(x),
   sigmoid: (x) => K.sigmoid(x),
   // Keras 3: hard_sigmoid(x) = relu6(x + 3) / 6 = clip(x/6 + 1/2, 0, 1).
   hardSigmoid: (x) => K.clip(K.addScalar(K.mulScalar(x, 1 / 6), 0.5), 0, 1),
@@ -59,8 +58,8 @@ const fns: Record<ActivationIdentifier, (x: Tensor) => Tensor> = {
   selu: (x) => K.mulScalar(elu(x, SELU_ALPHA), SELU_SCALE),
   // gelu(x) = x·Φ(x) = x·(1 + erf(x/√2))/2 (Keras default approximate=False).
   gelu: (x) => K.mul(x, K.mulScalar(K.addScalar(erf(K.mulScalar(x, Math.SQRT1_2)), 1), 0.5)),
-  swish: (x) => K.mul(x, K.sigmoid(x)),
-  silu: (x) => K.mul(x, K.sigmoid(x)),
+  swish: (x) => K.swish(x),
+  silu: (x) => K.swish(x),
   softplus: (x) => softplus(x),
   softsign: (x) => K.div(x, K.addScalar(K.abs(x), 1)),
   exponential: (x) => K.exp(x),

@@ -79,7 +79,7 @@ export class LeakyReLU extends Layer {
   }
   override call(inputs: LayerInput, _kwargs: CallArgs): Tensor {
     const x = singleInput(inputs);
-    return K.add(K.relu(x), K.mulScalar(K.minScalar(x, 0), this.alpha));
+    return K.leakyRelu(x, this.alpha);
   }
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), alpha: this.alpha };

@@ -13,6 +13,8 @@ import { allocTensor, f32 } from '../tensor/internal.js';
 import { globalRng } from '../random/index.js';
 import { type ConvAlgorithm, convBackpropInput, convForward } from '../ops/conv.js';
 import { globalPool, pool } from '../ops/pool.js';
+import * as ops from '../ops/index.js';
+import { matmul as nativeMatmul } from '../ops/matmul.js';
 
 // ---- shape helpers -----------------------------------------------------------------------------
 
@@ -171,39 +173,45 @@ function unaryJs(name: string, a: Tensor, f: (x: number) => number, attrs: Recor
   });
 }
 
-export const add = (a: Tensor, b: Tensor): Tensor => binaryJs('add', a, b, (x, y) => x + y);
-export const sub = (a: Tensor, b: Tensor): Tensor => binaryJs('sub', a, b, (x, y) => x - y);
-export const mul = (a: Tensor, b: Tensor): Tensor => binaryJs('mul', a, b, (x, y) => x * y);
-export const div = (a: Tensor, b: Tensor): Tensor => binaryJs('div', a, b, (x, y) => x / y);
-export const maximum = (a: Tensor, b: Tensor): Tensor => binaryJs('maximum', a, b, (x, y) => (x >= y ? x : y));
-export const minimum = (a: Tensor, b: Tensor): Tensor => binaryJs('minimum', a, b, (x, y) => (x <= y ? x : y));
+// Native (lib/ops, SIMD, broadcasting).
+export const add = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
+export const sub = (a: Tensor, b: Tensor): Tensor => ops.sub(a, b);
+export const mul = (a: Tensor, b: Tensor): Tensor => ops.mul(a, b);
+export const div = (a: Tensor, b: Tensor): Tensor => ops.div(a, b);
+export const maximum = (a: Tensor, b: Tensor): Tensor => ops.maximum(a, b);
+export const minimum = (a: Tensor, b: Tensor): Tensor => ops.minimum(a, b);
 /** 1 where a > b, else 0 (no gradient). */
 export const greaterMask = (a: Tensor, b: Tensor): Tensor => binaryJs('greaterMask', a, b, (x, y) => (x > y ? 1 : 0));
 /** 1 where a == b, else 0 (no gradient). */
 export const equalMask = (a: Tensor, b: Tensor): Tensor => binaryJs('equalMask', a, b, (x, y) => (x === y ? 1 : 0));
 
-export const addScalar = (a: Tensor, s: number): Tensor => unaryJs('addScalar', a, (x) => x + s, { s });
-export const mulScalar = (a: Tensor, s: number): Tensor => unaryJs('mulScalar', a, (x) => x * s, { s });
+export const addScalar = (a: Tensor, s: number): Tensor => ops.add(a, s);
+export const mulScalar = (a: Tensor, s: number): Tensor => ops.mul(a, s);
 /** x^p elementwise. */
 export const powScalar = (a: Tensor, p: number): Tensor => unaryJs('powScalar', a, (x) => Math.pow(x, p), { p });
 export const minScalar = (a: Tensor, s: number): Tensor => unaryJs('minScalar', a, (x) => (x <= s ? x : s), { s });
 export const maxScalar = (a: Tensor, s: number): Tensor => unaryJs('maxScalar', a, (x) => (x >= s ? x : s), { s });
 export const clip = (a: Tensor, lo: number, hi: number): Tensor =>
   unaryJs('clip', a, (x) => (x < lo ? lo : x > hi ? hi : x), { lo, hi });
-export const neg = (a: Tensor): Tensor => unaryJs('neg', a, (x) => -x);
-export const abs = (a: Tensor): Tensor => unaryJs('abs', a, Math.abs);
+export const neg = (a: Tensor): Tensor => ops.neg(a);
+export const abs = (a: Tensor): Tensor => ops.abs(a);
 export const sign = (a: Tensor): Tensor => unaryJs('sign', a, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
 /** 1 where x > 0 else 0 (no gradient). */
 export const stepMask = (a: Tensor): Tensor => unaryJs('stepMask', a, (x) => (x > 0 ? 1 : 0));
-export const square = (a: Tensor): Tensor => unaryJs('square', a, (x) => x * x);
-export const sqrt = (a: Tensor): Tensor => unaryJs('sqrt', a, Math.sqrt);
+export const square = (a: Tensor): Tensor => ops.square(a);
+export const sqrt = (a: Tensor): Tensor => ops.sqrt(a);
 export const rsqrt = (a: Tensor): Tensor => unaryJs('rsqrt', a, (x) => 1 / Math.sqrt(x));
-export const reciprocal = (a: Tensor): Tensor => unaryJs('reciprocal', a, (x) => 1 / x);
-export const exp = (a: Tensor): Tensor => unaryJs('exp', a, Math.exp);
-export const log = (a: Tensor): Tensor => unaryJs('log', a, Math.log);
-export const relu = (a: Tensor): Tensor => unaryJs('relu', a, (x) => (x > 0 ? x : 0));
-export const sigmoid = (a: Tensor): Tensor => unaryJs('sigmoid', a, (x) => 1 / (1 + Math.exp(-x)));
-export const tanh = (a: Tensor): Tensor => unaryJs('tanh', a, Math.tanh);
+export const reciprocal = (a: Tensor): Tensor => ops.reciprocal(a);
+export const exp = (a: Tensor): Tensor => ops.exp(a);
+export const log = (a: Tensor): Tensor => ops.log(a);
+export const relu = (a: Tensor): Tensor => ops.relu(a);
+export const relu6 = (a: Tensor): Tensor => ops.relu6(a);
+export const leakyRelu = (a: Tensor, alpha: number): Tensor => ops.leakyRelu(a, alpha);
+export const elu = (a: Tensor, alpha: number): Tensor => ops.elu(a, alpha);
+export const softplus = (a: Tensor): Tensor => ops.softplus(a);
+export const swish = (a: Tensor): Tensor => ops.swish(a);
+export const sigmoid = (a: Tensor): Tensor => ops.sigmoid(a);
+export const tanh = (a: Tensor): Tensor => ops.tanh(a);
 
 // ---- reductions --------------------------------------------------------------------------------
 
@@ -246,11 +254,13 @@ function reduceJs(kind: ReduceKind, x: Tensor, axes: number | readonly number[] 
   });
 }
 
-export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('sum', x, axes, keepDims);
-export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('mean', x, axes, keepDims);
-export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('max', x, axes, keepDims);
-export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduceJs('min', x, axes, keepDims);
-export const sumAll = (x: Tensor): Tensor => reduceJs('sum', x, undefined, false);
+export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => ops.sum(x, axes, keepDims);
+export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => ops.mean(x, axes, keepDims);
+export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => ops.max(x, axes, keepDims);
+export const min = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => ops.min(x, axes, keepDims);
+export const sumAll = (x: Tensor): Tensor => ops.sum(x);
+/** The JavaScript reduction (kept for reference tests of the native one). */
+export const reduceReference = reduceJs;
 
 // ---- softmax -----------------------------------------------------------------------------------
 
@@ -281,8 +291,10 @@ function softmaxJs(name: 'softmax' | 'logSoftmax', x: Tensor, axis: number): Ten
   });
 }
 
-export const softmax = (x: Tensor, axis = -1): Tensor => softmaxJs('softmax', x, axis);
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => softmaxJs('logSoftmax', x, axis);
+export const softmax = (x: Tensor, axis = -1): Tensor => ops.softmax(x, axis);
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => ops.logSoftmax(x, axis);
+/** The JavaScript softmax (kept for reference tests of the native one). */
+export const softmaxReference = softmaxJs;
 
 // ---- data movement -----------------------------------------------------------------------------
 
@@ -291,30 +303,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
-  const rank = x.shape.length;
-  const p = perm ? perm.map((a) => normAxis(a, rank, 'transpose')) : Array.from({ length: rank }, (_, i) => rank - 1 - i);
-  if (p.length !== rank || new Set(p).size !== rank) throw new RangeError(`transpose: perm [${perm?.join(', ')}] is not a permutation of 0..${rank - 1}`);
-  return runOp('transpose', [x], { perm: p }, () => {
-    const outShape = p.map((a) => x.shape[a]!);
-    const out = allocTensor(outShape);
-    const o = f32(out);
-    const v = f32(x, 'transpose input');
-    const sIn = stridesOf(x.shape);
-    const st = p.map((a) => sIn[a]!);
-    const idx = new Array<number>(rank).fill(0);
-    let src = 0;
-    for (let i = 0; i < o.length; i++) {
-      o[i] = v[src]!;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]!++;
-        src += st[d]!;
-        if (idx[d]! < outShape[d]!) break;
-        src -= st[d]! * outShape[d]!;
-        idx[d] = 0;
-      }
-    }
-    return out;
-  });
+  return ops.transpose(x, perm);
 }
 
 export const toChannelsLast = (x: Tensor): Tensor => transpose(x, [0, ...Array.from({ length: x.shape.length - 2 }, (_, i) => i + 2), 1]);
@@ -352,17 +341,7 @@ function copyBox(src: Float32Array, srcShape: readonly number[], srcBegin: reado
 }
 
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
-  if (begin.length !== x.shape.length || size.length !== x.shape.length) throw new RangeError(`slice: begin and size need ${x.shape.length} entries`);
-  const sz = size.map((s, i) => (s === -1 ? x.shape[i]! - begin[i]! : s));
-  sz.forEach((s, i) => {
-    if (begin[i]! < 0 || s < 0 || begin[i]! + s > x.shape[i]!) throw new RangeError(`slice: box out of range on axis ${i}`);
-  });
-  return runOp('slice', [x], { begin: [...begin], size: sz }, () => {
-    const out = allocTensor(sz);
-    if (x.shape.length === 0) f32(out).set(f32(x));
-    else copyBox(f32(x), x.shape, begin, sz, f32(out), sz, sz.map(() => 0));
-    return out;
-  });
+  return ops.slice(x, begin, size);
 }
 
 /** Adds `g` into a zero tensor of `shape` at `begin` (the adjoint of slice). */
@@ -391,26 +370,7 @@ export function causalPad1d(x: Tensor, amount: number): Tensor {
 }
 
 export function concat(xs: readonly Tensor[], axis: number): Tensor {
-  if (xs.length === 0) throw new RangeError('concat: needs at least one tensor');
-  const rank = xs[0]!.shape.length;
-  const a = normAxis(axis, rank, 'concat');
-  for (const t of xs) {
-    if (t.shape.length !== rank || t.shape.some((d, i) => i !== a && d !== xs[0]!.shape[i])) {
-      throw new RangeError(`concat: shapes ${xs.map((q) => `[${q.shape.join(', ')}]`).join(', ')} differ outside axis ${a}`);
-    }
-  }
-  return runOp('concat', xs, { axis: a, sizes: xs.map((t) => t.shape[a]!) }, () => {
-    const shape = [...xs[0]!.shape];
-    shape[a] = xs.reduce((n, t) => n + t.shape[a]!, 0);
-    const out = allocTensor(shape);
-    let off = 0;
-    for (const t of xs) {
-      const begin = shape.map((_, i) => (i === a ? off : 0));
-      copyBox(f32(t), t.shape, t.shape.map(() => 0), t.shape, f32(out), shape, begin);
-      off += t.shape[a]!;
-    }
-    return out;
-  });
+  return ops.concat(xs, axis);
 }
 
 /** Nearest-neighbour upsampling of NHWC by integer factors. */
@@ -480,34 +440,9 @@ export function bilinearLoop(src: Float32Array, dst: Float32Array, n: number, h:
 
 // ---- matmul ------------------------------------------------------------------------------------
 
-/** C = op(A)·op(B) for 2-D A, B (op = transpose when the flag is set). */
+/** C = op(A)·op(B) (2-D, or batched 3-D) on the native SGEMM (op 'matMul' / 'batchMatMul'). */
 export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new RangeError(`matMul: expects 2-D tensors, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
-  const [m, ka] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
-  const [kb, n] = transposeB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-  if (ka !== kb) throw new RangeError(`matMul: inner dimensions differ: [${a.shape.join(', ')}]${transposeA ? 'ᵀ' : ''} · [${b.shape.join(', ')}]${transposeB ? 'ᵀ' : ''}`);
-  return runOp('matMul', [a, b], { transposeA, transposeB }, () => {
-    const out = allocTensor([m, n], 'float32', true);
-    const o = f32(out);
-    const A = f32(a);
-    const B = f32(b);
-    const lda = a.shape[1]!;
-    const ldb = b.shape[1]!;
-    for (let i = 0; i < m; i++) {
-      for (let p = 0; p < ka; p++) {
-        const av = transposeA ? A[p * lda + i]! : A[i * lda + p]!;
-        if (av === 0) continue;
-        const row = i * n;
-        if (!transposeB) {
-          const bo = p * ldb;
-          for (let j = 0; j < n; j++) o[row + j] = o[row + j]! + av * B[bo + j]!;
-        } else {
-          for (let j = 0; j < n; j++) o[row + j] = o[row + j]! + av * B[j * ldb + p]!;
-        }
-      }
-    }
-    return out;
-  });
+  return nativeMatmul(a, b, { transposeA, transposeB });
 }
 
 // ---- convolution and pooling (native, lib/ops/conv.ts and pool.ts) ----------------------------

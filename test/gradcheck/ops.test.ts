@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
 import * as K from '../../lib/layers/backend.js';
+import * as ops from '../../lib/ops/index.js';
 import { gradcheck, randomTensor } from '../helpers/gradcheck.js';
 
 describe('gradcheck: elementwise with broadcasting', () => {
@@ -21,6 +22,11 @@ describe('gradcheck: elementwise with broadcasting', () => {
     for (const f of [K.exp, K.tanh, K.sigmoid, K.neg, K.square, K.relu, K.abs]) gradcheck((x) => f(x), [randomTensor([3, 5], 8, 1, 0.05)]);
     for (const f of [K.log, K.sqrt, K.rsqrt, K.reciprocal]) gradcheck((x) => f(x), [pos()]);
     gradcheck((x) => K.powScalar(x, 3), [randomTensor([7], 3)]);
+    const r = () => randomTensor([4, 5], 6, 3, 0.05);
+    for (const f of [K.relu6, K.softplus, K.swish, (x: ReturnType<typeof r>) => K.leakyRelu(x, 0.2), (x: ReturnType<typeof r>) => K.elu(x, 0.7)]) {
+      gradcheck((x) => f(x), [r()], { h: 1e-3, atol: 1e-2 });
+    }
+    gradcheck((x, y) => ops.squaredDifference(x, y), [randomTensor([2, 3], 1), randomTensor([3], 2)]);
     gradcheck((x) => K.clip(x, -0.3, 0.4), [randomTensor([20], 4)], { h: 1e-3 });
     gradcheck((x) => K.minScalar(K.maxScalar(x, -0.2), 0.5), [randomTensor([20], 5)], { h: 1e-3 });
   });
@@ -64,6 +70,9 @@ describe('gradcheck: matmul', () => {
       const a = randomTensor(ta ? [4, 3] : [3, 4], 21);
       const b = randomTensor(tb ? [5, 4] : [4, 5], 22);
       gradcheck((x, y) => K.matMul(x, y, ta, tb), [a, b]);
+      // batched, and with a broadcast batch of 1
+      gradcheck((x, y) => K.matMul(x, y, ta, tb), [randomTensor([2, ...a.shape], 23), randomTensor([2, ...b.shape], 24)]);
+      gradcheck((x, y) => K.matMul(x, y, ta, tb), [randomTensor([2, ...a.shape], 25), randomTensor([1, ...b.shape], 26)]);
     }
   });
 });

@@ -61,3 +61,24 @@ describe('summary', () => {
     expect(text).toContain('Non-trainable params: 9,600');
   });
 });
+
+describe('profile and calculators', () => {
+  it('profile reports time per layer, the conv algorithm and memory', async () => {
+    const { convStackInfo, convOutputSize } = await import('../../lib/models/index.js');
+    const { randomTensor } = await import('../helpers/gradcheck.js');
+    const m = buildZooModel('lenet5');
+    const rep = m.profile(randomTensor([4, 28, 28, 1], 1));
+    expect(rep.layers.map((l) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense', 'Dense']);
+    for (const l of rep.layers) expect(l.timeMs).toBeGreaterThanOrEqual(0);
+    expect(rep.layers[0]!.algorithm).toMatch(/^(direct|im2col|winograd-f2|winograd-f4|fft)$/);
+    expect(rep.layers[1]!.algorithm).toBeNull();
+    expect(rep.layers[0]!.outputShape).toEqual([[4, 28, 28, 6]]);
+    expect(rep.peakLiveBytes).toBeGreaterThanOrEqual(rep.baselineBytes);
+    expect(rep.table).toContain('Algorithm');
+    const info = convStackInfo([28, 28], [{ kernelSize: 5, padding: 'same' }, { kernelSize: 2, strides: 2 }, { kernelSize: 5 }, { kernelSize: 2, strides: 2 }]);
+    expect(info.map((r) => r.outputSize)).toEqual([[28, 28], [14, 14], [10, 10], [5, 5]]);
+    expect(info.map((r) => r.receptiveField[0])).toEqual([5, 6, 14, 16]);
+    expect(convOutputSize({ inputSize: 224, kernelSize: 7, strides: 2, padding: 'same' })).toBe(112);
+    expect(convOutputSize({ inputSize: 7, kernelSize: 3, dilationRate: 2 })).toBe(3);
+  });
+});

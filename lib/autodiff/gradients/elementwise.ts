@@ -52,7 +52,13 @@ registerGradient('minimum', ([dy], { inputs: [a, b], needsGrad }) => {
   ];
 });
 
-registerNonDifferentiable('greaterMask', 'equalMask', 'stepMask', 'sign');
+registerNonDifferentiable('greaterMask', 'equalMask', 'stepMask', 'sign', 'argMax', 'argMin', 'cast');
+
+// (a − b)²: d/da = 2(a − b), d/db = −2(a − b)
+registerGradient('squaredDifference', ([dy], { inputs: [a, b], needsGrad }) => {
+  const d = K.mulScalar(K.mul(dy!, K.sub(a!, b!)), 2);
+  return [needsGrad[A] ? reduceToShape(d, a!.shape) : null, needsGrad[B] ? reduceToShape(K.neg(d), b!.shape) : null];
+});
 
 const unary = (name: string, f: (dy: Tensor, x: Tensor, y: Tensor, attrs: Readonly<Record<string, unknown>>) => Tensor): void =>
   registerGradient(name, ([dy], { inputs, outputs, attrs }) => [f(dy!, inputs[0]!, outputs[0]!, attrs)]);
@@ -78,6 +84,11 @@ unary('reciprocal', (dy, _x, y) => K.neg(K.mul(dy, K.square(y))));
 unary('exp', (dy, _x, y) => K.mul(dy, y));
 unary('log', (dy, x) => K.div(dy, x));
 unary('relu', (dy, x) => activationGrad('relu', x, dy));
+unary('relu6', (dy, x) => activationGrad('relu6', x, dy));
+unary('leakyRelu', (dy, x, _y, at) => activationGrad('leakyRelu', x, dy, at['alpha'] as number));
+unary('elu', (dy, x, _y, at) => activationGrad('elu', x, dy, at['alpha'] as number));
+unary('softplus', (dy, x) => activationGrad('softplus', x, dy));
+unary('swish', (dy, x) => activationGrad('swish', x, dy));
 // σ' = σ(1 − σ)
 unary('sigmoid', (dy, _x, y) => activationGrad('sigmoid', y, dy));
 // tanh' = 1 − tanh²

@@ -8,7 +8,7 @@
 import * as K from '../../layers/backend.js';
 import { registerGradient } from '../registry.js';
 
-registerGradient('matMul', ([dy], { inputs: [a, b], attrs, needsGrad }) => {
+const matmulGrad: Parameters<typeof registerGradient>[1] = ([dy], { inputs: [a, b], attrs, needsGrad }) => {
   const tA = attrs['transposeA'] as boolean;
   const tB = attrs['transposeB'] as boolean;
   const g = dy!;
@@ -16,5 +16,10 @@ registerGradient('matMul', ([dy], { inputs: [a, b], attrs, needsGrad }) => {
   let db = null;
   if (needsGrad[0]) da = !tA ? K.matMul(g, b!, false, !tB) : K.matMul(b!, g, tB, true);
   if (needsGrad[1]) db = !tB ? K.matMul(a!, g, !tA, false) : K.matMul(g, a!, true, tA);
+  // Batched with a broadcast batch of 1: sum the per-batch gradients back.
+  if (da && da.shape.length === 3 && a!.shape.length === 3 && a!.shape[0] === 1 && da.shape[0] !== 1) da = K.sum(da, [0], true);
+  if (db && db.shape.length === 3 && b!.shape.length === 3 && b!.shape[0] === 1 && db.shape[0] !== 1) db = K.sum(db, [0], true);
   return [da, db];
-});
+};
+registerGradient('matMul', matmulGrad);
+registerGradient('batchMatMul', matmulGrad);
