@@ -8,6 +8,7 @@ import { loadCases } from './cases.js';
 import { measure, protocolSettings, Reporter } from './protocol.js';
 import { registeredKinds, setupFor, type PreparedCase } from './registry.js';
 import './sgemm.js';
+import { setModelSpecs } from './models.js';
 import './conv.js';
 
 export { measure, protocolSettings, Reporter, sig, type Measurement } from './protocol.js';
@@ -73,7 +74,8 @@ export async function runBench(opts: BenchOptions): Promise<number> {
     kinds: registeredKinds(),
     target_s: settings.targetS,
   });
-  const { cases } = loadCases(opts.cases, opts.filter);
+  const { doc, cases } = loadCases(opts.cases, opts.filter);
+  setModelSpecs(doc['models'] as Parameters<typeof setModelSpecs>[0]);
   let failed = 0;
   for (const c of cases) {
     const setup = setupFor(c.kind);

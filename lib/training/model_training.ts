@@ -436,10 +436,15 @@ async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c
       if (dataset) {
         // With stepsPerEpoch, one iterator runs across epochs (Keras's behaviour for repeated
         // datasets); without it, each epoch re-opens the dataset and runs until it ends.
-        const it = stepsPerEpoch !== null ? (persistentIt ??= await openIterator(dataset)) : await openIterator(dataset);
+        // A re-iterable dataset that ends exactly at an epoch boundary is re-opened once.
+        let it = stepsPerEpoch !== null ? (persistentIt ??= await openIterator(dataset)) : await openIterator(dataset);
         while (steps === null || batchIndex < steps) {
           if (st.stopTraining || args.signal?.aborted) break;
-          const r = await it.next();
+          let r = await it.next();
+          if (r.done && stepsPerEpoch !== null && batchIndex === 0) {
+            it = persistentIt = await openIterator(dataset);
+            r = await it.next();
+          }
           if (r.done) {
             if (stepsPerEpoch !== null) persistentIt = null;
             break;

@@ -85,6 +85,15 @@ describe('fit', () => {
     const h2 = await m.fit(gen(), { epochs: 2, stepsPerEpoch: 3, verbose: 0, validationData: batches });
     expect(m.optimizer!.iterations).toBe(15);
     expect(h.history['loss']).toHaveLength(3);
+    // A re-iterable async dataset with stepsPerEpoch = its length: every epoch gets all its batches.
+    const reiterable = {
+      async *[Symbol.asyncIterator]() {
+        for (const b of batches) yield b;
+      },
+    };
+    const before = m.optimizer!.iterations;
+    await m.fit(reiterable, { epochs: 3, stepsPerEpoch: 3, verbose: 0 });
+    expect(m.optimizer!.iterations - before).toBe(9);
     expect(Object.keys(h2.history)).toContain('val_accuracy');
   });
 
@@ -191,4 +200,35 @@ describe('fit', () => {
     expect(typeof recs[1].loss).toBe('number');
     expect(T.bar(10, 30)).toBe('[=========>....................]');
   });
+});
+
+describe('zoo models train', () => {
+  it('the CIFAR-10 baseline (conv, BN, dropout) trains and its loss falls on a synthetic set', async () => {
+    const { cifarBaseline } = await import('../../lib/zoo/index.js');
+    const { allocTensor, f32, i32 } = await import('../../lib/tensor/internal.js');
+    const { Rng } = await import('../../lib/random/index.js');
+    setSeed(3);
+    const n = 64;
+    const rng = new Rng(4);
+    const x = allocTensor([n, 32, 32, 3]);
+    const y = allocTensor([n], 'int32');
+    const xv = f32(x), yv = i32(y);
+    // Class k: a bright square at one of 10 positions, plus noise.
+    for (let i = 0; i < n; i++) {
+      const k = i % 10;
+      yv[i] = k;
+      for (let p = 0; p < 32 * 32 * 3; p++) xv[i * 3072 + p] = rng.normal(0, 0.3);
+      const r0 = 3 * (k % 5) + 4, c0 = k < 5 ? 6 : 20;
+      for (let r = r0; r < r0 + 6; r++) for (let c = c0; c < c0 + 6; c++) for (let ch = 0; ch < 3; ch++) xv[i * 3072 + (r * 32 + c) * 3 + ch] += 2;
+    }
+    const m = cifarBaseline();
+    m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    const h = await m.fit(x, y, { epochs: 4, batchSize: 16, verbose: 0 });
+    const loss = h.history['loss']!;
+    expect(loss[3]!).toBeLessThan(loss[0]! * 0.7);
+    // BN moving statistics moved from their initial values (training mode), by Keras's momentum rule.
+    const bn = m.layers.find((l) => l.getClassName() === 'BatchNormalization')!;
+    const movingMean = bn.weights.find((w) => w.name.endsWith('moving_mean'))!.read().dataSync();
+    expect(Array.from(movingMean).some((v) => v !== 0)).toBe(true);
+  }, 120_000);
 });

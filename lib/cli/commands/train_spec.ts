@@ -8,15 +8,15 @@ export const trainSpec: CommandSpec = {
   description: [
     'MODEL is a zoo name (lenet5, cifar-baseline, vgg-small, resnet18, …; see --list-models) or a file:',
     '.keras, .h5, a TF.js model.json, or a Keras model config .json. Default: lenet5.',
-    'With no arguments: LeNet-5 on the bundled mnist digits (8,000 train / 2,000 validation), 5 epochs,',
+    'With no arguments: LeNet-5 on the bundled mnist digits (8,000 train / 2,000 validation), 6 epochs of batch 64,',
     'progress bar on stderr, plot written to convkit-training.svg.',
     'Ctrl-C stops after the current batch, saves a checkpoint (to --checkpoint, else convkit-interrupted.keras)',
     'and exits 130.',
   ].join('\n'),
   options: [
     { name: 'data', type: 'string', value: 'SPEC', description: 'dataset: mnist (bundled), a folder of IDX files, a CIFAR-10/100 binary folder, an image folder (one subfolder per class), an .npz, or X.npy,Y.npy', default: 'mnist' },
-    { name: 'epochs', short: 'e', type: 'string', value: 'N', description: 'number of epochs', default: '5' },
-    { name: 'batch-size', short: 'b', type: 'string', value: 'N', description: 'samples per gradient step', default: '32' },
+    { name: 'epochs', short: 'e', type: 'string', value: 'N', description: 'number of epochs', default: '6' },
+    { name: 'batch-size', short: 'b', type: 'string', value: 'N', description: 'samples per gradient step', default: '64' },
     { name: 'optimizer', type: 'string', value: 'NAME', description: 'sgd, adam, adamw, rmsprop, adagrad, adadelta, nadam', default: 'adam' },
     { name: 'lr', type: 'string', value: 'RATE', description: 'learning rate', default: 'the optimizer\'s (adam: 0.001)' },
     { name: 'loss', type: 'string', value: 'NAME', description: 'loss function', default: 'sparse_categorical_crossentropy' },
