@@ -117,8 +117,13 @@ export class BatchNormalization extends Layer {
         this.movingVariance!.assignOwned(newVar);
       });
     } else {
-      const inv = K.rsqrt(K.addScalar(this.movingVariance!.read(), this.epsilon));
-      y = K.mul(K.sub(x, asB(this.movingMean!.read())), asB(inv));
+      // Inference: one per-channel affine map y = x·scale + shift, with scale = γ/√(σ² + ε) and
+      // shift = β − μ·scale computed on the [C] vectors (two passes over x instead of four).
+      let scale = K.rsqrt(K.addScalar(this.movingVariance!.read(), this.epsilon));
+      if (this.gamma) scale = K.mul(scale, this.gamma.read());
+      let shift = K.neg(K.mul(this.movingMean!.read(), scale));
+      if (this.beta) shift = K.add(shift, this.beta.read());
+      return K.add(K.mul(x, asB(scale)), asB(shift));
     }
     if (this.gamma) y = K.mul(y, asB(this.gamma.read()));
     if (this.beta) y = K.add(y, asB(this.beta.read()));

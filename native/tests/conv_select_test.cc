@@ -45,6 +45,7 @@ int main() {
   ConvDesc big = fin(mk(4, {1, 64, 64}, 32, 32, {1, 11, 11}), Padding::same);
   ConvDesc lenet = fin(mk(64, {1, 28, 28}, 1, 6, {1, 5, 5}), Padding::same);
   ConvDesc stem = fin(mk(8, {1, 224, 224}, 3, 64, {1, 7, 7}, {1, 2, 2}), Padding::same);
+  ConvDesc alex = fin(mk(8, {1, 227, 227}, 3, 96, {1, 11, 11}, {1, 4, 4}), Padding::valid);
   ConvDesc tiny = fin(mk(1, {1, 5, 5}, 32, 32, {1, 3, 3}), Padding::same);
   CK_CHECK(select_conv_algorithm(vgg, ConvPass::forward) == ConvAlgorithm::winograd_f4);
   CK_CHECK(select_conv_algorithm(vgg, ConvPass::dgrad) == ConvAlgorithm::winograd_f4);
@@ -60,6 +61,7 @@ int main() {
   CK_CHECK(select_conv_algorithm(big, ConvPass::forward) == ConvAlgorithm::fft);
   CK_CHECK(select_conv_algorithm(lenet, ConvPass::forward) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(stem, ConvPass::forward) == ConvAlgorithm::direct);  // Cin 3: thin column matrix
+  CK_CHECK(select_conv_algorithm(alex, ConvPass::forward) == ConvAlgorithm::im2col);
   for (auto& cs : conv_cases()) {
     ConvDesc d = fin(cs.d, cs.pad);
     for (ConvPass p : {ConvPass::forward, ConvPass::dgrad, ConvPass::wgrad}) {
