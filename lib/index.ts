@@ -55,3 +55,12 @@ export * from './ops/pad.js';
 
 // Matrix product (GEMM engineer).
 export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';
+
+// Keras file formats (io engineer): loadModel / model.save / saveWeights / loadWeights.
+import { Model as ModelForIo } from './models/index.js';
+import { installModelIo } from './io/index.js';
+installModelIo(ModelForIo);
+export {
+  loadModel, loadModelWithInfo, saveModel, saveWeights, loadWeights, readModelFile, ModelFormatError, DEFAULT_LIMITS,
+  type LoadModelOptions, type LoadedModelInfo, type SaveOptions, type SaveFormat, type LoadLimits, type ModelFormatErrorCode,
+} from './io/index.js';

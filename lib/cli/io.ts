@@ -8,6 +8,13 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  // `convkit … | head`: the reader went away; stop quietly like other Unix tools.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   return {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),

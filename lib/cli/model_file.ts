@@ -1,10 +1,15 @@
-/** Loading and saving model files for the CLI, through lib/io. */
+/**
+ * Loading and saving model files for the CLI, through lib/io: the format is recognised from the
+ * content when loading (.keras zip, HDF5 .h5, TF.js model.json, Keras architecture JSON) and chosen
+ * from the extension when saving (.keras, .h5, model.json).
+ */
 import type { Model } from '../models/index.js';
+import { loadModel, saveModel } from '../io/index.js';
 
 export async function loadModelFile(path: string): Promise<Model> {
-  throw new Error(`cannot load ${path}: model file loading (lib/io) is not in this build yet`);
+  return loadModel(path);
 }
 
-export async function saveModelFile(_model: Model, path: string): Promise<void> {
-  throw new Error(`cannot save ${path}: model saving (lib/io) is not in this build yet`);
+export async function saveModelFile(model: Model, path: string): Promise<void> {
+  await saveModel(model, path);
 }
