@@ -5,7 +5,8 @@
 //    PC: K in blocks of KC                       pack op(B)[pc:pc+kc, jc:jc+nc]   (shared, once)
 //     IC: rows of C in blocks of <= MC  <- parallel over (IC block x column group) tasks
 //                                              pack op(A)[ic:ic+mc, pc:pc+kc]   (per thread)
-//      JR: NR-column micro-panels of B           (kc x NR panel: L1)
+//      JR: NR-column micro-panels of B           (kc x NR panel: L1; swapped with IR when A is
+//                                                 read in place and N has <= 4 panels)
 //       IR: MR-row micro-panels of A             micro-kernel: MR x NR tile of C in registers
 //
 // Packing is skipped where it does not pay: A is read in place when each of its strips meets few
@@ -248,17 +249,24 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
           tile.a_cs = 1;
           a_strip = MR * lda;
         }
-        for (std::size_t q = q0; q < q1; ++q) {  // ---- JR loop
+        auto micro = [&](std::size_t q, std::size_t i) {
           const std::size_t j = q * NR;
           tile.b = b_blk + q * b_panel;
           tile.n = static_cast<int>(std::min(NR, nc - j));
           tile.bias = bias ? bias + jc + j : nullptr;
-          for (std::size_t i = 0; i < mc; i += MR) {  // ---- IR loop
-            tile.a = a_blk + (i / MR) * a_strip;
-            tile.m = static_cast<int>(std::min(MR, mc - i));
-            tile.c = C + (ic + i) * ldc + jc + j;
-            cfg.kernel(tile);
-          }
+          tile.a = a_blk + (i / MR) * a_strip;
+          tile.m = static_cast<int>(std::min(MR, mc - i));
+          tile.c = C + (ic + i) * ldc + jc + j;
+          cfg.kernel(tile);
+        };
+        if (!pack_a && q1 - q0 <= 4) {
+          // In-place A and few B panels (narrow N): IR outside JR, so each A strip is read from
+          // memory once and reused from L1 by the (L2-resident) B panels.
+          for (std::size_t i = 0; i < mc; i += MR)      // ---- IR loop
+            for (std::size_t q = q0; q < q1; ++q) micro(q, i);  // ---- JR loop
+        } else {
+          for (std::size_t q = q0; q < q1; ++q)  // ---- JR loop
+            for (std::size_t i = 0; i < mc; i += MR) micro(q, i);  // ---- IR loop
         }
       };
       const std::size_t tasks = m_tasks * n_tasks;
