@@ -15,7 +15,7 @@ import type { NCompile, NeutralFormat } from './keras_format/neutral.js';
 import type { LoadLimits } from './limits.js';
 import { readModelFile, type Source } from './readers/load_file.js';
 import { formatFromPath, writeModelFile, type SaveFormat } from './writers/writers.js';
-import { assignByPath, assignLegacy } from './readers/assign.js';
+import { assignLegacy, assignV3 } from './readers/assign.js';
 import { readH5 } from './readers/h5_store.js';
 import { resolveLimits } from './limits.js';
 import { readFile } from 'node:fs/promises';
@@ -108,7 +108,7 @@ export async function loadWeights(model: Model, source: Source, opts: { by?: 'or
     weights = assignLegacy(target.model, nm.weights.map((w) => ({ name: w.path, weights: w.weights })), 'order', what);
   } else if (kind === 'hdf5') {
     const h = await readH5(bytes, limits, what);
-    weights = h.layout === 'legacy' ? assignLegacy(target.model, h.groups, opts.by ?? 'order', what) : assignByPath(target.model, (p) => h.vars.get(p) ?? null, what);
+    weights = h.layout === 'legacy' ? assignLegacy(target.model, h.groups, opts.by ?? 'order', what) : assignV3(target.model, h.vars, what);
   } else {
     throw new ModelFormatError('BAD_MAGIC', `${what}: weights must be an HDF5 (.h5 / .weights.h5) or .keras file`);
   }

@@ -15,7 +15,7 @@ import type { NCompile, NeutralModel, NLayerWeights, NModel, NWeight } from '../
 import type { JsonObject } from '../keras_format/types.js';
 import { parseJsonText, parseModelConfig } from '../keras_format/normalize.js';
 import { readZip, ZIP_MAGIC } from '../zip.js';
-import { assignByPath, assignLegacy } from './assign.js';
+import { assignByPath, assignLegacy, assignV3 } from './assign.js';
 import { readH5, type H5Contents } from './h5_store.js';
 import { isTfjsModelJson, readTfjs } from './tfjs.js';
 
@@ -100,7 +100,7 @@ function reassign(model: NModel, nm: NeutralModel): NLayerWeights[] {
 
 function weightsFromH5(model: NModel, h: H5Contents, by: 'order' | 'name', what: string): NLayerWeights[] {
   if (h.layout === 'legacy') return assignLegacy(model, h.groups, by, what);
-  return assignByPath(model, (p) => h.vars.get(p) ?? null, what);
+  return assignV3(model, h.vars, what);
 }
 
 async function readKerasZip(bytes: Uint8Array, limits: LoadLimits, what: string, opts: ReadOptions): Promise<NeutralModel> {
