@@ -110,6 +110,86 @@ def store(h5file, cfg):
     return out
 
 
+def is_keras_tensor(a):
+    return isinstance(a, dict) and a.get("class_name") == "__keras_tensor__"
+
+
+def check_keras3_graph(cfg):
+    """Replay keras/src/models/functional.py functional_from_config on a Functional config: Keras 3
+    call nodes ({"args", "kwargs"} with __keras_tensor__ {shape, dtype, keras_history}), processed in
+    layer order with re-queueing, every keras_history resolving to an existing call's output; tensor
+    shapes consistent (an InputLayer's output is its batch_shape). Returns the number of call nodes."""
+    c = cfg["config"]
+    layers = c["layers"]
+    by_name = {l["name"]: l for l in layers}
+    assert len(by_name) == len(layers), "duplicate layer names"
+    calls = {}  # layer name -> number of calls made so far (its _inbound_nodes)
+    shapes = {}  # (layer, node, tensor) -> shape
+    for l in layers:
+        assert l["name"] == l["config"]["name"], (l["name"], l["config"]["name"])
+        assert "module" in l and "registered_name" in l, l["name"]
+        calls[l["name"]] = 1 if l["class_name"] == "InputLayer" else 0
+        if l["class_name"] == "InputLayer":
+            shapes[(l["name"], 0, 0)] = l["config"]["batch_shape"]
+    pending = {l["name"]: list(l["inbound_nodes"]) for l in layers}
+    count = 0
+    while any(pending.values()):
+        progressed = False
+        for l in layers:
+            q = pending[l["name"]]
+            while q:
+                node = q[0]
+                assert isinstance(node, dict) and set(node.keys()) == {"args", "kwargs"}, node
+                assert isinstance(node["kwargs"], dict)
+                refs = []
+                for a in node["args"]:
+                    if isinstance(a, list):
+                        assert all(is_keras_tensor(t) for t in a), a
+                        refs += a
+                    else:
+                        assert is_keras_tensor(a), a
+                        refs.append(a)
+                ready = True
+                for t in refs:
+                    tc = t["config"]
+                    assert isinstance(tc["dtype"], str) and isinstance(tc["shape"], list), tc
+                    layer, ni, ti = tc["keras_history"]
+                    assert layer in by_name, f"unknown layer {layer}"
+                    if calls[layer] <= ni:
+                        ready = False  # functional_from_config: IndexError -> retry later
+                        break
+                    key = (layer, ni, ti)
+                    if key in shapes:
+                        assert list(shapes[key]) == list(tc["shape"]), (key, shapes[key], tc["shape"])
+                    else:
+                        shapes[key] = tc["shape"]
+                if not ready:
+                    break
+                q.pop(0)
+                calls[l["name"]] += 1
+                count += 1
+                progressed = True
+        assert progressed, f"unresolvable nodes: {pending}"
+
+    def leaf(r):
+        layer, ni, ti = r
+        if by_name[layer]["class_name"] == "Functional":
+            ni -= 1  # get_tensor: functional models start with a built-in node
+        assert 0 <= ni < calls[layer], r
+
+    for key in ("input_layers", "output_layers"):
+        v = c[key]
+        if len(v) == 3 and isinstance(v[0], str):
+            leaf(v)
+        else:
+            for r in v:
+                leaf(r)
+    for l in layers:
+        if l["class_name"] in ("Functional",):
+            count += check_keras3_graph(l)
+    return count
+
+
 def keras_zip(path):
     z = zipfile.ZipFile(path, "r")
     infos = z.infolist()
@@ -125,6 +205,8 @@ def keras_zip(path):
         assert "module" in l and "registered_name" in l, l.get("class_name")
     h = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
     out = store(h, cfg)
+    if cfg["class_name"] == "Functional":
+        out["keras3_nodes"] = check_keras3_graph(cfg)
     out["class_name"] = cfg["class_name"]
     out["keras_version"] = meta["keras_version"]
     out["members"] = names
