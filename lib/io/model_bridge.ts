@@ -10,6 +10,7 @@ import type { Layer, LayerConfig } from '../layers/layer.js';
 import { getLayerClass, registeredLayerNames } from '../layers/registry.js';
 import { Model } from '../models/model.js';
 import { ModelFormatError, fail } from './errors.js';
+import { compileOf } from './compile.js';
 import { assertSupported, leafLayers, weightSpec, type Support } from './keras_format/catalog.js';
 import { convkitToKerasConfig, kerasToConvkitConfig } from './keras_format/case.js';
 import type { NeutralModel, NLayer, NLayerWeights, NModel, NTensorRef } from './keras_format/neutral.js';
@@ -273,7 +274,7 @@ export function toNeutral(model: Model): NeutralModel {
       }),
     });
   }
-  return { format: 'keras-v3', kerasVersion: null, backend: null, model: nmodel, weights, compile: null };
+  return { format: 'keras-v3', kerasVersion: null, backend: null, model: nmodel, weights, compile: compileOf(model) };
 }
 
 /**

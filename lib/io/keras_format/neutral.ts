@@ -73,10 +73,16 @@ export interface NLayerWeights {
 
 export type NeutralFormat = 'h5-legacy' | 'h5-weights' | 'keras-v3' | 'weights-h5-v3' | 'tfjs-layers' | 'json-config';
 
+/**
+ * A file's training configuration as stored (Keras names and snake_case configs). `optimizer` is a
+ * `{class_name, config}` object or, in Keras 2.15 `.keras` files, a bare name such as "adam".
+ */
 export interface NCompile {
-  optimizer: { className: string; config: JsonObject } | null;
+  optimizer: JsonValue | null;
   loss: JsonValue | null;
   metrics: JsonValue | null;
+  lossWeights?: JsonValue | null;
+  weightedMetrics?: JsonValue | null;
 }
 
 export interface NeutralModel {

@@ -14,6 +14,7 @@ import { hasWeights, weightSpec } from '../keras_format/catalog.js';
 import type { NeutralModel, NLayer, NLayerWeights, NModel, NWeight } from '../keras_format/neutral.js';
 import { modelJson } from './keras_json.js';
 import { storeKeys } from '../keras_format/store_names.js';
+import { legacyTrainingConfig } from '../compile.js';
 
 /** Version string written in `keras_version`: the Keras release whose file dialect we emit. */
 export const LEGACY_KERAS_VERSION = '2.15.0';
@@ -88,18 +89,7 @@ export async function legacyH5Bytes(nm: NeutralModel, includeModel: boolean): Pr
       f.create_attribute('keras_version', LEGACY_KERAS_VERSION);
       f.create_attribute('backend', 'tensorflow');
       f.create_attribute('model_config', JSON.stringify(modelJson(nm.model, 'keras2')));
-      if (nm.compile && nm.compile.optimizer) {
-        f.create_attribute(
-          'training_config',
-          JSON.stringify({
-            optimizer_config: { class_name: nm.compile.optimizer.className, config: nm.compile.optimizer.config },
-            loss: nm.compile.loss,
-            metrics: nm.compile.metrics,
-            weighted_metrics: null,
-            loss_weights: null,
-          }),
-        );
-      }
+      if (nm.compile && nm.compile.optimizer) f.create_attribute('training_config', JSON.stringify(legacyTrainingConfig(nm.compile)));
       writeLegacyLayers(f.create_group('model_weights'), nm.model, nm.weights, LEGACY_KERAS_VERSION);
     } else {
       writeLegacyLayers(f, nm.model, nm.weights, LEGACY_KERAS_VERSION);
