@@ -12,6 +12,8 @@
  */
 import type { Model } from '../models/model.js';
 import type { CompileArgs } from '../training/model_training.js';
+// compile() lives on Model once lib/training's model_training is loaded; a loader that restores compile needs it.
+import '../training/model_training.js';
 import { Adadelta, Adagrad, Adam, AdamW, Nadam, Optimizer, RMSprop, SGD, type OptimizerArgs } from '../training/optimizers.js';
 import {
   BinaryCrossentropy, CategoricalCrossentropy, Hinge, Huber, KLDivergence, Loss, MeanAbsoluteError, MeanSquaredError,
