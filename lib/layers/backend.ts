@@ -185,8 +185,23 @@ export const greaterMask = (a: Tensor, b: Tensor): Tensor => binaryJs('greaterMa
 /** 1 where a == b, else 0 (no gradient). */
 export const equalMask = (a: Tensor, b: Tensor): Tensor => binaryJs('equalMask', a, b, (x, y) => (x === y ? 1 : 0));
 
-export const addScalar = (a: Tensor, s: number): Tensor => ops.add(a, s);
-export const mulScalar = (a: Tensor, s: number): Tensor => ops.mul(a, s);
+/**
+ * a ∘ s for a number s, on the native broadcasting kernel. Recorded as its own op with s as an
+ * attribute: recorded through ops.add(a, s) the scalar would become a tensor input that nobody
+ * owns (the tape frees outputs, not inputs), so every call would leave a buffer for the GC.
+ */
+function scalarOp(name: 'addScalar' | 'mulScalar', a: Tensor, s: number): Tensor {
+  return runOp(name, [a], { s }, () => {
+    const st = scalar(s);
+    try {
+      return withoutRecording(() => (name === 'addScalar' ? ops.add(a, st) : ops.mul(a, st)));
+    } finally {
+      st.dispose();
+    }
+  });
+}
+export const addScalar = (a: Tensor, s: number): Tensor => scalarOp('addScalar', a, s);
+export const mulScalar = (a: Tensor, s: number): Tensor => scalarOp('mulScalar', a, s);
 /** x^p elementwise. */
 export const powScalar = (a: Tensor, p: number): Tensor => unaryJs('powScalar', a, (x) => Math.pow(x, p), { p });
 export const minScalar = (a: Tensor, s: number): Tensor => unaryJs('minScalar', a, (x) => (x <= s ? x : s), { s });

@@ -72,6 +72,8 @@ const unary = (name: string, f: (dy: Tensor, x: Tensor, y: Tensor, attrs: Readon
   registerGradient(name, ([dy], { inputs, outputs, attrs }) => [f(dy!, inputs[0]!, outputs[0]!, attrs)]);
 
 // d(x^p) = p·x^(p−1)
+unary('addScalar', (dy) => dy);
+unary('mulScalar', (dy, _x, _y, at) => K.mulScalar(dy, at['s'] as number));
 unary('powScalar', (dy, x, _y, at) => K.mul(dy, K.mulScalar(K.powScalar(x, (at['p'] as number) - 1), at['p'] as number)));
 // min(x, s): passes where x ≤ s (the forward keeps x there).
 unary('minScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.greaterMask(x, K.scalar(at['s'] as number))), 1)));
