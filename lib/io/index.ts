@@ -11,7 +11,7 @@
 import type { Model } from '../models/model.js';
 import { ModelFormatError } from './errors.js';
 import { assignWeights, buildModel, registrySupport, specNamesOf, toNeutral } from './model_bridge.js';
-import type { NCompile, NeutralFormat } from './keras_format/neutral.js';
+import type { NCompile, NeutralFormat, NOptimizerVars } from './keras_format/neutral.js';
 import type { LoadLimits } from './limits.js';
 import { readModelFile, type Source } from './readers/load_file.js';
 import { formatFromPath, writeModelFile, type SaveFormat } from './writers/writers.js';
@@ -20,6 +20,7 @@ import { readH5 } from './readers/h5_store.js';
 import { resolveLimits } from './limits.js';
 import { readFile } from 'node:fs/promises';
 import { compileArgsFrom } from './compile.js';
+import { restoreOptimizerVars } from './optimizer_state.js';
 import { detectKind } from './readers/load_file.js';
 
 export { ModelFormatError, type ModelFormatErrorCode } from './errors.js';
@@ -70,6 +71,7 @@ export async function loadModelWithInfo(source: Source, opts: LoadModelOptions =
   const nm = await readModelFile(source, { ...opts, support: registrySupport() });
   const model = buildModel(nm, what);
   let compiled = false;
+  let optimizerStateRestored = false;
   let notes: string[] = [];
   if (nm.compile && opts.compile !== false) {
     const r = compileArgsFrom(nm.compile);
@@ -77,13 +79,18 @@ export async function loadModelWithInfo(source: Source, opts: LoadModelOptions =
     if (r.args) {
       model.compile(r.args);
       compiled = true;
+      if (nm.optimizer) {
+        const why = restoreOptimizerVars(model, nm.model, nm.optimizer);
+        if (why === null) optimizerStateRestored = (model.optimizer?.iterations ?? 0) > 0;
+        else notes = [...notes, `${what}: ${why}`];
+      }
     } else notes = [`${what}: the model was loaded uncompiled: ${r.notes.join('; ')}`];
     if (notes.length) {
       const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'CONVKIT_COMPILE' }));
       for (const n of notes) warn(n);
     }
   }
-  return { model, format: nm.format, kerasVersion: nm.kerasVersion, compile: nm.compile, compiled, compileNotes: notes, optimizerStateRestored: false };
+  return { model, format: nm.format, kerasVersion: nm.kerasVersion, compile: nm.compile, compiled, compileNotes: notes, optimizerStateRestored };
 }
 
 /**
@@ -132,16 +139,21 @@ export async function loadWeights(model: Model, source: Source, opts: { by?: 'or
   const bytes = typeof source === 'string' ? new Uint8Array(await readFile(source)) : source;
   const kind = detectKind(bytes, what);
   let weights;
+  let optimizer: NOptimizerVars | null = null;
   if (kind === 'zip') {
     const nm = await readModelFile(bytes, { limits: opts.limits });
     weights = assignLegacy(target.model, nm.weights.map((w) => ({ name: w.path, weights: w.weights })), 'order', what);
+    optimizer = nm.optimizer ?? null;
   } else if (kind === 'hdf5') {
     const h = await readH5(bytes, limits, what);
     weights = h.layout === 'legacy' ? assignLegacy(target.model, h.groups, opts.by ?? 'order', what) : assignV3(target.model, h.vars, what);
+    if (h.layout === 'v3') optimizer = h.optimizer;
   } else {
     throw new ModelFormatError('BAD_MAGIC', `${what}: weights must be an HDF5 (.h5 / .weights.h5) or .keras file`);
   }
   assignWeights(model, weights, specNamesOf(target.model), what);
+  // Like Keras's load_weights: a compiled model also takes the stored optimizer state when its layout fits.
+  if (optimizer && model.optimizer) restoreOptimizerVars(model, target.model, optimizer);
 }
 
 declare module '../models/model.js' {

@@ -11,6 +11,7 @@ import { getLayerClass, registeredLayerNames } from '../layers/registry.js';
 import { Model } from '../models/model.js';
 import { ModelFormatError, fail } from './errors.js';
 import { compileOf } from './compile.js';
+import { optimizerVarsOf } from './optimizer_state.js';
 import { assertSupported, leafLayers, weightSpec, type Support } from './keras_format/catalog.js';
 import { convkitToKerasConfig, kerasToConvkitConfig } from './keras_format/case.js';
 import type { NeutralModel, NLayer, NLayerWeights, NModel, NTensorRef } from './keras_format/neutral.js';
@@ -274,7 +275,7 @@ export function toNeutral(model: Model): NeutralModel {
       }),
     });
   }
-  return { format: 'keras-v3', kerasVersion: null, backend: null, model: nmodel, weights, compile: compileOf(model) };
+  return { format: 'keras-v3', kerasVersion: null, backend: null, model: nmodel, weights, compile: compileOf(model), optimizer: optimizerVarsOf(model, nmodel) };
 }
 
 /**

@@ -61,7 +61,8 @@ describe.skipIf(!FIXTURES)('fixtures with a training configuration come back com
       const warnings: string[] = [];
       const info = await loadModelWithInfo(f, { onWarning: (w) => warnings.push(w) });
       expect(info.compiled, info.compileNotes.join('; ')).toBe(true);
-      expect(warnings).toEqual([]);
+      // (resnet_mnist.keras also notes that its unbuilt optimizer state was skipped: optimizer_state.test.ts)
+      expect(warnings.filter((w) => !/optimizer state not restored/.test(w))).toEqual([]);
       const opt = info.model.optimizer as Optimizer;
       const { cls, cfg } = rawOptimizer(raw);
       expect(opt.className.toLowerCase()).toBe(cls.replace(/^Custom>/, '').toLowerCase());

@@ -25,6 +25,8 @@ export interface SnapDataset {
   /** Bytes per element. */
   size: number;
   filtered: boolean;
+  /** The dataset's own attributes (Keras 3 marks bfloat16 data with dtype="bfloat16"). */
+  attrs: Record<string, SnapValue>;
 }
 export type SnapNode = SnapGroup | SnapDataset | { kind: 'other' };
 
@@ -134,7 +136,8 @@ function asFormatError(e: unknown, what: string, stage: string): never {
 
 export interface H5Session {
   tree: SnapGroup;
-  read(paths: string[]): Promise<Float32Array[]>;
+  /** Values of the named datasets: float32, or float64 where `f64[i]` (exact step counts, optimizer scalars). */
+  read(paths: string[], f64?: boolean[]): Promise<(Float32Array | Float64Array)[]>;
   close(): Promise<void>;
 }
 
@@ -158,10 +161,10 @@ export async function openH5Session(bytes: Uint8Array, lim: SessionLimits, what:
   const { handle, tree } = opened;
   return {
     tree,
-    async read(paths: string[]): Promise<Float32Array[]> {
+    async read(paths: string[], f64?: boolean[]): Promise<(Float32Array | Float64Array)[]> {
       if (paths.length === 0) return [];
       try {
-        return await request<Float32Array[]>({ op: 'read', handle, paths }, lim.timeoutMs, what);
+        return await request<(Float32Array | Float64Array)[]>({ op: 'read', handle, paths, f64: f64 ?? null }, lim.timeoutMs, what);
       } catch (e) {
         asFormatError(e, what, 'reading weights');
       }

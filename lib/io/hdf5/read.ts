@@ -92,12 +92,20 @@ export function checkShape(shape: unknown, limits: LoadLimits, where: string): n
   return shape as number[];
 }
 
+/** Element types we convert to float32 on load: float16/32/64 (either byte order), Keras 3 bfloat16. */
+function floatLike(ds: SnapDataset, allowInt: boolean): boolean {
+  if (ds.type === 1) return ds.size === 2 || ds.size === 4 || ds.size === 8;
+  // Keras 3 H5IOStore writes bfloat16 as 2-byte opaque data with the attribute dtype="bfloat16".
+  if (ds.type === 5) return ds.size === 2 && ds.attrs?.['dtype'] === 'bfloat16';
+  return allowInt && ds.type === 0 && ds.size <= 8;
+}
+
 /** Check a float dataset's metadata before its values are requested; returns its shape. */
-export function checkFloatDataset(ds: SnapDataset, budget: WeightBudget, where: string): number[] {
+export function checkFloatDataset(ds: SnapDataset, budget: WeightBudget, where: string, allowInt = false): number[] {
   const shape = checkShape(ds.shape, budget.limits, where);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (ds.type !== 1 || (ds.size !== 4 && ds.size !== 8)) {
-    fail('UNSUPPORTED', `${where}: weight dtype is not float32/float64 (HDF5 class ${ds.type}, ${ds.size} bytes)`);
+  if (!floatLike(ds, allowInt)) {
+    fail('UNSUPPORTED', `${where}: weight dtype is not float16/bfloat16/float32/float64 (HDF5 class ${ds.type}, ${ds.size} bytes)`);
   }
   // Uncompressed data must fit inside the file: a larger claim is a truncated or hostile file.
   if (!ds.filtered && count * ds.size > budget.fileBytes) {

@@ -57,13 +57,69 @@ function walk(g, depth, budget, skipRoot) {
     if (e instanceof lib.Group) node.children[k] = walk(e, depth + 1, budget, skipRoot);
     else if (e instanceof lib.Dataset) {
       const m = e.metadata;
-      node.children[k] = { kind: 'dataset', shape: m.shape ?? [], type: m.type, size: m.size, filtered: e.filters.length > 0 };
+      node.children[k] = { kind: 'dataset', shape: m.shape ?? [], type: m.type, size: m.size, filtered: e.filters.length > 0, attrs: attrsOf(e, budget) };
     } else node.children[k] = { kind: 'other' };
   }
   return node;
 }
 
-const SKIP = (k) => k === 'optimizer_weights' || k === 'optimizer' || k.startsWith('metrics');
+// Legacy optimizer slots and metric states are never used; Keras 3 optimizer/vars is (optimizer state).
+const SKIP = (k) => k === 'optimizer_weights' || k.startsWith('metrics');
+
+// IEEE half -> float (h5wasm has no Float16 reader).
+function halfToFloat(h) {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+// Raw bytes of a dataset in its file type (as h5wasm's value getter does, without its type dispatch).
+function rawBytes(f, path, m) {
+  const Module = lib.Module;
+  const nbytes = m.size * m.total_size;
+  const ptr = Module._malloc(Math.max(1, nbytes));
+  try {
+    Module.get_dataset_data(f.file_id, path, null, null, null, BigInt(ptr));
+    return Module.HEAPU8.slice(ptr, ptr + nbytes);
+  } finally {
+    Module._free(ptr);
+  }
+}
+
+// Values of one float-like dataset: float16/32/64 (any byte order: HDF5 converts), bfloat16 (Keras 3
+// stores it as 2-byte opaque with attribute dtype="bfloat16"), integers (optimizer step counts).
+function readValues(f, ds, path, f64) {
+  const m = ds.metadata;
+  const Out = f64 ? Float64Array : Float32Array;
+  if (m.type === 1 && m.size === 2) {
+    const raw = rawBytes(f, path, m);
+    const dv = new DataView(raw.buffer);
+    const out = new Out(m.total_size);
+    for (let i = 0; i < out.length; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
+    return out;
+  }
+  if (m.type === 5 && m.size === 2) {
+    const raw = rawBytes(f, path, m);
+    const dv = new DataView(raw.buffer);
+    const out = new Out(m.total_size);
+    const tmp = new DataView(new ArrayBuffer(4));
+    for (let i = 0; i < out.length; i++) {
+      tmp.setUint32(0, dv.getUint16(2 * i, true) << 16, true);
+      out[i] = tmp.getFloat32(0, true);
+    }
+    return out;
+  }
+  const v = ds.value;
+  if (typeof v === 'number') return Out.of(v);
+  if (typeof v === 'bigint') return Out.of(Number(v));
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return Out.from(v, Number);
+  if (v instanceof Out) return v;
+  if (v && ArrayBuffer.isView(v)) return Out.from(v);
+  throw new Error('could not read dataset values: ' + path);
+}
 
 async function handle(msg) {
   if (!lib) {
@@ -94,17 +150,12 @@ async function handle(msg) {
     const h = open.get(msg.handle);
     if (!h) throw new Error('HDF5 handle closed');
     const out = [];
-    for (const p of msg.paths) {
+    msg.paths.forEach((p, i) => {
       const ds = h.f.get(p);
       if (!(ds instanceof lib.Dataset)) throw new Error('not a dataset: ' + p);
-      const v = ds.value;
-      let data;
-      if (v instanceof Float32Array) data = v;
-      else if (typeof v === 'number') data = Float32Array.of(v);
-      else if (v && ArrayBuffer.isView(v)) data = Float32Array.from(v);
-      else throw new Error('could not read dataset values: ' + p);
+      const data = readValues(h.f, ds, p, !!(msg.f64 && msg.f64[i]));
       out.push(data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice());
-    }
+    });
     return { value: out, transfer: out.map((d) => d.buffer) };
   }
   if (msg.op === 'close') {

@@ -85,6 +85,19 @@ export interface NCompile {
   weightedMetrics?: JsonValue | null;
 }
 
+/** One optimizer variable of a Keras 3 weights store (`optimizer/vars/<i>`); values as float64. */
+export interface NOptimizerVar {
+  shape: number[];
+  dtype: 'int64' | 'float32';
+  data: Float64Array | Float32Array;
+}
+
+/** The optimizer's variables in Keras order (see io/optimizer_state.ts). */
+export interface NOptimizerVars {
+  name: string | null;
+  vars: NOptimizerVar[];
+}
+
 export interface NeutralModel {
   format: NeutralFormat;
   kerasVersion: string | null;
@@ -93,6 +106,8 @@ export interface NeutralModel {
   /** Leaf layers that have weights, in model (topological) order. */
   weights: NLayerWeights[];
   compile: NCompile | null;
+  /** Optimizer variables stored with the weights (Keras 3 `.keras` / `.weights.h5`), when present. */
+  optimizer?: NOptimizerVars | null;
 }
 
 export function paramCount(w: NLayerWeights): number {

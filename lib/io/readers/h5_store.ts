@@ -5,7 +5,7 @@
  * (`layers/<name>/vars/<i>`, including Windows-written `layers\name` group names).
  */
 import { fail } from '../errors.js';
-import type { NWeight } from '../keras_format/neutral.js';
+import type { NOptimizerVar, NOptimizerVars, NWeight } from '../keras_format/neutral.js';
 import type { LoadLimits } from '../limits.js';
 import { openH5Session, type SnapGroup } from '../hdf5/h5worker.js';
 import { WeightBudget, checkFloatDataset, childGroup, hasAttr, lookup, readStringAttr, readStringListAttr } from '../hdf5/read.js';
@@ -25,14 +25,17 @@ export interface V3H5Contents {
   layout: 'v3';
   /** Normalized leaf path ("a" or "outer/inner", '/'-separated) → weights in vars/<i> order. */
   vars: Map<string, NWeight[]>;
+  /** `optimizer/vars/<i>` (optimizer state), when the store has them. */
+  optimizer: NOptimizerVars | null;
 }
 
 export type H5Contents = LegacyH5Contents | V3H5Contents;
 
-/** A weight whose values are still to be fetched from the worker. */
+/** A weight (or optimizer variable, read in float64) whose values are still to be fetched from the worker. */
 interface Pending {
   path: string;
-  w: NWeight;
+  w: { shape: number[]; data: Float32Array | Float64Array };
+  f64?: boolean;
 }
 
 function planLegacy(f: SnapGroup, budget: WeightBudget, what: string, pending: Pending[]): LegacyH5Contents {
@@ -120,7 +123,27 @@ function planV3(f: SnapGroup, budget: WeightBudget, pending: Pending[]): V3H5Con
     }
     if (leaf.length) out.set(leaf.join('/'), w);
   }
-  return { layout: 'v3', vars: out };
+  return { layout: 'v3', vars: out, optimizer: planOptimizer(f, budget, pending) };
+}
+
+/** `optimizer/vars/0..n-1`: iteration (int64), learning rate, slots — read as float64, exact. */
+function planOptimizer(f: SnapGroup, budget: WeightBudget, pending: Pending[]): NOptimizerVars | null {
+  const g = childGroup(f, 'optimizer/vars');
+  if (!g) return null;
+  const keys = Object.keys(g.children);
+  if (keys.length === 0 || keys.some((k) => !/^\d+$/.test(k))) return null;
+  const n = keys.length;
+  const vars: NOptimizerVar[] = [];
+  for (let i = 0; i < n; i++) {
+    const ds = g.children[String(i)];
+    if (!ds || ds.kind !== 'dataset') return null; // not Keras's numbering: ignore the optimizer, keep the model
+    const shape = checkFloatDataset(ds, budget, `optimizer/vars/${i}`, true);
+    const v: NOptimizerVar = { shape, dtype: ds.type === 0 ? 'int64' : 'float32', data: new Float64Array(0) };
+    pending.push({ path: `optimizer/vars/${i}`, w: v, f64: true });
+    vars.push(v);
+  }
+  const name = g.attrs['name'];
+  return { name: typeof name === 'string' ? name : null, vars };
 }
 
 export function isV3Store(f: SnapGroup): boolean {
@@ -143,7 +166,7 @@ export async function readH5(bytes: Uint8Array, limits: LoadLimits, what: string
       }
       contents = planLegacy(f, budget, what, pending);
     }
-    const arrays = await session.read(pending.map((p) => p.path));
+    const arrays = await session.read(pending.map((p) => p.path), pending.map((p) => p.f64 === true));
     pending.forEach((p, i) => {
       const a = arrays[i]!;
       const n = p.w.shape.reduce((x, y) => x * y, 1);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, fail, ModelFormatError } from '../errors.js';
 import { resolveLimits, type LoadLimits } from '../limits.js';
 import { assertSupported, type Support } from '../keras_format/catalog.js';
-import type { NCompile, NeutralModel, NLayerWeights, NModel, NWeight } from '../keras_format/neutral.js';
+import type { NCompile, NeutralModel, NLayerWeights, NModel, NOptimizerVars, NWeight } from '../keras_format/neutral.js';
 import type { JsonValue } from '../keras_format/types.js';
 import { parseJsonText, parseModelConfig } from '../keras_format/normalize.js';
 import { readZip, ZIP_MAGIC } from '../zip.js';
@@ -114,14 +114,16 @@ async function readKerasZip(bytes: Uint8Array, limits: LoadLimits, what: string,
     if (m && typeof m === 'object' && typeof (m as Record<string, unknown>).keras_version === 'string') kerasVersion = (m as Record<string, string>).keras_version;
   }
   let weights: NLayerWeights[] = [];
+  let optimizer: NOptimizerVars | null = null;
   const wbytes = files.get('model.weights.h5');
   if (opts.weights !== undefined) weights = (await weightsFromFile(model, opts.weights, { ...opts, weights: undefined }, limits)).weights;
   else if (wbytes) {
     const h = await readH5(wbytes, limits, `${what}: model.weights.h5`);
     weights = weightsFromH5(model, h, 'order', `${what}: model.weights.h5`);
+    if (h.layout === 'v3') optimizer = h.optimizer;
   } else fail('MISSING', `${what}: .keras archive has no model.weights.h5`);
   const cc = (cfgJson as Record<string, unknown>).compile_config;
-  return { format: 'keras-v3', kerasVersion, backend: null, model, weights, compile: cc ? compileFrom(cc) : null };
+  return { format: 'keras-v3', kerasVersion, backend: null, model, weights, compile: cc ? compileFrom(cc) : null, optimizer };
 }
 
 function safeShardName(p: string, what: string): string {

@@ -11,7 +11,7 @@
 import type * as H5 from 'h5wasm';
 import { buildH5Bytes } from '../hdf5/h5module.js';
 import { hasWeights, weightSpec } from '../keras_format/catalog.js';
-import type { NeutralModel, NLayer, NLayerWeights, NModel, NWeight } from '../keras_format/neutral.js';
+import type { NeutralModel, NLayer, NLayerWeights, NModel, NOptimizerVars, NWeight } from '../keras_format/neutral.js';
 import { modelJson } from './keras_json.js';
 import { storeKeys } from '../keras_format/store_names.js';
 import { legacyTrainingConfig } from '../compile.js';
@@ -97,6 +97,16 @@ export async function legacyH5Bytes(nm: NeutralModel, includeModel: boolean): Pr
   });
 }
 
+/** `optimizer/vars/<i>` as Keras 3 writes them: int64 iteration, float32 scalars and slots. */
+function writeOptimizer(f: H5.File, o: NOptimizerVars): void {
+  const vars = f.create_group('optimizer').create_group('vars');
+  if (o.name !== null) vars.create_attribute('name', o.name);
+  o.vars.forEach((v, i) => {
+    if (v.dtype === 'int64') vars.create_dataset({ name: String(i), data: BigInt64Array.from(v.data, (x) => BigInt(Math.round(x))), shape: v.shape, dtype: '<q' });
+    else vars.create_dataset({ name: String(i), data: v.data instanceof Float32Array ? v.data : Float32Array.from(v.data), shape: v.shape, dtype: '<f' });
+  });
+}
+
 /**
  * Keras 3 weights store. Every layer (weightless too) gets its `vars` group, as Keras writes it, at its
  * class-based store key (keras_format/store_names.ts: `layers/dense_1/vars`, not the layer's name); the
@@ -120,6 +130,7 @@ export async function v3WeightsBytes(nm: NeutralModel, extra?: (f: H5.File) => v
     };
     visit(nm.model, f.create_group('layers'), '');
     f.create_group('vars').create_attribute('name', nm.model.name);
+    if (nm.optimizer) writeOptimizer(f, nm.optimizer);
     extra?.(f);
   });
 }
