@@ -5,7 +5,6 @@
  * This checks weight pairing (by order, nested trainable-first order, Windows backslash groups, …) and
  * that the written model.json/shards are what TF.js expects.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,22 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import { readModelFile } from '../../lib/io/readers/load_file.js';
 import { writeModelFile } from '../../lib/io/writers/writers.js';
 import { FIXTURES, fixtureNames, manifest, maxErr, refCases, variantSources } from './fixtures.js';
+import { tfjsLoad } from './tfjs_load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'convkit-io-tfjs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Load a model.json + shards from disk into tfjs (no tfjs-node: an in-memory IOHandler). */
-export async function tfjsLoad(modelJsonPath: string): Promise<tf.LayersModel> {
-  const j = JSON.parse(readFileSync(modelJsonPath, 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const specs = j.weightsManifest.flatMap((g) => g.weights);
-  const parts = j.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(path.join(path.dirname(modelJsonPath), p))));
-  const all = Buffer.concat(parts);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: specs, weightData }));
-}
 
 describe.skipIf(!FIXTURES)('convkit-written TF.js models run in @tensorflow/tfjs and match the references', () => {
   for (const name of fixtureNames()) {

@@ -53,7 +53,11 @@ export const WEIGHTLESS = new Set([
   'GlobalAveragePooling3D', 'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'Cropping1D', 'Cropping2D', 'Cropping3D',
   'UpSampling1D', 'UpSampling2D', 'UpSampling3D', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum',
   'Concatenate', 'Dot', 'Rescaling', 'Identity',
+  ...['RReLU'], // convkit-only (PyTorch's RReLU): written with registered_name "convkit>RReLU", see CONVKIT_CLASSES
 ]);
+
+/** convkit layer classes that Keras does not have: saved as custom objects (Keras asks for custom_objects). */
+export const CONVKIT_CLASSES = new Set(['RReLU']);
 
 /** Classes whose config carries Python code (bytecode or source): refused in safe mode. */
 export const CODE_CARRYING = new Set(['Lambda', 'TFOpLambda', 'SlicingOpLambda', 'ClassMethod', 'InstanceMethod', 'InstanceProperty', '__lambda__']);

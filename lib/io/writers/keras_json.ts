@@ -14,6 +14,7 @@
  */
 import type { NLayer, NModel, NTensorRef } from '../keras_format/neutral.js';
 import type { JsonObject, JsonValue } from '../keras_format/types.js';
+import { CONVKIT_CLASSES } from '../keras_format/catalog.js';
 
 export type Dialect = 'keras3' | 'keras2';
 
@@ -130,7 +131,9 @@ function wrapLayer(l: NLayer, d: Dialect, functional: boolean): JsonObject {
   if (l.model) return modelJson(l.model, d, false);
   const o: JsonObject = { class_name: l.className, config: layerConfig(l, d) };
   if (d !== 'keras3') return o;
-  const out: JsonObject = { module: 'keras.layers', ...o, registered_name: null };
+  // A convkit-only class is a custom object for Keras: no module, a "package>Class" registered name.
+  const custom = CONVKIT_CLASSES.has(l.className);
+  const out: JsonObject = { module: custom ? null : 'keras.layers', ...o, registered_name: custom ? `convkit>${l.className}` : null };
   if (l.className !== 'InputLayer') {
     const bc = buildConfig(l, functional);
     if (bc) out.build_config = bc;
