@@ -76,7 +76,11 @@ function augmentedBatches(ds: ArrayDataset, batchSize: number, loss: string, aug
 }
 
 export async function fitModel(model: Model, o: FitOptions): Promise<FitResult> {
-  model.compile({ optimizer: makeOptimizer(o.optimizer, o.lr), loss: o.loss, metrics: o.metrics });
+  // --resume: keep the optimizer the checkpoint restored (step count and moments, lib/io) when it is the one
+  // asked for and no new learning rate was given, so training continues exactly where it stopped.
+  const prev = model.optimizer;
+  const keep = o.resume === true && prev !== null && prev.className.toLowerCase() === o.optimizer.toLowerCase() && o.lr === undefined;
+  model.compile({ optimizer: keep ? prev : makeOptimizer(o.optimizer, o.lr), loss: o.loss, metrics: o.metrics });
   const callbacks = [];
   if (o.checkpoint && o.val) {
     callbacks.push(new ModelCheckpoint({ filepath: o.checkpoint, monitor: 'val_loss', saveBestOnly: true, saver: { save: (m, p) => saveModelFile(m as Model, p) } }));

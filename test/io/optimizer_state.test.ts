@@ -183,3 +183,26 @@ describe('save → load → continue training is exact', () => {
     m.dispose();
   });
 });
+
+describe('CLI training driver: --resume keeps the restored optimizer state', () => {
+  it('fitModel({resume: true}) continues the step count and moments of the checkpoint', async () => {
+    const { fitModel } = await import('../../lib/cli/fit.js');
+    const train = { x: X, sampleShape: [6, 6, 2], y: Int32Array.from(Y), numClasses: 4 };
+    const a = smallModel();
+    const r = await fitModel(a, { train, epochs: 1, batchSize: 4, optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: [], seed: 1 });
+    const p = path.join(dir, 'cli-resume.keras');
+    await r.save(p);
+    const m0 = a.optimizer!.getState();
+    const b = await loadModel(p);
+    expect(b.optimizer!.iterations).toBe(3);
+    await fitModel(b, { train, epochs: 1, batchSize: 4, optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: [], seed: 1, resume: true });
+    expect(b.optimizer!.iterations).toBe(6);
+    // without --resume a fresh optimizer starts over
+    const c = await loadModel(p);
+    await fitModel(c, { train, epochs: 1, batchSize: 4, optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: [], seed: 1 });
+    expect(c.optimizer!.iterations).toBe(3);
+    expect(m0.iterations).toBe(3);
+    for (const m of [a, b, c]) m.dispose();
+  });
+});
+
