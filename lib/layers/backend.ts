@@ -7,9 +7,12 @@
  * memory (data movement: pad, slice, concat, upsampling; cheap elementwise helpers). Every op name
  * used here has a gradient registered in lib/autodiff/gradients.
  */
-import { runOp, withoutRecording } from '../engine/index.js';
+import { runNativeOp, runOp, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
-import { allocTensor, f32 } from '../tensor/internal.js';
+import { allocTensor, f32, freshViewOf } from '../tensor/internal.js';
+
+// Filling a tensor allocated here needs no wait for queued native work (lib/engine/deferred.ts).
+const fresh = (t: Tensor): Float32Array => freshViewOf(t) as Float32Array;
 import { globalRng, type Rng } from '../random/index.js';
 import { type ConvAlgorithm, convBackpropInput, convForward } from '../ops/conv.js';
 import { globalPool, pool } from '../ops/pool.js';
@@ -71,7 +74,7 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 
 export function fromValues(values: Float32Array | number[], shape: number[]): Tensor {
   const t = allocTensor(shape);
-  f32(t).set(values);
+  fresh(t).set(values);
   return t;
 }
 
@@ -81,7 +84,7 @@ export function scalar(v: number): Tensor {
 
 export function filled(shape: readonly number[], v: number): Tensor {
   const t = allocTensor(shape);
-  f32(t).fill(v);
+  fresh(t).fill(v);
   return t;
 }
 
@@ -101,7 +104,7 @@ export function withoutTape<T>(fn: () => T): T {
  */
 export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  const v = f32(t);
+  const v = fresh(t);
   const keep = 1 / (1 - rate);
   for (let i = 0; i < v.length; i++) v[i] = rng.random() >= rate ? keep : 0;
   return t;
@@ -109,14 +112,14 @@ export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = g
 
 export function randomUniformTensor(shape: readonly number[], lo: number, hi: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  const v = f32(t);
+  const v = fresh(t);
   for (let i = 0; i < v.length; i++) v[i] = rng.uniform(lo, hi);
   return t;
 }
 
 export function randomNormalTensor(shape: readonly number[], mean: number, stddev: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  const v = f32(t);
+  const v = fresh(t);
   for (let i = 0; i < v.length; i++) v[i] = rng.normal(mean, stddev);
   return t;
 }
@@ -299,7 +302,8 @@ export const softmaxReference = softmaxJs;
 // ---- data movement -----------------------------------------------------------------------------
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  return runOp('reshape', [x], { shape: [...shape], inputShape: [...x.shape] }, () => x.reshape(shape));
+  // Metadata only (the storage is shared): recordable under deferred execution.
+  return runNativeOp('reshape', [x], { shape: [...shape], inputShape: [...x.shape] }, () => x.reshape(shape));
 }
 
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
