@@ -116,6 +116,7 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
     s.plans.splice(i, 1);
     if (p.isCurrent(model, s.epoch)) {
       s.plans.unshift(p);
+      p.reportAlgorithms();
       return p;
     }
   }
@@ -131,6 +132,7 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
   }
   s.builds++;
   s.plans.unshift(plan);
+  plan.reportAlgorithms();
   if (s.plans.length > MAX_PLANS) s.plans.length = MAX_PLANS;
   return plan;
 }

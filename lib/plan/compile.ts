@@ -60,6 +60,8 @@ export interface PlanSpec {
   steps: PlanStepDesc[];
   /** The weights the plan copied, with the tensor each held at build time (for invalidation). */
   variables: Array<{ variable: LayerVariable; tensor: Tensor }>;
+  /** The layers each step name came from (to report the conv algorithm chosen, see plan.ts). */
+  layers: Map<string, Layer>;
 }
 
 /** Why a model cannot be planned (the eager path is used instead). */
@@ -93,6 +95,7 @@ class Builder {
   values: number[][] = [];
   steps: PlanStepDesc[] = [];
   variables: Array<{ variable: LayerVariable; tensor: Tensor }> = [];
+  layers = new Map<string, Layer>();
 
   value(shape: readonly (number | null)[], who: string): number {
     if (shape.some((d) => d === null || !Number.isSafeInteger(d))) {
@@ -300,6 +303,7 @@ export function compilePlanSpec(model: PlannableModel, inputShapes: readonly (re
     const inShapes = ins.map((v) => b.values[v]!);
     const outShape = layer.computeOutputShape(n.inputIsList ? inShapes : inShapes[0]!);
     if (Array.isArray(outShape[0])) throw new PlanUnsupported(`layer '${layer.name}': several outputs`);
+    b.layers.set(layer.name, layer);
     ids.set(n.outputs[0]!, map(b, layer, ins, outShape as (number | null)[]));
   }
   const outputs = model.outputs.map((t) => {
@@ -307,5 +311,5 @@ export function compilePlanSpec(model: PlannableModel, inputShapes: readonly (re
     if (v === undefined) throw new PlanUnsupported(`output '${t.name}' is not computed by the graph`);
     return v;
   });
-  return { values: b.values, inputs, outputs, steps: b.steps, variables: b.variables };
+  return { values: b.values, inputs, outputs, steps: b.steps, variables: b.variables, layers: b.layers };
 }

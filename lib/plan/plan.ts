@@ -90,6 +90,26 @@ export class InferencePlan {
     return nodes.every((n, i) => n === this.nodes[i]);
   }
 
+  /**
+   * Sets `lastAlgorithm` on the conv layers (what profile() and `convkit summary` show), as an
+   * eager forward pass does: the algorithm this plan chose for each. Called per run, since the
+   * attribute means "the algorithm the last forward pass used".
+   */
+  reportAlgorithms(): void {
+    if (!this.convAlgorithms) {
+      this.convAlgorithms = [];
+      const seen = new Set<string>();
+      for (const s of this.info.steps) {
+        if (s.kind !== 'conv' || seen.has(s.name)) continue;  // a SeparableConv2D reports its depthwise conv
+        seen.add(s.name);
+        const layer = this.spec.layers.get(s.name);
+        if (layer && 'lastAlgorithm' in layer) this.convAlgorithms.push([layer as unknown as { lastAlgorithm: string | null }, s.detail.split(',')[0]!]);
+      }
+    }
+    for (const [l, a] of this.convAlgorithms) l.lastAlgorithm = a;
+  }
+  private convAlgorithms: Array<[{ lastAlgorithm: string | null }, string]> | null = null;
+
   /** Whether these tensors are what the plan was built for. */
   matches(xs: readonly Tensor[]): boolean {
     return xs.length === this.inputShapes.length && xs.every((x, i) => sameShape(x.shape, this.inputShapes[i]!));
