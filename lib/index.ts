@@ -29,6 +29,7 @@ export {
   type ModelArgs, type PredictOptions, type LossFn, type ProfileReport, type SummaryOptions,
 } from './models/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, keep, tidy, registerGradient } from './autodiff/index.js';
+export { registerNonDifferentiable, registerNoGradient, gradientStatus, type GradientStatus } from './autodiff/index.js';
 
 // Training (training team): optimizers, losses, metrics, schedules, callbacks; importing this also
 // installs compile/fit/evaluate/trainOnBatch/testOnBatch on Model.
