@@ -34,6 +34,7 @@ export {
   type InferencePlanInfo, type InferencePlanStatus,
 } from './plan/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, keep, tidy, registerGradient } from './autodiff/index.js';
+export { registerNonDifferentiable, registerNoGradient, gradientStatus, type GradientStatus } from './autodiff/index.js';
 
 // Training (training team): optimizers, losses, metrics, schedules, callbacks; importing this also
 // installs compile/fit/evaluate/trainOnBatch/testOnBatch on Model.
