@@ -310,7 +310,8 @@ export class Model extends Layer {
   predictSync(x: Tensor | Tensor[]): Tensor | Tensor[] {
     const xs = this.plannableInputs(x);
     const ys = xs ? predictSyncWithPlan(this, xs) : null;
-    if (ys) return Array.isArray(x) ? ys : ys[0]!;
+    // Like the eager path (call): one output → a Tensor, several → a list, whatever the inputs are.
+    if (ys) return ys.length === 1 ? ys[0]! : ys;
     noteEagerPath(this);
     return this.apply(x, { training: false });
   }
@@ -347,7 +348,8 @@ export class Model extends Layer {
     // Through inference plans: one async native call per batch, so the event loop stays free.
     const planned = this.plannableInputs(x);
     const ys = planned ? await predictWithPlan(this, planned, batchSize, { signal: opts.signal }) : null;
-    if (ys) return Array.isArray(x) ? ys : ys[0]!;
+    // Like the eager path (call): one output → a Tensor, several → a list, whatever the inputs are.
+    if (ys) return ys.length === 1 ? ys[0]! : ys;
     noteEagerPath(this);
     if (n <= batchSize) return this.apply(x, { training: false });
     const chunks: Tensor[][] = [];
