@@ -138,6 +138,30 @@ describe('inference plan: equals the eager forward pass', () => {
     expect(expectPlanMatches(m, xs).identical).toBe(true);
   });
 
+  it('a nested Sequential is inlined, SeparableConv2D maps to depthwise + pointwise; training the inner model alone invalidates the outer plan', () => {
+    setSeed(12);
+    const inner = sequential({
+      layers: [L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [10, 10, 3] }), L.batchNormalization()],
+    });
+    const inp = input({ shape: [10, 10, 3] });
+    const a = inner.apply(inp) as L.SymbolicTensor;
+    const sep = L.separableConv2d({ filters: 5, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }).apply(a) as L.SymbolicTensor;
+    const out = L.dense({ units: 3, activation: 'softmax' }).apply(L.globalAveragePooling2d().apply(sep) as L.SymbolicTensor) as L.SymbolicTensor;
+    const m = model({ inputs: inp, outputs: out });
+    randomizeWeights(m, 61);
+    const x = randomTensor([2, 10, 10, 3], 18);
+    expect(expectPlanMatches(m, x).identical).toBe(true);
+    const steps = m.inferencePlan.plans[0]!.steps;
+    expect(steps.map((q) => q.name)).toContain(inner.layers[0]!.name);
+    expect(steps.filter((q) => q.kind === 'conv').length).toBe(3);
+    // The inner model trained on its own: a training-mode call, then an in-place update.
+    const builds = m.inferencePlan.builds;
+    (inner.apply(randomTensor([1, 10, 10, 3], 19), { training: true }) as Tensor).dispose();
+    inner.weights[0]!.read().dataSync().fill(0.1);
+    expect(expectPlanMatches(m, x).identical).toBe(true);
+    expect(m.inferencePlan.builds).toBe(builds + 1);
+  });
+
   it('on every ISA (cifarBaseline, resnet-style block)', () => {
     setSeed(6);
     const m = buildZooModel('cifarBaseline', { inputShape: [16, 16, 3], classes: 4 });
