@@ -57,7 +57,10 @@ function compare(a: Tensor, b: Tensor): { worst: number; identical: boolean } {
 function expectPlanMatches(m: Model, x: Tensor | Tensor[]): { identical: boolean } {
   const want = eager(m, x);
   const got = m.predictSync(x);
+  // Same structure as the eager call: a list exactly when the model has several outputs.
+  expect(Array.isArray(got)).toBe(want.length > 1);
   const gs = Array.isArray(got) ? got : [got];
+  expect(gs.length).toBe(want.length);
   expect(m.inferencePlan.lastPath).toBe('plan');
   let identical = true;
   gs.forEach((g, i) => {
