@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "conv/conv_common.h"
+#include "conv/conv_direct_rows.h"
 #include "conv/direct_kernels.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
@@ -108,6 +109,13 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
 
 void conv_direct_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                          const CancelToken& cancel) {
+  // Few input channels: vectorise over the output row instead of the output channels.
+  if (conv_rows_preferred_forward(d)) return conv_rows_forward(d, x, w, bias, y, cancel);
+  conv_direct_channels_forward(d, x, w, bias, y, cancel);
+}
+
+void conv_direct_channels_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                                  const CancelToken& cancel) {
   Gather G;
   G.N = d.N;
   G.groups = d.groups;
@@ -169,6 +177,12 @@ void conv_direct_dgrad(const ConvDesc& d, const float* dy, const float* w, float
 
 void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
                        const CancelToken& cancel) {
+  if (conv_rows_preferred_wgrad(d)) return conv_rows_wgrad(d, x, dy, dw, db, cancel);
+  conv_direct_channels_wgrad(d, x, dy, dw, db, cancel);
+}
+
+void conv_direct_channels_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
+                                const CancelToken& cancel) {
   const DirectKernels& K = direct_kernels();
   const std::size_t T = d.taps(), cg = d.cin_g(), og = d.cout_g();
   const std::size_t npix = d.N * d.out_pixels();

@@ -1,0 +1,288 @@
+// Drivers of the row-vectorised direct convolution (see conv_direct_rows.h for the method): planar
+// repacking, register-block choice, the pointer lists handed to the kernels of rows_kernels.h, and
+// the transpose of the channel-major row block into the NHWC output.
+#include "conv/conv_direct_rows.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "conv/conv_common.h"
+#include "conv/rows_kernels.h"
+#include "runtime/aligned.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+namespace {
+
+std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+// Planar geometry along the width: stride s splits the zero-padded row into s phases of L slots.
+struct Planar {
+  std::size_t s, L;     // phases, slots per phase
+  std::size_t nvec;     // width vectors covering the output row
+  std::size_t planes;   // N*C*D*H rows of s*L floats
+  std::size_t tap_phase(std::size_t kw, std::size_t dil) const { return (kw * dil) % s; }
+  std::size_t tap_shift(std::size_t kw, std::size_t dil) const { return (kw * dil) / s; }
+  // Offset of (n, c, id, ih)'s phase-0 row.
+  std::size_t row(const ConvDesc& d, std::size_t n, std::size_t c, std::size_t id, std::size_t ih) const {
+    return (((n * d.C + c) * d.in[0] + id) * d.in[1] + ih) * s * L;
+  }
+};
+
+Planar planar_geometry(const ConvDesc& d, int W) {
+  Planar p;
+  p.s = d.stride[2];
+  p.nvec = ceil_div(d.out[2], (std::size_t)W);
+  // Every load (slot ow0 + shift + v*W, v < nvec) stays inside the phase row; 16-float rounding
+  // keeps rows apart by whole cache lines.
+  std::size_t need = p.nvec * W + ((d.kernel[2] - 1) * d.dilation[2]) / p.s;
+  p.L = ceil_div(need, 16) * 16;
+  p.planes = d.N * d.C * d.in[0] * d.in[1];
+  return p;
+}
+
+// x'[n][c][d][h][phase][j] = x[n, d, h, j*s + phase - pad_left, c], 0 outside the row.
+void repack_input(const ConvDesc& d, const Planar& P, const float* x, float* xp) {
+  const std::size_t IW = d.in[2], C = d.C, s = P.s, L = P.L, pw = d.pad_before[2];
+  std::vector<long> src(s * L);
+  for (std::size_t ph = 0; ph < s; ++ph)
+    for (std::size_t j = 0; j < L; ++j) {
+      long iw = (long)(j * s + ph) - (long)pw;
+      src[ph * L + j] = (iw >= 0 && iw < (long)IW) ? iw : -1;
+    }
+  const std::size_t rows = d.N * d.in[0] * d.in[1];
+  const std::size_t DH = d.in[0] * d.in[1];
+  parallel_range(rows, std::max<std::size_t>(1, 4096 / (IW * C + 1)), [&](std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; ++r) {
+      const float* xr = x + r * IW * C;
+      std::size_t n = r / DH, dh = r % DH;
+      for (std::size_t c = 0; c < C; ++c) {
+        float* dst = xp + ((n * C + c) * DH + dh) * s * L;
+        for (std::size_t i = 0; i < s * L; ++i) dst[i] = src[i] >= 0 ? xr[src[i] * C + c] : 0.f;
+      }
+    }
+  });
+}
+
+// Register block for the forward kernel: CO output channels x NV width vectors, chosen to minimise
+// an estimate of issue cycles per (tap, channel) step over all blocks of the row:
+//   max(FMAs, loads) with loads = NV input vectors + CO broadcasts + 2 pointer loads (2 ports each),
+// subject to CO*NV accumulators + NV inputs + 1 broadcast fitting the register file.
+struct FwdBlock {
+  int co, nv;
+};
+FwdBlock choose_forward_block(std::size_t nvec, std::size_t K, int regs) {
+  FwdBlock best{1, 1};
+  double best_cost = 1e300;
+  for (int nv = 1; nv <= kRowsMaxNv && (std::size_t)nv <= std::max<std::size_t>(nvec, 1); ++nv)
+    for (int co = 1; co <= kRowsMaxCo && (std::size_t)co <= K; ++co) {
+      if (co * nv + nv + 1 > regs) continue;
+      double cost = 0;
+      for (std::size_t c0 = 0; c0 < K; c0 += co)
+        for (std::size_t v0 = 0; v0 < nvec; v0 += nv) {
+          double cb = (double)std::min<std::size_t>(co, K - c0), vb = (double)std::min<std::size_t>(nv, nvec - v0);
+          cost += std::max(cb * vb, cb + vb + 2);
+        }
+      if (cost < best_cost) best_cost = cost, best = {co, nv};
+    }
+  return best;
+}
+
+// Register block for the wgrad kernel: KB kw taps x CO output channels; per width vector it loads
+// CO dY vectors and KB input vectors for KB*CO FMAs.
+struct WgradBlock {
+  int kb, co;
+};
+WgradBlock choose_wgrad_block(std::size_t KW, std::size_t K, int regs) {
+  WgradBlock best{1, 1};
+  double best_cost = 1e300;
+  for (int kb = 1; kb <= kRowsMaxKb && (std::size_t)kb <= KW; ++kb)
+    for (int co = 1; co <= kRowsMaxWco && (std::size_t)co <= K; ++co) {
+      if (kb * co + co + 1 > regs) continue;
+      double cost = 0;
+      for (std::size_t k0 = 0; k0 < KW; k0 += kb)
+        for (std::size_t c0 = 0; c0 < K; c0 += co) {
+          double a = (double)std::min<std::size_t>(kb, KW - k0), b = (double)std::min<std::size_t>(co, K - c0);
+          cost += std::max(a * b, a + b) + 1;
+        }
+      if (cost < best_cost) best_cost = cost, best = {kb, co};
+    }
+  return best;
+}
+
+bool tap_in(long v, std::size_t n) { return v >= 0 && v < (long)n; }
+
+}  // namespace
+
+std::string conv_rows_unsupported_reason(const ConvDesc& d) {
+  if (d.groups != 1) return "the row-vectorised direct kernel computes ungrouped convolutions only";
+  return "";
+}
+
+// Few input channels: each (tap, channel) step of the channel kernel then reads only Cin values
+// per pointer it builds, while the row kernel's step is a whole width vector. Rows narrower than
+// half a vector waste most lanes, so those stay on the channel kernel.
+bool conv_rows_preferred_forward(const ConvDesc& d) {
+  if (!conv_rows_unsupported_reason(d).empty()) return false;
+  const std::size_t W = (std::size_t)rows_kernels().W;
+  return d.C <= 4 && 2 * d.out[2] >= W;
+}
+
+bool conv_rows_preferred_wgrad(const ConvDesc& d) {
+  if (!conv_rows_unsupported_reason(d).empty()) return false;
+  const std::size_t W = (std::size_t)rows_kernels().W;
+  return d.C <= 4 && 2 * d.out[2] >= W;
+}
+
+void conv_rows_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                       const CancelToken& cancel) {
+  std::string why = conv_rows_unsupported_reason(d);
+  if (!why.empty()) throw Unsupported("conv rows kernel: " + why + " (" + d.str() + ")");
+  const RowsKernels& RK = rows_kernels();
+  const int W = RK.W;
+  const Planar P = planar_geometry(d, W);
+  auto xp = aligned_array<float>(P.planes * P.s * P.L);
+  repack_input(d, P, x, xp.get());
+
+  const std::size_t C = d.C, K = d.K, OW = d.out[2], T = d.taps();
+  const std::size_t KD = d.kernel[0], KH = d.kernel[1], KW = d.kernel[2];
+  const std::size_t ldt = P.nvec * W;
+  const FwdBlock B = choose_forward_block(P.nvec, K, RK.regs);
+  const float* b = d.has_bias ? bias : nullptr;
+  const std::size_t rows = d.N * d.out[0] * d.out[1];
+  const std::size_t per_row = std::max<std::size_t>(1, OW * K * T * C);
+
+  parallel_range(rows, std::max<std::size_t>(1, 32768 / per_row), [&](std::size_t rb, std::size_t re) {
+    std::vector<const float*> src(T * C), wrow(T * C);
+    auto tmp = aligned_array<float>(K * ldt);
+    for (std::size_t r = rb; r < re; ++r) {
+      cancel.check();
+      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+      std::size_t m = 0;
+      for (std::size_t kd = 0; kd < KD; ++kd) {
+        long id = (long)(od * d.stride[0] + kd * d.dilation[0]) - (long)d.pad_before[0];
+        if (!tap_in(id, d.in[0])) continue;
+        for (std::size_t kh = 0; kh < KH; ++kh) {
+          long ih = (long)(oh * d.stride[1] + kh * d.dilation[1]) - (long)d.pad_before[1];
+          if (!tap_in(ih, d.in[1])) continue;
+          for (std::size_t kw = 0; kw < KW; ++kw) {
+            const std::size_t t = (kd * KH + kh) * KW + kw;
+            const std::size_t sh = P.tap_phase(kw, d.dilation[2]) * P.L + P.tap_shift(kw, d.dilation[2]);
+            for (std::size_t c = 0; c < C; ++c, ++m) {
+              src[m] = xp.get() + P.row(d, n, c, id, ih) + sh;
+              wrow[m] = w + (t * C + c) * K;
+            }
+          }
+        }
+      }
+      for (std::size_t c0 = 0; c0 < K; c0 += B.co) {
+        const std::size_t cb = std::min<std::size_t>(B.co, K - c0);
+        for (std::size_t v0 = 0; v0 < P.nvec; v0 += B.nv) {
+          const std::size_t vb = std::min<std::size_t>(B.nv, P.nvec - v0);
+          RK.fwd[cb - 1][vb - 1](m, src.data(), v0 * W, wrow.data(), c0, b ? b + c0 : nullptr,
+                                 tmp.get() + c0 * ldt + v0 * W, ldt);
+        }
+      }
+      if (d.act != Activation::none)
+        for (std::size_t k = 0; k < K; ++k) apply_activation(tmp.get() + k * ldt, OW, d.act, d.leaky_alpha);
+      // Channel-major row block -> NHWC: y[r][ow][k] = tmp[k][ow].
+      float* yr = y + r * OW * K;
+      const float* t0 = tmp.get();
+      for (std::size_t ow = 0; ow < OW; ++ow)
+        for (std::size_t k = 0; k < K; ++k) yr[ow * K + k] = t0[k * ldt + ow];
+    }
+  });
+}
+
+void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
+                     const CancelToken& cancel) {
+  std::string why = conv_rows_unsupported_reason(d);
+  if (!why.empty()) throw Unsupported("conv rows kernel: " + why + " (" + d.str() + ")");
+  const RowsKernels& RK = rows_kernels();
+  const std::size_t W = (std::size_t)RK.W;
+  const Planar P = planar_geometry(d, (int)W);
+  auto xp = aligned_array<float>(P.planes * P.s * P.L);
+  repack_input(d, P, x, xp.get());
+
+  const std::size_t C = d.C, K = d.K, OW = d.out[2], T = d.taps();
+  const std::size_t KD = d.kernel[0], KH = d.kernel[1], KW = d.kernel[2];
+  const std::size_t rows = d.N * d.out[0] * d.out[1];
+  const std::size_t Ld = P.nvec * W;  // dY' row length (zeros past OW, so padded lanes add nothing)
+
+  // dY'[r][o][ow] = dY[r][ow][o]
+  auto dyt = aligned_array<float>(rows * K * Ld);
+  parallel_range(rows, std::max<std::size_t>(1, 4096 / (OW * K + 1)), [&](std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; ++r) {
+      const float* s = dy + r * OW * K;
+      float* t = dyt.get() + r * K * Ld;
+      for (std::size_t o = 0; o < K; ++o) {
+        float* to = t + o * Ld;
+        for (std::size_t ow = 0; ow < OW; ++ow) to[ow] = s[ow * K + o];
+        for (std::size_t ow = OW; ow < Ld; ++ow) to[ow] = 0.f;
+      }
+    }
+  });
+
+  const WgradBlock B = choose_wgrad_block(KW, K, RK.regs);
+  std::vector<std::size_t> xoff(KW);
+  for (std::size_t kw = 0; kw < KW; ++kw)
+    xoff[kw] = P.tap_phase(kw, d.dilation[2]) * P.L + P.tap_shift(kw, d.dilation[2]);
+
+  // A fixed number of row partitions (not tied to the thread count), each with its own vector
+  // partial sums, reduced in partition order: the result is the same for any number of threads.
+  const std::size_t parts = std::min<std::size_t>(rows, 16);
+  const std::size_t TCK = T * C * K;
+  std::vector<double> part(parts * TCK, 0.0);
+  // Rows per sub-chunk: keep the chunk's dY' (reused by every tap) within ~64 KB.
+  const std::size_t chunk = std::max<std::size_t>(1, 16384 / (K * Ld));
+
+  parallel_for(parts, [&](std::size_t p) {
+    const std::size_t rb = rows * p / parts, re = rows * (p + 1) / parts;
+    auto acc = aligned_array<float>(TCK * W);
+    std::fill(acc.get(), acc.get() + TCK * W, 0.f);
+    std::vector<const float*> xr(chunk), dr(chunk);
+    for (std::size_t a = rb; a < re; a += chunk) {
+      cancel.check();
+      const std::size_t e = std::min(re, a + chunk);
+      for (std::size_t kd = 0; kd < KD; ++kd)
+        for (std::size_t kh = 0; kh < KH; ++kh)
+          for (std::size_t c = 0; c < C; ++c) {
+            std::size_t m = 0;
+            for (std::size_t r = a; r < e; ++r) {
+              const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+              long id = (long)(od * d.stride[0] + kd * d.dilation[0]) - (long)d.pad_before[0];
+              long ih = (long)(oh * d.stride[1] + kh * d.dilation[1]) - (long)d.pad_before[1];
+              if (!tap_in(id, d.in[0]) || !tap_in(ih, d.in[1])) continue;
+              xr[m] = xp.get() + P.row(d, n, c, id, ih);
+              dr[m] = dyt.get() + r * K * Ld;
+              ++m;
+            }
+            if (!m) continue;
+            const std::size_t t0 = (kd * KH + kh) * KW;
+            for (std::size_t k0 = 0; k0 < KW; k0 += B.kb) {
+              const std::size_t kb = std::min<std::size_t>(B.kb, KW - k0);
+              for (std::size_t c0 = 0; c0 < K; c0 += B.co) {
+                const std::size_t cb = std::min<std::size_t>(B.co, K - c0);
+                float* ap = acc.get() + (((t0 + k0) * C + c) * K + c0) * W;
+                RK.wgrad[kb - 1][cb - 1](m, xr.data(), dr.data(), xoff.data() + k0, c0 * Ld, Ld, P.nvec, ap,
+                                         C * K * W);
+              }
+            }
+          }
+    }
+    double* out = part.data() + p * TCK;
+    for (std::size_t i = 0; i < TCK; ++i) {
+      double s = 0;
+      for (std::size_t l = 0; l < W; ++l) s += acc.get()[i * W + l];
+      out[i] = s;
+    }
+  });
+  for (std::size_t i = 0; i < TCK; ++i) {
+    double s = 0;
+    for (std::size_t p = 0; p < parts; ++p) s += part[p * TCK + i];
+    dw[i] = static_cast<float>(s);
+  }
+  if (db) bias_gradient(dy, d.N * d.out_pixels(), K, db);
+}
+
+}  // namespace convkit
