@@ -110,7 +110,7 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
 void conv_direct_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                          const CancelToken& cancel) {
   // Few input channels: vectorise over the output row instead of the output channels.
-  if (conv_rows_preferred_forward(d)) return conv_rows_forward(d, x, w, bias, y, cancel);
+  if (conv_rows_preferred(d, ConvPass::forward)) return conv_rows_forward(d, x, w, bias, y, cancel);
   conv_direct_channels_forward(d, x, w, bias, y, cancel);
 }
 
@@ -141,6 +141,12 @@ void conv_direct_channels_forward(const ConvDesc& d, const float* x, const float
 }
 
 void conv_direct_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx, const CancelToken& cancel) {
+  if (conv_rows_preferred(d, ConvPass::dgrad)) return conv_rows_dgrad(d, dy, w, dx, cancel);
+  conv_direct_channels_dgrad(d, dy, w, dx, cancel);
+}
+
+void conv_direct_channels_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx,
+                                const CancelToken& cancel) {
   Gather G;
   G.N = d.N;
   G.groups = d.groups;
@@ -177,7 +183,7 @@ void conv_direct_dgrad(const ConvDesc& d, const float* dy, const float* w, float
 
 void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
                        const CancelToken& cancel) {
-  if (conv_rows_preferred_wgrad(d)) return conv_rows_wgrad(d, x, dy, dw, db, cancel);
+  if (conv_rows_preferred(d, ConvPass::wgrad)) return conv_rows_wgrad(d, x, dy, dw, db, cancel);
   conv_direct_channels_wgrad(d, x, dy, dw, db, cancel);
 }
 

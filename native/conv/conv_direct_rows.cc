@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "conv/conv_common.h"
+#include "conv/conv_transform.h"
 #include "conv/rows_kernels.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
@@ -114,29 +115,40 @@ bool tap_in(long v, std::size_t n) { return v >= 0 && v < (long)n; }
 
 }  // namespace
 
-std::string conv_rows_unsupported_reason(const ConvDesc& d) {
+std::string conv_rows_unsupported_reason(const ConvDesc& d, ConvPass p) {
   if (d.groups != 1) return "the row-vectorised direct kernel computes ungrouped convolutions only";
+  if (p == ConvPass::dgrad) {
+    ConvDesc f;
+    std::string why = dgrad_as_forward(d, &f);
+    if (!why.empty()) return "row-vectorised " + why;
+  }
   return "";
 }
 
 // Few input channels: each (tap, channel) step of the channel kernel then reads only Cin values
 // per pointer it builds, while the row kernel's step is a whole width vector. Rows narrower than
-// half a vector waste most lanes, so those stay on the channel kernel.
-bool conv_rows_preferred_forward(const ConvDesc& d) {
-  if (!conv_rows_unsupported_reason(d).empty()) return false;
-  const std::size_t W = (std::size_t)rows_kernels().W;
-  return d.C <= 4 && 2 * d.out[2] >= W;
+// half a vector waste most lanes, so those stay on the channel kernel. The input gradient's
+// forward form has Cout input channels and Cin outputs: it pays while both stay small. The weight
+// gradient loses to im2col's GEMM once Cout is large (RGB stems with 64/96 filters: measured
+// 38 vs 31 ms and 40 vs 22 ms single-threaded), so it is kept to Cout <= 16.
+bool conv_rows_few_channels(const ConvDesc& d, ConvPass p) {
+  if (!conv_rows_unsupported_reason(d, p).empty() || d.C > 4) return false;
+  if (p == ConvPass::dgrad) return d.K <= 32 && d.in[2] >= 8;
+  if (p == ConvPass::wgrad) return d.K <= 16 && d.out[2] >= 8;
+  return d.out[2] >= 8;
 }
 
-bool conv_rows_preferred_wgrad(const ConvDesc& d) {
-  if (!conv_rows_unsupported_reason(d).empty()) return false;
+bool conv_rows_preferred(const ConvDesc& d, ConvPass p) {
+  if (!conv_rows_unsupported_reason(d, p).empty() || d.C > 4) return false;
   const std::size_t W = (std::size_t)rows_kernels().W;
-  return d.C <= 4 && 2 * d.out[2] >= W;
+  if (p == ConvPass::dgrad) return d.K <= 32 && 2 * d.in[2] >= W;
+  if (p == ConvPass::wgrad) return d.K <= 16 && 2 * d.out[2] >= W;
+  return 2 * d.out[2] >= W;
 }
 
 void conv_rows_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                        const CancelToken& cancel) {
-  std::string why = conv_rows_unsupported_reason(d);
+  std::string why = conv_rows_unsupported_reason(d, ConvPass::forward);
   if (!why.empty()) throw Unsupported("conv rows kernel: " + why + " (" + d.str() + ")");
   const RowsKernels& RK = rows_kernels();
   const int W = RK.W;
@@ -183,20 +195,27 @@ void conv_rows_forward(const ConvDesc& d, const float* x, const float* w, const 
                                  tmp.get() + c0 * ldt + v0 * W, ldt);
         }
       }
-      if (d.act != Activation::none)
-        for (std::size_t k = 0; k < K; ++k) apply_activation(tmp.get() + k * ldt, OW, d.act, d.leaky_alpha);
-      // Channel-major row block -> NHWC: y[r][ow][k] = tmp[k][ow].
+      // Channel-major row block -> NHWC: y[r][ow][k] = tmp[k][ow]; then the activation.
       float* yr = y + r * OW * K;
-      const float* t0 = tmp.get();
-      for (std::size_t ow = 0; ow < OW; ++ow)
-        for (std::size_t k = 0; k < K; ++k) yr[ow * K + k] = t0[k * ldt + ow];
+      RK.transpose(tmp.get(), ldt, K, OW, yr, K);
+      if (d.act != Activation::none) apply_activation(yr, OW * K, d.act, d.leaky_alpha);
     }
   });
 }
 
+void conv_rows_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx, const CancelToken& cancel) {
+  std::string why = conv_rows_unsupported_reason(d, ConvPass::dgrad);
+  if (!why.empty()) throw Unsupported("conv rows kernel: " + why + " (" + d.str() + ")");
+  ConvDesc f;
+  dgrad_as_forward(d, &f);
+  auto wf = aligned_array<float>(d.filter_size());
+  dgrad_filter(d, w, wf.get());
+  conv_rows_forward(f, dy, wf.get(), nullptr, dx, cancel);
+}
+
 void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
                      const CancelToken& cancel) {
-  std::string why = conv_rows_unsupported_reason(d);
+  std::string why = conv_rows_unsupported_reason(d, ConvPass::wgrad);
   if (!why.empty()) throw Unsupported("conv rows kernel: " + why + " (" + d.str() + ")");
   const RowsKernels& RK = rows_kernels();
   const std::size_t W = (std::size_t)RK.W;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "conv/conv_direct_rows.h"
 #include "conv/conv_fft.h"
 #include "conv/conv_transform.h"
 #include "conv/winograd.h"
@@ -79,6 +80,10 @@ ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   if (cg == 1 && og == 1 && d.groups > 1) return ConvAlgorithm::direct;
   // Weight gradient: one tall-skinny GEMM per column tile reduces over all pixels at once; the
   // direct kernel revisits the pixel list once per (tap, channel block).
+  // Few input channels (LeNet/CIFAR/RGB-stem first layers): the direct algorithm's row-vectorised
+  // kernels (conv_direct_rows.h) beat the thin column GEMM for the weight gradient and, at stride
+  // 1, the input gradient; they read no column matrix at all.
+  if (p != ConvPass::forward && conv_rows_few_channels(d, p)) return ConvAlgorithm::direct;
   if (p == ConvPass::wgrad) return ConvAlgorithm::im2col;
   // Fast algorithms for stride-1 layers with enough channels for their transformed-domain GEMMs.
   if (std::min(d.C, d.K) >= 16) {

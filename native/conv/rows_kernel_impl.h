@@ -74,9 +74,17 @@ void fill_wgrad_all(RowsKernels& k, std::integer_sequence<int, KB...>) {
   (fill_wgrad<V, KB + 1>(k, std::make_integer_sequence<int, kRowsMaxWco>{}), ...);
 }
 
+// Portable transpose (the scalar table; the vector tables bring their own tile transposes).
+void rows_transpose_plain(const float* src, std::size_t lds, std::size_t rows, std::size_t cols, float* dst,
+                          std::size_t ldd) {
+  for (std::size_t c = 0; c < cols; ++c)
+    for (std::size_t r = 0; r < rows; ++r) dst[c * ldd + r] = src[r * lds + c];
+}
+
 template <class V>
-RowsKernels make_rows_kernels(int regs) {
+RowsKernels make_rows_kernels(int regs, RowsTransposeFn transpose) {
   RowsKernels k{};
+  k.transpose = transpose;
   k.W = V::W;
   k.regs = regs;
   fill_fwd_all<V>(k, std::make_integer_sequence<int, kRowsMaxCo>{});

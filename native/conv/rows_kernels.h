@@ -34,11 +34,17 @@ using RowsWgradFn = void (*)(std::size_t nrows, const float* const* xr, const fl
                              const std::size_t* xoff, std::size_t doff, std::size_t ldd, std::size_t nvec, float* acc,
                              std::size_t ldk);
 
+// dst[c*ldd + r] = src[r*lds + c] for r < rows, c < cols: the channel-major row block into NHWC.
+// src rows must be readable up to cols rounded up to the vector width.
+using RowsTransposeFn = void (*)(const float* src, std::size_t lds, std::size_t rows, std::size_t cols, float* dst,
+                                 std::size_t ldd);
+
 struct RowsKernels {
   int W;     // vector width (floats)
   int regs;  // vector registers of the ISA (the block chooser's budget)
   RowsFwdFn fwd[kRowsMaxCo][kRowsMaxNv];       // [CO-1][NV-1]
   RowsWgradFn wgrad[kRowsMaxKb][kRowsMaxWco];  // [KB-1][CO-1]
+  RowsTransposeFn transpose;                  // in-register W x W tile transposes
 };
 
 const RowsKernels& rows_kernels_scalar();

@@ -50,6 +50,10 @@ int main() {
       CK_CHECK_MSG(e < tol, "channels wgrad %s: err %g", cs.what, e);
       e = scaled_error(db.data(), rdb);
       CK_CHECK_MSG(e < tol, "channels bias grad %s: err %g", cs.what, e);
+      std::fill(dx.begin(), dx.end(), -7.f);
+      conv_direct_channels_dgrad(d, dy.data(), w.data(), dx.data());
+      e = scaled_error(dx.data(), ref_dgrad(d, dy.data(), w.data()));
+      CK_CHECK_MSG(e < tol, "channels dgrad %s: err %g", cs.what, e);
     }
   });
   return finish("conv_direct_test");

@@ -1,5 +1,5 @@
 // Row-vectorised direct convolution (conv_direct_rows.h): forward (with bias and every activation)
-// and weight/bias gradient against the plain double reference, on every ISA. The cases aim at the
+// weight/bias gradient and (stride 1) input gradient against the plain double reference, on every ISA. The cases aim at the
 // kernel's own edges: output widths below, at and past one vector of every ISA (1, 7, 8, 15, 16,
 // 17, 33, 40), strides 1/2/4 (the planar phases), dilation (tap shifts across phases), 'same'
 // (symmetric and asymmetric), 'valid' and explicit asymmetric padding, 1 to 5 input channels,
@@ -12,6 +12,7 @@
 #include <string>
 
 #include "conv/conv_direct.h"
+#include "conv/conv_transform.h"
 #include "conv_reference.h"
 #include "test_util.h"
 
@@ -65,7 +66,8 @@ int main() {
     for (auto& cs : rows_cases()) {
       ConvDesc d = cs.d;
       apply_padding(d, cs.pad);
-      CK_CHECK_MSG(conv_rows_unsupported_reason(d).empty(), "%s should be supported", cs.what);
+      CK_CHECK_MSG(conv_rows_unsupported_reason(d, ConvPass::forward).empty(), "%s should be supported", cs.what);
+      CK_CHECK(conv_rows_unsupported_reason(d, ConvPass::wgrad).empty());
       auto x = random_vector(d.input_size(), seed++);
       auto w = random_vector(d.filter_size(), seed++);
       auto b = random_vector(d.K, seed++);
@@ -99,6 +101,29 @@ int main() {
       err = scaled_error(dw.data(), rdw);
       CK_CHECK_MSG(err < tol, "wgrad (no db) %s: err %g", cs.what, err);
 
+      // Input gradient (stride-1 layers with padding within the kernel only; the others must be
+      // declined with a reason).
+      std::vector<float> dxr(d.input_size(), -7.f);
+      ConvDesc fwd;
+      const bool s1 = dgrad_as_forward(d, &fwd).empty();
+      CK_CHECK(conv_rows_unsupported_reason(d, ConvPass::dgrad).empty() == s1);
+      if (s1) {
+        conv_rows_dgrad(d, dy.data(), w.data(), dxr.data());
+        err = scaled_error(dxr.data(), ref_dgrad(d, dy.data(), w.data()));
+        CK_CHECK_MSG(err < tol, "dgrad %s: err %g", cs.what, err);
+      } else {
+        bool threw = false;
+        try {
+          conv_rows_dgrad(d, dy.data(), w.data(), dxr.data());
+        } catch (const Unsupported& ex) {
+          threw = std::string(ex.what()).find("row-vectorised") != std::string::npos;
+        }
+        CK_CHECK_MSG(threw, "dgrad %s must be declined with a reason", cs.what);
+      }
+      // The ISA-independent rule (used by 'auto') implies the ISA-dependent one.
+      for (ConvPass p : {ConvPass::forward, ConvPass::dgrad, ConvPass::wgrad})
+        if (conv_rows_few_channels(d, p)) CK_CHECK_MSG(conv_rows_preferred(d, p), "%s pass %d", cs.what, (int)p);
+
       // Through the direct algorithm (which picks rows or channel kernels itself): same answers.
       std::fill(y.begin(), y.end(), -7.f);
       conv_direct_forward(db_, x.data(), w.data(), b.data(), y.data());
@@ -117,8 +142,10 @@ int main() {
     // Grouped layers are declined with a reason and an Unsupported error, never computed wrongly.
     ConvDesc g = mk(1, {1, 6, 20}, 4, 4, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, 2);
     apply_padding(g, Padding::same);
-    CK_CHECK(!conv_rows_unsupported_reason(g).empty());
-    CK_CHECK(!conv_rows_preferred_forward(g) && !conv_rows_preferred_wgrad(g));
+    for (ConvPass p : {ConvPass::forward, ConvPass::dgrad, ConvPass::wgrad}) {
+      CK_CHECK(!conv_rows_unsupported_reason(g, p).empty());
+      CK_CHECK(!conv_rows_preferred(g, p) && !conv_rows_few_channels(g, p));
+    }
     std::vector<float> gx(g.input_size(), 1.f), gw(g.filter_size(), 1.f), gy(g.output_size());
     bool threw = false;
     try {
