@@ -76,9 +76,19 @@ export interface MemoryInfo {
   numBuffers: number;
   peakBytes: number;
   totalAllocations: number;
+  /**
+   * Bytes of freed tensor buffers the allocator keeps for reuse (at most 64 MiB by default, or
+   * CONVKIT_ALLOC_CACHE_MB): resident, not live. `releaseCachedMemory()` returns them to the OS.
+   */
+  cachedBytes: number;
 }
 
 export function memory(): MemoryInfo {
   const s = native().memoryStats();
-  return { numBytes: s.liveBytes, numBuffers: s.liveBuffers, peakBytes: s.peakBytes, totalAllocations: s.totalAllocations };
+  return { numBytes: s.liveBytes, numBuffers: s.liveBuffers, peakBytes: s.peakBytes, totalAllocations: s.totalAllocations, cachedBytes: s.cachedBytes };
+}
+
+/** Returns the freed tensor buffers the allocator keeps for reuse to the operating system. */
+export function releaseCachedMemory(): void {
+  native().releaseCachedMemory();
 }

@@ -8,6 +8,7 @@ export {
   setIsa,
   getIsa,
   memory,
+  releaseCachedMemory,
   type BackendInfo,
   type MemoryInfo,
 } from './backend.js';

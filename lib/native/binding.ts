@@ -39,6 +39,10 @@ export interface NativeMemoryStats {
   liveBuffers: number;
   totalAllocations: number;
   peakBytes: number;
+  /** Freed buffers kept by the allocator for reuse (not live, but resident). */
+  cachedBytes: number;
+  /** Allocations served from that cache since start. */
+  cacheHits: number;
   /** Buffers allocated by this thread's addon instance. */
   instanceAllocations: number;
 }
@@ -57,5 +61,6 @@ export interface NativeBinding {
   alloc(bytes: number, zero: boolean): ArrayBuffer;
   free(buffer: ArrayBuffer): boolean;
   memoryStats(): NativeMemoryStats;
+  releaseCachedMemory(): void;
   isAligned(buffer: ArrayBuffer): boolean;
 }

@@ -4,7 +4,9 @@
 //                                      ArrayBuffer is garbage collected (finalizer).
 //  free(buffer) -> boolean             detaches the ArrayBuffer (every view of it becomes empty,
 //                                      never dangling) and frees the block at once.
-//  memoryStats()                       live bytes/blocks of the process-wide registry.
+//  memoryStats()                       live bytes/blocks of the process-wide registry, and the
+//                                      bytes of freed blocks cached for reuse.
+//  releaseCachedMemory()               returns the cached free blocks to the OS.
 #include "binding/binding.h"
 #include "binding/instance.h"
 #include "runtime/tensor_memory.h"
@@ -72,8 +74,15 @@ Napi::Value memory_stats(const Napi::CallbackInfo& info) {
   o.Set("liveBuffers", static_cast<double>(s.live_blocks));
   o.Set("totalAllocations", static_cast<double>(s.total_allocations));
   o.Set("peakBytes", static_cast<double>(s.peak_bytes));
+  o.Set("cachedBytes", static_cast<double>(s.cached_bytes));
+  o.Set("cacheHits", static_cast<double>(s.cache_hits));
   o.Set("instanceAllocations", static_cast<double>(instance(env).allocations));
   return o;
+}
+
+Napi::Value release_cache(const Napi::CallbackInfo& info) {
+  tensor_cache_release();
+  return info.Env().Undefined();
 }
 
 Napi::Value is_aligned(const Napi::CallbackInfo& info) {
@@ -90,6 +99,7 @@ CONVKIT_BINDING(memory) {
   def(env, exports, "free", &free_buffer);
   def(env, exports, "memoryStats", &memory_stats);
   def(env, exports, "isAligned", &is_aligned);
+  def(env, exports, "releaseCachedMemory", &release_cache);
 }
 
 }  // namespace convkit::binding

@@ -2,77 +2,75 @@
 #pragma once
 #include "conv/simd_traits.h"
 #include "pool/pool_kernels.h"
+#include "pool/pool_mask.h"
 
 namespace convkit {
 namespace {
 
+// Channel blocks of W lanes; the last block is masked (loadn/storen), so few channels (LeNet's 6)
+// never drop to a scalar loop.
+template <class V, class F>
+void for_channel_blocks(std::size_t C, F f) {
+  constexpr int W = V::W;
+  for (std::size_t c = 0; c < C; c += W) f(c, static_cast<int>(ck_min(W, C - c)));
+}
+
+template <class V>
+typename V::T load_k(const float* p, int k) {
+  return k == V::W ? V::load(p) : V::loadn(p, k);
+}
+
+template <class V>
+void store_k(float* p, typename V::T v, int k) {
+  if (k == V::W)
+    V::store(p, v);
+  else
+    V::storen(p, v, k);
+}
+
 template <class V>
 void pk_max_rows(const float* const* rows, std::size_t n, std::size_t C, float* y) {
-  constexpr int W = V::W;
-  std::size_t c = 0;
-  for (; c + W <= C; c += W) {
-    typename V::T m = V::load(rows[0] + c);
-    for (std::size_t i = 1; i < n; ++i) m = V::max(m, V::load(rows[i] + c));
-    V::store(y + c, m);
-  }
-  for (; c < C; ++c) {
-    float m = rows[0][c];
-    for (std::size_t i = 1; i < n; ++i) m = rows[i][c] > m ? rows[i][c] : m;
-    y[c] = m;
-  }
+  for_channel_blocks<V>(C, [&](std::size_t c, int k) {
+    typename V::T m = load_k<V>(rows[0] + c, k);
+    for (std::size_t i = 1; i < n; ++i) m = V::max(m, load_k<V>(rows[i] + c, k));
+    store_k<V>(y + c, m, k);
+  });
 }
 
 template <class V>
 void pk_avg_rows(const float* const* rows, std::size_t n, std::size_t C, float scale, float* y) {
-  constexpr int W = V::W;
-  std::size_t c = 0;
-  typename V::T s = V::bcast(scale);
-  for (; c + W <= C; c += W) {
+  const typename V::T s = V::bcast(scale);
+  for_channel_blocks<V>(C, [&](std::size_t c, int k) {
     typename V::T a = V::zero();
-    for (std::size_t i = 0; i < n; ++i) a = V::add(a, V::load(rows[i] + c));
-    V::store(y + c, V::fma(a, s, V::zero()));
-  }
-  for (; c < C; ++c) {
-    float a = 0;
-    for (std::size_t i = 0; i < n; ++i) a += rows[i][c];
-    y[c] = a * scale;
-  }
+    for (std::size_t i = 0; i < n; ++i) a = V::add(a, load_k<V>(rows[i] + c, k));
+    store_k<V>(y + c, V::fma(a, s, V::zero()), k);
+  });
 }
 
 template <class V>
 void pk_avg_back(float* const* rows, std::size_t n, std::size_t C, float scale, const float* dy) {
-  constexpr int W = V::W;
-  typename V::T s = V::bcast(scale);
-  for (std::size_t i = 0; i < n; ++i) {
-    float* r = rows[i];
-    std::size_t c = 0;
-    for (; c + W <= C; c += W) V::store(r + c, V::fma(V::load(dy + c), s, V::load(r + c)));
-    for (; c < C; ++c) r[c] += dy[c] * scale;
-  }
+  const typename V::T s = V::bcast(scale);
+  for_channel_blocks<V>(C, [&](std::size_t c, int k) {
+    const typename V::T g = load_k<V>(dy + c, k);
+    for (std::size_t i = 0; i < n; ++i) store_k<V>(rows[i] + c, V::fma(g, s, load_k<V>(rows[i] + c, k)), k);
+  });
 }
 
 template <class V>
 void pk_max_back(const float* const* xrows, float* const* dxrows, std::size_t n, std::size_t C, const float* dy) {
-  // Channel by channel in blocks: the compare/select loop vectorises; the scatter is scalar.
-  constexpr std::size_t B = 64;
-  float best[B];
-  unsigned idx[B];
-  for (std::size_t c0 = 0; c0 < C; c0 += B) {
-    std::size_t nb = ck_min(B, C - c0);
-    for (std::size_t j = 0; j < nb; ++j) {
-      best[j] = xrows[0][c0 + j];
-      idx[j] = 0;
+  using Mk = PoolMask<V>;
+  for_channel_blocks<V>(C, [&](std::size_t c, int k) {
+    typename V::T m = load_k<V>(xrows[0] + c, k);
+    for (std::size_t i = 1; i < n; ++i) m = V::max(m, load_k<V>(xrows[i] + c, k));
+    const typename V::T g = load_k<V>(dy + c, k);
+    typename Mk::M served = Mk::none();
+    for (std::size_t i = 0; i < n; ++i) {
+      const typename Mk::M take = Mk::and_not(Mk::eq(load_k<V>(xrows[i] + c, k), m), served);
+      float* d = dxrows[i] + c;
+      store_k<V>(d, Mk::add_masked(load_k<V>(d, k), g, take), k);
+      served = Mk::either(served, take);
     }
-    for (std::size_t i = 1; i < n; ++i) {
-      const float* x = xrows[i] + c0;
-      for (std::size_t j = 0; j < nb; ++j) {
-        bool gt = x[j] > best[j];
-        best[j] = gt ? x[j] : best[j];
-        idx[j] = gt ? (unsigned)i : idx[j];
-      }
-    }
-    for (std::size_t j = 0; j < nb; ++j) dxrows[idx[j]][c0 + j] += dy[c0 + j];
-  }
+  });
 }
 
 template <class V>

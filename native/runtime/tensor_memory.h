@@ -31,7 +31,11 @@ struct TensorMemoryStats {
   std::size_t live_blocks;
   std::uint64_t total_allocations;
   std::size_t peak_bytes;
+  std::size_t cached_bytes;     // freed blocks kept for reuse (see tensor_memory.cc)
+  std::uint64_t cache_hits;     // allocations served from that cache
 };
 TensorMemoryStats tensor_memory_stats();
+// Returns every cached free block to the operating system.
+void tensor_cache_release();
 
 }  // namespace convkit

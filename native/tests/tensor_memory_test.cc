@@ -40,6 +40,32 @@ int main() {
       for (auto& blk : blocks) CK_CHECK(tensor_release(blk.data, blk.id));
     });
   for (auto& t : ts) t.join();
+  // Freed large blocks are cached and recycled: a recycled block asked for zeros is zeroed, and the
+  // cache stays within its bound (64 MiB unless CONVKIT_ALLOC_CACHE_MB says otherwise).
+  {
+    const std::size_t big = 3 * 1000 * 1000 + 17;
+    TensorBlock x = tensor_alloc(big, false);
+    std::memset(x.data, 0xAB, big);
+    CK_CHECK(tensor_free(x.data));
+    auto before = tensor_memory_stats();
+    TensorBlock y = tensor_alloc(big - 5000, true);  // smaller request may reuse the mapping
+    auto after = tensor_memory_stats();
+    if (after.cache_hits > before.cache_hits) CK_CHECK(after.cached_bytes < before.cached_bytes);
+    const unsigned char* c = static_cast<const unsigned char*>(y.data);
+    bool zero = true;
+    for (std::size_t i = 0; i < big - 5000; ++i) zero = zero && c[i] == 0;
+    CK_CHECK(zero);
+    CK_CHECK(reinterpret_cast<std::uintptr_t>(y.data) % 64 == 0);
+    CK_CHECK(tensor_free(y.data));
+    // Far more than the bound passes through; what stays cached never exceeds it.
+    std::vector<TensorBlock> many;
+    for (int i = 0; i < 40; ++i) many.push_back(tensor_alloc((std::size_t)(1 + i % 7) << 20, false));
+    for (auto& blk : many) CK_CHECK(tensor_free(blk.data));
+    CK_CHECK(tensor_memory_stats().cached_bytes <= (std::size_t)64 << 20);
+    CK_CHECK(tensor_memory_stats().cached_bytes > 0);
+    tensor_cache_release();
+    CK_CHECK(tensor_memory_stats().cached_bytes == 0);
+  }
   auto end = tensor_memory_stats();
   CK_CHECK(end.live_bytes == base.live_bytes);
   CK_CHECK(end.live_blocks == base.live_blocks);

@@ -23,7 +23,7 @@ async function settle() {
 
 function snapshot() {
   const m = process.memoryUsage();
-  return { native: ck.memory().numBytes, buffers: ck.memory().numBuffers, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
+  return { native: ck.memory().numBytes, buffers: ck.memory().numBuffers, cached: ck.memory().cachedBytes, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
 }
 
 const small = ck.tensor([1, 2, 3, 4, 5, 6, 7], [7]);
