@@ -2,6 +2,14 @@
  * Gradient functions by op name. A gradient function gets dL/d(output) for each output of the op
  * (null when no gradient reached that output), the op's inputs, outputs and attrs, and which
  * inputs need a gradient; it returns dL/d(input) per input (null where not needed or undefined).
+ *
+ * Every op name the engine can record is in exactly one of three states (test/autodiff/
+ * op_coverage.test.ts enumerates the runOp call sites and checks this):
+ *   - a registered gradient function;
+ *   - non-differentiable: outputs piecewise constant in the inputs (masks, comparisons, argMax),
+ *     so the gradient is zero almost everywhere and the tape propagates nothing;
+ *   - no gradient, with the reason (e.g. a backward kernel whose own derivative is not
+ *     implemented): the tape throws that reason instead of silently returning zeros.
  */
 import type { Tensor } from '../tensor/index.js';
 import type { OpAttrs } from '../engine/index.js';
@@ -28,11 +36,29 @@ export function registerNonDifferentiable(...opNames: string[]): void {
   for (const n of opNames) nonDifferentiable.add(n);
 }
 
-export function getGradient(opName: string): GradientFn | 'zero' | undefined {
+/** Ops that are differentiable in principle but have no gradient here, with the reason. */
+const noGradient = new Map<string, string>();
+export function registerNoGradient(opName: string, reason: string): void {
+  noGradient.set(opName, reason);
+}
+
+/** What the tape does with an op: its gradient function, 'zero', or {none: reason}. */
+export function getGradient(opName: string): GradientFn | 'zero' | { readonly none: string } | undefined {
   if (nonDifferentiable.has(opName)) return 'zero';
+  const why = noGradient.get(opName);
+  if (why !== undefined) return { none: why };
   return gradients.get(opName);
 }
 
 export function registeredGradients(): string[] {
   return [...gradients.keys()].sort();
+}
+
+export type GradientStatus = 'gradient' | 'nonDifferentiable' | 'noGradient' | 'missing';
+
+/** How the tape treats op `opName` (for coverage tests and diagnostics). */
+export function gradientStatus(opName: string): GradientStatus {
+  if (nonDifferentiable.has(opName)) return 'nonDifferentiable';
+  if (noGradient.has(opName)) return 'noGradient';
+  return gradients.has(opName) ? 'gradient' : 'missing';
 }

@@ -11,12 +11,18 @@
  * consumed by later entries, already visited), so its forward outputs and their gradients are
  * disposed right there; temporaries of gradient functions are disposed when each returns. The
  * value of f, the sources and tensors passed to `keep()` survive.
+ *
+ * Nesting (higher-order gradients, gradient penalties): a tape started while another one records
+ * forwards every op it sees, including the ops its backward pass runs, to the outer tape, so the
+ * gradients it returns are differentiable again (each backward op has its own registered
+ * gradient, gradients/higher_order.ts). A nested tape disposes nothing: the outer tape owns all
+ * those tensors and frees them in its own backward pass.
  */
 import { getOpRecorder, type OpAttrs, type OpRecord, setOpRecorder, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
 import * as K from '../layers/backend.js';
 import { getGradient } from './registry.js';
-import { enterTape, exitTape } from './scope.js';
+import { enterTape, exitTape, isTaping } from './scope.js';
 import './gradients/index.js';
 
 interface Entry {
@@ -34,17 +40,26 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-function record<T>(fn: () => T, keepSet: Set<Tensor>): { result: T; entries: Entry[] } {
+type Recorder = (rec: OpRecord) => void;
+
+/** The enclosing tape's recorder when a tape starts inside another one, else null. */
+function outerTape(): Recorder | null {
+  return isTaping() ? getOpRecorder() : null;
+}
+
+function record<T>(fn: () => T, keepSet: Set<Tensor>): { result: T; entries: Entry[]; outer: Recorder | null } {
   const entries: Entry[] = [];
   const prev = getOpRecorder();
+  const outer = outerTape();
   const prevKeep = currentKeep;
   currentKeep = keepSet;
   setOpRecorder((rec: OpRecord) => {
     entries.push(rec);
+    outer?.(rec);
   });
   enterTape();
   try {
-    return { result: fn(), entries };
+    return { result: fn(), entries, outer };
   } catch (e) {
     disposeOutputs(entries, keepSet);
     throw e;
@@ -60,10 +75,11 @@ function disposeOutputs(entries: readonly Entry[], protect: Set<Tensor>): void {
 }
 
 /** Runs a gradient function, disposing its temporaries (everything it created but did not return). */
-function runGradient(fn: () => (Tensor | null)[]): (Tensor | null)[] {
+function runGradient(fn: () => (Tensor | null)[], outer: Recorder | null): (Tensor | null)[] {
   const created: Tensor[] = [];
   const prev = setOpRecorder((rec: OpRecord) => {
     for (const t of rec.outputs) created.push(t);
+    outer?.(rec);
   });
   let out: (Tensor | null)[];
   try {
@@ -71,6 +87,8 @@ function runGradient(fn: () => (Tensor | null)[]): (Tensor | null)[] {
   } finally {
     setOpRecorder(prev);
   }
+  // Nested: the outer tape owns everything and needs the provenance of each gradient, so no copies.
+  if (outer) return out;
   // A gradient function may return a tensor it did not create (dy itself) or the same tensor for
   // two inputs: those are copied so that every accumulated gradient is owned exactly once.
   const createdSet = new Set(created);
@@ -90,7 +108,18 @@ function runGradient(fn: () => (Tensor | null)[]): (Tensor | null)[] {
  * recorded intermediates except `protect`. Returns one gradient per source (zeros when the target
  * does not depend on it).
  */
-function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, Tensor | null])[], sources: readonly Tensor[], protect: Set<Tensor>): Tensor[] {
+function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, Tensor | null])[], sources: readonly Tensor[], protect: Set<Tensor>,
+  outer: Recorder | null): Tensor[] {
+  const nested = outer !== null;
+  // Ops of the backward pass itself are recorded on the outer tape when nested, else nowhere.
+  const bookkeeping = <R>(f: () => R): R => {
+    const prev = setOpRecorder(outer);
+    try {
+      return f();
+    } finally {
+      setOpRecorder(prev);
+    }
+  };
   // Which tensors depend on a source (forward sweep).
   const dependsOnSource = new Set<Tensor>(sources);
   const onPath = new Array<boolean>(entries.length).fill(false);
@@ -108,13 +137,15 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
       grads.set(t, g);
       return;
     }
-    const sum = withoutRecording(() => K.add(prev, g));
-    prev.dispose();
-    g.dispose();
+    const sum = bookkeeping(() => K.add(prev, g));
+    if (!nested) {
+      prev.dispose();
+      g.dispose();
+    }
     grads.set(t, sum);
   };
   for (const [target, dy] of seeds) {
-    accumulate(target, dy ? dy.clone() : withoutRecording(() => K.filled(target.shape, 1)));
+    accumulate(target, dy ? (nested ? dy : dy.clone()) : withoutRecording(() => K.filled(target.shape, 1)));
   }
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
@@ -124,14 +155,17 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
       if (gfn === undefined) {
         throw new Error(`No gradient registered for op '${e.name}' (inputs ${e.inputs.map((t) => `[${t.shape.join(', ')}]`).join(', ')})`);
       }
+      if (typeof gfn === 'object') {
+        throw new Error(`Op '${e.name}' has no gradient (inputs ${e.inputs.map((t) => `[${t.shape.join(', ')}]`).join(', ')}): ${gfn.none}`);
+      }
       if (gfn !== 'zero') {
         const needsGrad = e.inputs.map((t) => dependsOnSource.has(t));
-        const gIn = runGradient(() => gfn(dys, { inputs: e.inputs, outputs: e.outputs, attrs: e.attrs, needsGrad }));
+        const gIn = runGradient(() => gfn(dys, { inputs: e.inputs, outputs: e.outputs, attrs: e.attrs, needsGrad }), outer);
         e.inputs.forEach((t, k) => {
           const g = gIn[k];
           if (!g) return;
           if (!needsGrad[k]) {
-            g.dispose();
+            if (!nested) g.dispose();
             return;
           }
           if (g.shape.length !== t.shape.length || g.shape.some((d, j) => d !== t.shape[j])) {
@@ -141,7 +175,9 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
         });
       }
     }
-    // This entry's outputs are no longer needed by anyone: free them and their gradients.
+    // This entry's outputs are no longer needed by anyone: free them and their gradients (unless
+    // nested: then the outer tape may still need them).
+    if (nested) continue;
     for (const t of e.outputs) {
       const g = grads.get(t);
       if (g && !sourceSet.has(t)) {
@@ -164,7 +200,7 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
  */
 export function valueAndGradsOf(f: () => Tensor, sources: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } {
   const keepSet = new Set<Tensor>();
-  const { result, entries } = record(f, keepSet);
+  const { result, entries, outer } = record(f, keepSet);
   if (!(result instanceof Tensor)) {
     disposeOutputs(entries, keepSet);
     throw new TypeError(`the function being differentiated must return a Tensor, got ${typeof result}`);
@@ -180,7 +216,7 @@ export function valueAndGradsOf(f: () => Tensor, sources: readonly Tensor[], dy?
   const protect = new Set<Tensor>([...keepSet, result, ...sources]);
   let grads: Tensor[];
   try {
-    grads = backward(entries, [[result, dy ?? null]], sources, protect);
+    grads = backward(entries, [[result, dy ?? null]], sources, protect, outer);
   } catch (e) {
     disposeOutputs(entries, protect);
     throw e;
@@ -203,7 +239,7 @@ export interface TapedForward<T> {
 
 export function recordForward<T extends Tensor | Tensor[]>(f: () => T): TapedForward<T> {
   const keepSet = new Set<Tensor>();
-  const { result, entries } = record(f, keepSet);
+  const { result, entries, outer } = record(f, keepSet);
   const outs: Tensor[] = Array.isArray(result) ? [...(result as Tensor[])] : [result as Tensor];
   let done = false;
   const protectAll = (): Set<Tensor> => new Set<Tensor>([...keepSet, ...outs]);
@@ -226,7 +262,7 @@ export function recordForward<T extends Tensor | Tensor[]>(f: () => T): TapedFor
       });
       const protect = new Set<Tensor>([...protectAll(), ...sources]);
       try {
-        return backward(entries, outs.map((o, i) => [o, dys[i]!] as const), sources, protect);
+        return backward(entries, outs.map((o, i) => [o, dys[i]!] as const), sources, protect, outer);
       } catch (e) {
         disposeOutputs(entries, protect);
         throw e;

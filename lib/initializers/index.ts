@@ -19,21 +19,24 @@ import {
   VarianceScaling,
   type Distribution,
   type FanMode,
+  type SeedArgs,
   Zeros,
 } from './initializer.js';
 
-export { Initializer, computeFans, VarianceScaling } from './initializer.js';
-export type { InitializerConfig, FanMode, Distribution } from './initializer.js';
+export { Initializer, computeFans, VarianceScaling, RandomInitializer, checkSeed } from './initializer.js';
+import { checkSeed } from './initializer.js';
+export type { InitializerConfig, FanMode, Distribution, SeedArgs } from './initializer.js';
 
 export const zeros = (): Initializer => new Zeros();
 export const ones = (): Initializer => new Ones();
 export const constant = (args: { value: number }): Initializer => new Constant(args.value);
-export const randomNormal = (args: { mean?: number; stddev?: number } = {}): Initializer => new RandomNormal(args.mean, args.stddev);
-export const randomUniform = (args: { minval?: number; maxval?: number } = {}): Initializer => new RandomUniform(args.minval, args.maxval);
-export const truncatedNormal = (args: { mean?: number; stddev?: number } = {}): Initializer => new TruncatedNormal(args.mean, args.stddev);
-export const orthogonal = (args: { gain?: number } = {}): Initializer => new Orthogonal(args.gain);
-export const varianceScaling = (args: { scale?: number; mode?: FanMode; distribution?: Distribution } = {}): Initializer =>
-  new VarianceScaling(args.scale, args.mode, args.distribution);
+// `seed`: the initializer then draws from its own generator (the same values on every call).
+export const randomNormal = (args: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer => new RandomNormal(args.mean, args.stddev, args.seed ?? null);
+export const randomUniform = (args: { minval?: number; maxval?: number } & SeedArgs = {}): Initializer => new RandomUniform(args.minval, args.maxval, args.seed ?? null);
+export const truncatedNormal = (args: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer => new TruncatedNormal(args.mean, args.stddev, args.seed ?? null);
+export const orthogonal = (args: { gain?: number } & SeedArgs = {}): Initializer => new Orthogonal(args.gain, args.seed ?? null);
+export const varianceScaling = (args: { scale?: number; mode?: FanMode; distribution?: Distribution } & SeedArgs = {}): Initializer =>
+  new VarianceScaling(args.scale, args.mode, args.distribution, args.seed ?? null);
 export const glorotUniform = glorotUniformInit;
 export const glorotNormal = glorotNormalInit;
 export const heNormal = heNormalInit;
@@ -49,18 +52,23 @@ const byName: Record<string, (cfg: Record<string, unknown>) => Initializer> = {
   zeros: () => zeros(),
   ones: () => ones(),
   constant: (c) => constant({ value: Number(c['value'] ?? 0) }),
-  randomnormal: (c) => randomNormal(c as { mean?: number; stddev?: number }),
-  randomuniform: (c) => randomUniform(c as { minval?: number; maxval?: number }),
-  truncatednormal: (c) => truncatedNormal(c as { mean?: number; stddev?: number }),
-  orthogonal: (c) => orthogonal(c as { gain?: number }),
-  variancescaling: (c) => varianceScaling(normalizeVsConfig(c)),
-  glorotuniform: () => glorotUniform(),
-  glorotnormal: () => glorotNormal(),
-  henormal: () => heNormal(),
-  heuniform: () => heUniform(),
-  lecunnormal: () => lecunNormal(),
-  lecununiform: () => lecunUniform(),
+  randomnormal: (c) => randomNormal({ ...(c as { mean?: number; stddev?: number }), seed: seedOf(c) }),
+  randomuniform: (c) => randomUniform({ ...(c as { minval?: number; maxval?: number }), seed: seedOf(c) }),
+  truncatednormal: (c) => truncatedNormal({ ...(c as { mean?: number; stddev?: number }), seed: seedOf(c) }),
+  orthogonal: (c) => orthogonal({ ...(c as { gain?: number }), seed: seedOf(c) }),
+  variancescaling: (c) => varianceScaling({ ...normalizeVsConfig(c), seed: seedOf(c) }),
+  glorotuniform: (c) => glorotUniform({ seed: seedOf(c) }),
+  glorotnormal: (c) => glorotNormal({ seed: seedOf(c) }),
+  henormal: (c) => heNormal({ seed: seedOf(c) }),
+  heuniform: (c) => heUniform({ seed: seedOf(c) }),
+  lecunnormal: (c) => lecunNormal({ seed: seedOf(c) }),
+  lecununiform: (c) => lecunUniform({ seed: seedOf(c) }),
 };
+
+/** The `seed` of a config (Keras writes `"seed": null` when unseeded). */
+function seedOf(c: Record<string, unknown>): number | null {
+  return checkSeed(c['seed'], 'initializer config');
+}
 
 function normalizeVsConfig(c: Record<string, unknown>): { scale?: number; mode?: FanMode; distribution?: Distribution } {
   const camel = (s: unknown): string | undefined =>

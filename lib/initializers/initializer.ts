@@ -1,8 +1,14 @@
 /**
  * Weight initializers with Keras semantics and TF.js camelCase names. An initializer turns a
- * shape into values (float64 math, stored as float32); it draws from the seeded generator.
+ * shape into values (float64 math, stored as float32).
+ *
+ * Randomness: without a seed an initializer draws from the process-wide generator (lib/random,
+ * `setSeed(n)` makes a run reproducible). With `seed`, every generate() call starts a generator
+ * of its own from that seed, so it returns the same values each time, whatever else was drawn
+ * (Keras 3: "a seeded initializer will produce the same random values across multiple calls";
+ * TF.js likewise).
  */
-import { standardNormal, truncatedStandardNormal, uniform01 } from './rng.js';
+import { globalRng, Rng } from '../random/index.js';
 
 export type InitializerConfig = Record<string, unknown>;
 
@@ -12,6 +18,29 @@ export abstract class Initializer {
   abstract generate(shape: readonly number[]): Float32Array;
   getConfig(): InitializerConfig {
     return {};
+  }
+}
+
+/** A seed argument: a finite number, or null/undefined for the global generator. */
+export function checkSeed(seed: unknown, who: string): number | null {
+  if (seed === undefined || seed === null) return null;
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new RangeError(`${who}: seed must be a finite number or null, got ${typeof seed === 'number' ? String(seed) : JSON.stringify(seed)}`);
+  return seed;
+}
+
+/** An initializer drawing random numbers: from its own generator when seeded (see the file comment). */
+export abstract class RandomInitializer extends Initializer {
+  readonly seed: number | null;
+  constructor(seed: number | null | undefined, who: string) {
+    super();
+    this.seed = checkSeed(seed, who);
+  }
+  /** The generator for one generate() call. */
+  protected rng(): Rng {
+    return this.seed === null ? globalRng() : new Rng(this.seed);
+  }
+  protected seedConfig(): InitializerConfig {
+    return { seed: this.seed };
   }
 }
 
@@ -59,35 +88,37 @@ export class Constant extends Initializer {
   }
 }
 
-export class RandomUniform extends Initializer {
+export class RandomUniform extends RandomInitializer {
   readonly className = 'RandomUniform';
-  constructor(readonly minval = -0.05, readonly maxval = 0.05) {
-    super();
+  constructor(readonly minval = -0.05, readonly maxval = 0.05, seed: number | null = null) {
+    super(seed, 'randomUniform');
     if (!(maxval >= minval)) throw new RangeError(`randomUniform: maxval (${maxval}) must be >= minval (${minval})`);
   }
   generate(shape: readonly number[]): Float32Array {
     const out = new Float32Array(size(shape));
-    for (let i = 0; i < out.length; i++) out[i] = this.minval + (this.maxval - this.minval) * uniform01();
+    const rng = this.rng();
+    for (let i = 0; i < out.length; i++) out[i] = this.minval + (this.maxval - this.minval) * rng.random();
     return out;
   }
   override getConfig(): InitializerConfig {
-    return { minval: this.minval, maxval: this.maxval };
+    return { minval: this.minval, maxval: this.maxval, ...this.seedConfig() };
   }
 }
 
-export class RandomNormal extends Initializer {
+export class RandomNormal extends RandomInitializer {
   readonly className: string = 'RandomNormal';
-  constructor(readonly mean = 0, readonly stddev = 0.05) {
-    super();
+  constructor(readonly mean = 0, readonly stddev = 0.05, seed: number | null = null) {
+    super(seed, 'randomNormal');
     if (!(stddev >= 0)) throw new RangeError(`randomNormal: stddev must be >= 0, got ${stddev}`);
   }
   generate(shape: readonly number[]): Float32Array {
     const out = new Float32Array(size(shape));
-    for (let i = 0; i < out.length; i++) out[i] = this.mean + this.stddev * standardNormal();
+    const rng = this.rng();
+    for (let i = 0; i < out.length; i++) out[i] = this.mean + this.stddev * rng.normal();
     return out;
   }
   override getConfig(): InitializerConfig {
-    return { mean: this.mean, stddev: this.stddev };
+    return { mean: this.mean, stddev: this.stddev, ...this.seedConfig() };
   }
 }
 
@@ -95,7 +126,8 @@ export class TruncatedNormal extends RandomNormal {
   override readonly className = 'TruncatedNormal';
   override generate(shape: readonly number[]): Float32Array {
     const out = new Float32Array(size(shape));
-    for (let i = 0; i < out.length; i++) out[i] = this.mean + this.stddev * truncatedStandardNormal();
+    const rng = this.rng();
+    for (let i = 0; i < out.length; i++) out[i] = this.mean + this.stddev * rng.truncatedNormal();
     return out;
   }
 }
@@ -108,14 +140,15 @@ export type Distribution = 'truncatedNormal' | 'normal' | 'uniform' | 'untruncat
  * ±sqrt(3·variance); truncated normal uses stddev = sqrt(variance) / 0.87962566103423978 (the
  * stddev of N(0,1) truncated to [-2, 2]) so the drawn values keep the target variance.
  */
-export class VarianceScaling extends Initializer {
+export class VarianceScaling extends RandomInitializer {
   readonly className: string = 'VarianceScaling';
   constructor(
     readonly scale = 1,
     readonly mode: FanMode = 'fanIn',
     readonly distribution: Distribution = 'truncatedNormal',
+    seed: number | null = null,
   ) {
-    super();
+    super(seed, 'varianceScaling');
     if (!(scale > 0)) throw new RangeError(`varianceScaling: scale must be > 0, got ${scale}`);
     if (!['fanIn', 'fanOut', 'fanAvg'].includes(mode)) throw new RangeError(`varianceScaling: mode must be fanIn|fanOut|fanAvg, got ${mode}`);
     if (!['truncatedNormal', 'normal', 'uniform', 'untruncatedNormal'].includes(distribution)) {
@@ -127,20 +160,21 @@ export class VarianceScaling extends Initializer {
     const n = this.mode === 'fanIn' ? fanIn : this.mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
     const variance = this.scale / Math.max(1, n);
     const out = new Float32Array(size(shape));
+    const rng = this.rng();
     if (this.distribution === 'uniform') {
       const limit = Math.sqrt(3 * variance);
-      for (let i = 0; i < out.length; i++) out[i] = (2 * uniform01() - 1) * limit;
+      for (let i = 0; i < out.length; i++) out[i] = (2 * rng.random() - 1) * limit;
     } else if (this.distribution === 'truncatedNormal') {
       const std = Math.sqrt(variance) / 0.8796256610342398;
-      for (let i = 0; i < out.length; i++) out[i] = std * truncatedStandardNormal();
+      for (let i = 0; i < out.length; i++) out[i] = std * rng.truncatedNormal();
     } else {
       const std = Math.sqrt(variance);
-      for (let i = 0; i < out.length; i++) out[i] = std * standardNormal();
+      for (let i = 0; i < out.length; i++) out[i] = std * rng.normal();
     }
     return out;
   }
   override getConfig(): InitializerConfig {
-    return { scale: this.scale, mode: this.mode, distribution: this.distribution };
+    return { scale: this.scale, mode: this.mode, distribution: this.distribution, ...this.seedConfig() };
   }
 }
 
@@ -150,30 +184,35 @@ class Preset extends VarianceScaling {
     scale: number,
     mode: FanMode,
     distribution: Distribution,
+    seed: number | null,
   ) {
-    super(scale, mode, distribution);
+    super(scale, mode, distribution, seed);
   }
   override getConfig(): InitializerConfig {
-    return {};
+    return this.seedConfig();
   }
 }
 
-export const glorotUniformInit = (): Initializer => new Preset('GlorotUniform', 1, 'fanAvg', 'uniform');
-export const glorotNormalInit = (): Initializer => new Preset('GlorotNormal', 1, 'fanAvg', 'truncatedNormal');
-export const heNormalInit = (): Initializer => new Preset('HeNormal', 2, 'fanIn', 'truncatedNormal');
-export const heUniformInit = (): Initializer => new Preset('HeUniform', 2, 'fanIn', 'uniform');
-export const lecunNormalInit = (): Initializer => new Preset('LecunNormal', 1, 'fanIn', 'truncatedNormal');
-export const lecunUniformInit = (): Initializer => new Preset('LecunUniform', 1, 'fanIn', 'uniform');
+export interface SeedArgs {
+  seed?: number | null;
+}
+
+export const glorotUniformInit = (a: SeedArgs = {}): Initializer => new Preset('GlorotUniform', 1, 'fanAvg', 'uniform', a.seed ?? null);
+export const glorotNormalInit = (a: SeedArgs = {}): Initializer => new Preset('GlorotNormal', 1, 'fanAvg', 'truncatedNormal', a.seed ?? null);
+export const heNormalInit = (a: SeedArgs = {}): Initializer => new Preset('HeNormal', 2, 'fanIn', 'truncatedNormal', a.seed ?? null);
+export const heUniformInit = (a: SeedArgs = {}): Initializer => new Preset('HeUniform', 2, 'fanIn', 'uniform', a.seed ?? null);
+export const lecunNormalInit = (a: SeedArgs = {}): Initializer => new Preset('LecunNormal', 1, 'fanIn', 'truncatedNormal', a.seed ?? null);
+export const lecunUniformInit = (a: SeedArgs = {}): Initializer => new Preset('LecunUniform', 1, 'fanIn', 'uniform', a.seed ?? null);
 
 /**
  * Orthogonal: QR of a Gaussian matrix (rows = prod(shape[:-1]), cols = shape[-1]), Q made unique by
  * the signs of diag(R) (Saxe et al. 2013; Keras's Orthogonal). Householder-free modified
  * Gram–Schmidt in float64 is enough at initialisation sizes.
  */
-export class Orthogonal extends Initializer {
+export class Orthogonal extends RandomInitializer {
   readonly className = 'Orthogonal';
-  constructor(readonly gain = 1) {
-    super();
+  constructor(readonly gain = 1, seed: number | null = null) {
+    super(seed, 'orthogonal');
   }
   generate(shape: readonly number[]): Float32Array {
     if (shape.length < 2) throw new RangeError(`orthogonal: needs a shape of rank >= 2, got [${shape.join(', ')}]`);
@@ -184,7 +223,8 @@ export class Orthogonal extends Initializer {
     const m = tall ? rows : cols;
     const n = tall ? cols : rows;
     const a = new Float64Array(m * n); // column-major: column j at a[j*m ...]
-    for (let i = 0; i < a.length; i++) a[i] = standardNormal();
+    const rng = this.rng();
+    for (let i = 0; i < a.length; i++) a[i] = rng.normal();
     for (let j = 0; j < n; j++) {
       const cj = a.subarray(j * m, (j + 1) * m);
       for (let k = 0; k < j; k++) {
@@ -208,6 +248,6 @@ export class Orthogonal extends Initializer {
     return out;
   }
   override getConfig(): InitializerConfig {
-    return { gain: this.gain };
+    return { gain: this.gain, ...this.seedConfig() };
   }
 }

@@ -5,7 +5,8 @@
  */
 import type { Tensor } from '../tensor/index.js';
 import { type Activation as ActivationFn, type ActivationIdentifier, elu, getActivation } from '../activations/index.js';
-import type { Initializer, SerializedInitializer } from '../initializers/index.js';
+import { checkSeed, type Initializer, type SerializedInitializer } from '../initializers/index.js';
+import { globalRng, Rng } from '../random/index.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerConfig, type LayerInput, singleInput, singleShape } from './layer.js';
 import { registerLayer } from './registry.js';
 import type { Shape } from './shape.js';
@@ -156,6 +157,8 @@ export class Softmax extends Layer {
 export interface RReLUArgs extends LayerArgs {
   lower?: number;
   upper?: number;
+  /** The layer then draws its slopes from its own generator (as Dropout's seed). */
+  seed?: number | null;
 }
 
 /**
@@ -166,8 +169,12 @@ export class RReLU extends Layer {
   static override readonly className: string = 'RReLU';
   readonly lower: number;
   readonly upper: number;
+  readonly seed: number | null;
+  private readonly ownRng: Rng | null;
   constructor(args: RReLUArgs = {}) {
     super(args);
+    this.seed = checkSeed(args.seed, `RReLU '${this.name}'`);
+    this.ownRng = this.seed === null ? null : new Rng(this.seed);
     this.lower = args.lower ?? 1 / 8;
     this.upper = args.upper ?? 1 / 3;
     if (!(this.lower >= 0 && this.upper >= this.lower)) {
@@ -178,11 +185,11 @@ export class RReLU extends Layer {
     const x = singleInput(inputs);
     const neg = K.minScalar(x, 0);
     if (!kwargs.training) return K.add(K.relu(x), K.mulScalar(neg, (this.lower + this.upper) / 2));
-    const slopes = K.withoutTape(() => K.randomUniformTensor([...x.shape], this.lower, this.upper));
+    const slopes = K.withoutTape(() => K.randomUniformTensor([...x.shape], this.lower, this.upper, this.ownRng ?? globalRng()));
     return K.add(K.relu(x), K.mul(neg, slopes));
   }
   override getConfig(): LayerConfig {
-    return { ...super.getConfig(), lower: this.lower, upper: this.upper };
+    return { ...super.getConfig(), lower: this.lower, upper: this.upper, seed: this.seed };
   }
 }
 

@@ -10,7 +10,7 @@
 import { runOp, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
-import { globalRng } from '../random/index.js';
+import { globalRng, type Rng } from '../random/index.js';
 import { type ConvAlgorithm, convBackpropInput, convForward } from '../ops/conv.js';
 import { globalPool, pool } from '../ops/pool.js';
 import * as ops from '../ops/index.js';
@@ -95,28 +95,28 @@ export function withoutTape<T>(fn: () => T): T {
   return withoutRecording(fn);
 }
 
-/** Inverted-dropout mask: 1/(1 − rate) with probability 1 − rate, else 0. */
-export function dropoutMask(shape: readonly number[], rate: number): Tensor {
+/**
+ * Inverted-dropout mask: 1/(1 − rate) with probability 1 − rate, else 0. Draws one uniform per
+ * element from `rng` (a seeded layer's own generator) or the global one.
+ */
+export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
   const v = f32(t);
-  const rng = globalRng();
   const keep = 1 / (1 - rate);
   for (let i = 0; i < v.length; i++) v[i] = rng.random() >= rate ? keep : 0;
   return t;
 }
 
-export function randomUniformTensor(shape: readonly number[], lo: number, hi: number): Tensor {
+export function randomUniformTensor(shape: readonly number[], lo: number, hi: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
   const v = f32(t);
-  const rng = globalRng();
   for (let i = 0; i < v.length; i++) v[i] = rng.uniform(lo, hi);
   return t;
 }
 
-export function randomNormalTensor(shape: readonly number[], mean: number, stddev: number): Tensor {
+export function randomNormalTensor(shape: readonly number[], mean: number, stddev: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
   const v = f32(t);
-  const rng = globalRng();
   for (let i = 0; i < v.length; i++) v[i] = rng.normal(mean, stddev);
   return t;
 }

@@ -1,10 +1,16 @@
 /**
  * Regularisation layers active only in training: Dropout (inverted dropout: kept units scaled by
  * 1/(1 − rate), so inference is the identity), SpatialDropout2D (whole feature maps dropped:
- * noise shape [N, 1, 1, C]) and GaussianNoise (additive N(0, stddev²)). Masks and noise come from
- * the seeded generator.
+ * noise shape [N, 1, 1, C]) and GaussianNoise (additive N(0, stddev²)).
+ *
+ * Randomness: without `seed` masks and noise come from the global generator (`setSeed`). With
+ * `seed` the layer owns a generator started from it (layerRng): its draws are the same in every
+ * run and do not depend on, nor disturb, any other draw; successive calls get fresh masks (the
+ * generator advances), as Keras 3's seeded layers do.
  */
 import type { Tensor } from '../tensor/index.js';
+import { checkSeed } from '../initializers/index.js';
+import { globalRng, Rng } from '../random/index.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerConfig, type LayerInput, singleInput, singleShape, checkRank } from './layer.js';
 import { registerLayer } from './registry.js';
 import { checkDataFormat, checkRate, type DataFormat, type Shape } from './shape.js';
@@ -22,11 +28,18 @@ export class Dropout extends Layer {
   readonly rate: number;
   readonly noiseShape: (number | null)[] | null;
   readonly seed: number | null;
+  private readonly ownRng: Rng | null;
   constructor(args: DropoutArgs) {
     super(args);
     this.rate = checkRate(args?.rate, `${this.getClassName()} '${this.name}': rate`);
     this.noiseShape = args.noiseShape ? [...args.noiseShape] : null;
-    this.seed = args.seed ?? null;
+    this.seed = checkSeed(args.seed, `${this.getClassName()} '${this.name}'`);
+    this.ownRng = this.seed === null ? null : new Rng(this.seed);
+  }
+
+  /** This layer's generator when seeded, else the global one (read at call time: setSeed replaces it). */
+  protected rng(): Rng {
+    return this.ownRng ?? globalRng();
   }
 
   protected maskShape(x: Tensor): number[] {
@@ -41,7 +54,7 @@ export class Dropout extends Layer {
     const x = singleInput(inputs);
     if (!kwargs.training || this.rate === 0) return x;
     // mask_i = [u_i ≥ rate] / (1 − rate), u ~ U[0,1): E[mask] = 1, so inference needs no rescale.
-    const mask = K.withoutTape(() => K.dropoutMask(this.maskShape(x), this.rate));
+    const mask = K.withoutTape(() => K.dropoutMask(this.maskShape(x), this.rate, this.rng()));
     return K.mul(x, mask);
   }
 
@@ -88,18 +101,20 @@ export class GaussianNoise extends Layer {
   static override readonly className: string = 'GaussianNoise';
   readonly stddev: number;
   readonly seed: number | null;
+  private readonly ownRng: Rng | null;
   constructor(args: GaussianNoiseArgs) {
     super(args);
     if (typeof args?.stddev !== 'number' || !(args.stddev >= 0)) {
       throw new RangeError(`GaussianNoise '${this.name}': stddev must be a number >= 0, got ${JSON.stringify(args?.stddev)}`);
     }
     this.stddev = args.stddev;
-    this.seed = args.seed ?? null;
+    this.seed = checkSeed(args.seed, `GaussianNoise '${this.name}'`);
+    this.ownRng = this.seed === null ? null : new Rng(this.seed);
   }
   override call(inputs: LayerInput, kwargs: CallArgs): Tensor {
     const x = singleInput(inputs);
     if (!kwargs.training || this.stddev === 0) return x;
-    const noise = K.withoutTape(() => K.randomNormalTensor([...x.shape], 0, this.stddev));
+    const noise = K.withoutTape(() => K.randomNormalTensor([...x.shape], 0, this.stddev, this.ownRng ?? globalRng()));
     return K.add(x, noise);
   }
   override getConfig(): LayerConfig {

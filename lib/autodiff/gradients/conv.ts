@@ -11,22 +11,12 @@
  * compute filter gradients).
  */
 import type { Tensor } from '../../tensor/index.js';
-import { type ConvOptions, convBackpropFilter, convBackpropInput, convForward, type DataFormat } from '../../ops/conv.js';
+import { convBackpropFilter, convBackpropInput, convForward, type DataFormat } from '../../ops/conv.js';
 import { globalPoolBackward, poolBackward, type PoolKind } from '../../ops/pool.js';
 import { type ZeroPadding, zeroPadBackward } from '../../ops/pad.js';
 import { registerGradient } from '../registry.js';
 import { activationGrad, type ActivationGradKind } from '../native_grad.js';
-
-function convOpts(attrs: Readonly<Record<string, unknown>>): ConvOptions {
-  return {
-    strides: attrs['strides'] as number[],
-    padding: attrs['pads'] as [number, number][],
-    dilationRate: attrs['dilationRate'] as number[],
-    groups: attrs['groups'] as number,
-    dataFormat: attrs['dataFormat'] as DataFormat,
-    algorithm: 'auto',
-  };
-}
+import { convOpts } from './conv_opts.js';
 
 registerGradient('Conv', ([dy], { inputs, outputs, attrs, needsGrad }) => {
   const [x, w] = inputs as [Tensor, Tensor];

@@ -52,7 +52,15 @@ registerGradient('minimum', ([dy], { inputs: [a, b], needsGrad }) => {
   ];
 });
 
-registerNonDifferentiable('greaterMask', 'equalMask', 'stepMask', 'sign', 'argMax', 'argMin', 'cast');
+// Piecewise constant in their inputs: zero gradient almost everywhere.
+registerNonDifferentiable('greaterMask', 'equalMask', 'stepMask', 'sign', 'argMax', 'argMin');
+
+// cast (as TF's Cast gradient): float32 → float32 is a copy, so dy passes through; a cast to or
+// from int32 carries no gradient (truncation is piecewise constant; int32 inputs are not
+// differentiable).
+registerGradient('cast', ([dy], { inputs: [x], outputs: [y], needsGrad }) => [
+  needsGrad[0] && x!.dtype === 'float32' && y!.dtype === 'float32' ? dy! : null,
+]);
 
 // (a − b)²: d/da = 2(a − b), d/db = −2(a − b)
 registerGradient('squaredDifference', ([dy], { inputs: [a, b], needsGrad }) => {
@@ -63,8 +71,6 @@ registerGradient('squaredDifference', ([dy], { inputs: [a, b], needsGrad }) => {
 const unary = (name: string, f: (dy: Tensor, x: Tensor, y: Tensor, attrs: Readonly<Record<string, unknown>>) => Tensor): void =>
   registerGradient(name, ([dy], { inputs, outputs, attrs }) => [f(dy!, inputs[0]!, outputs[0]!, attrs)]);
 
-unary('addScalar', (dy) => K.mulScalar(dy, 1));
-unary('mulScalar', (dy, _x, _y, at) => K.mulScalar(dy, at['s'] as number));
 // d(x^p) = p·x^(p−1)
 unary('powScalar', (dy, x, _y, at) => K.mul(dy, K.mulScalar(K.powScalar(x, (at['p'] as number) - 1), at['p'] as number)));
 // min(x, s): passes where x ≤ s (the forward keeps x there).

@@ -6,3 +6,4 @@ import './movement.js';
 import './matmul.js';
 import './conv.js';
 import './batch_norm.js';
+import './higher_order.js';
