@@ -42,15 +42,17 @@ Planar planar_geometry(const ConvDesc& d, int W) {
   return p;
 }
 
-// x'[n][c][d][h][phase][j] = x[n, d, h, j*s + phase - pad_left, c], 0 outside the row.
+// x'[n][c][d][h][phase][j] = x[n, d, h, j*s + phase - pad_left, c], 0 outside the row. Per phase
+// the slots inside the row are one contiguous range [j0, j1) (a strided copy; memcpy for one
+// channel at stride 1), zeros on either side.
 void repack_input(const ConvDesc& d, const Planar& P, const float* x, float* xp) {
   const std::size_t IW = d.in[2], C = d.C, s = P.s, L = P.L, pw = d.pad_before[2];
-  std::vector<long> src(s * L);
-  for (std::size_t ph = 0; ph < s; ++ph)
-    for (std::size_t j = 0; j < L; ++j) {
-      long iw = (long)(j * s + ph) - (long)pw;
-      src[ph * L + j] = (iw >= 0 && iw < (long)IW) ? iw : -1;
-    }
+  std::vector<std::size_t> j0(s), j1(s);
+  for (std::size_t ph = 0; ph < s; ++ph) {
+    // slot j holds iw = j*s + ph - pw: inside for pw <= j*s + ph < pw + IW
+    j0[ph] = std::min(L, pw > ph ? ceil_div(pw - ph, s) : 0);
+    j1[ph] = std::max(j0[ph], std::min(L, pw + IW > ph ? ceil_div(pw + IW - ph, s) : 0));
+  }
   const std::size_t rows = d.N * d.in[0] * d.in[1];
   const std::size_t DH = d.in[0] * d.in[1];
   parallel_range(rows, std::max<std::size_t>(1, 4096 / (IW * C + 1)), [&](std::size_t b, std::size_t e) {
@@ -59,7 +61,16 @@ void repack_input(const ConvDesc& d, const Planar& P, const float* x, float* xp)
       std::size_t n = r / DH, dh = r % DH;
       for (std::size_t c = 0; c < C; ++c) {
         float* dst = xp + ((n * C + c) * DH + dh) * s * L;
-        for (std::size_t i = 0; i < s * L; ++i) dst[i] = src[i] >= 0 ? xr[src[i] * C + c] : 0.f;
+        for (std::size_t ph = 0; ph < s; ++ph, dst += L) {
+          std::fill(dst, dst + j0[ph], 0.f);
+          const float* src = xr + (j0[ph] * s + ph - pw) * C + c;
+          const std::size_t cnt = j1[ph] - j0[ph], step = s * C;
+          if (step == 1)
+            std::copy(src, src + cnt, dst + j0[ph]);
+          else
+            for (std::size_t j = 0; j < cnt; ++j) dst[j0[ph] + j] = src[j * step];
+          std::fill(dst + j1[ph], dst + L, 0.f);
+        }
       }
     }
   });
@@ -164,34 +175,57 @@ void conv_rows_forward(const ConvDesc& d, const float* x, const float* w, const 
   const std::size_t rows = d.N * d.out[0] * d.out[1];
   const std::size_t per_row = std::max<std::size_t>(1, OW * K * T * C);
 
+  // Every (tap, channel)'s offset from its output row's origin, the planar position of
+  // (n, c = 0, od*sd - pad, oh*sh - pad, phase 0, slot ow0) -- one table for all interior rows.
+  const std::ptrdiff_t sL = (std::ptrdiff_t)(P.s * P.L), Hs = (std::ptrdiff_t)d.in[1] * sL;
+  const std::ptrdiff_t Ds = (std::ptrdiff_t)d.in[0] * Hs;
+  std::vector<std::ptrdiff_t> toff(T * C);
+  std::vector<const float*> tw(T * C);
+  for (std::size_t kd = 0, m = 0; kd < KD; ++kd)
+    for (std::size_t kh = 0; kh < KH; ++kh)
+      for (std::size_t kw = 0; kw < KW; ++kw)
+        for (std::size_t c = 0; c < C; ++c, ++m) {
+          const std::size_t t = (kd * KH + kh) * KW + kw;
+          toff[m] = (std::ptrdiff_t)c * Ds + (std::ptrdiff_t)(kd * d.dilation[0]) * Hs +
+                    (std::ptrdiff_t)(kh * d.dilation[1]) * sL +
+                    (std::ptrdiff_t)(P.tap_phase(kw, d.dilation[2]) * P.L + P.tap_shift(kw, d.dilation[2]));
+          tw[m] = w + (t * C + c) * K;
+        }
+
   parallel_range(rows, std::max<std::size_t>(1, 32768 / per_row), [&](std::size_t rb, std::size_t re) {
-    std::vector<const float*> src(T * C), wrow(T * C);
+    std::vector<std::ptrdiff_t> eoff(T * C);
+    std::vector<const float*> ew(T * C);
     auto tmp = aligned_array<float>(K * ldt);
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
       const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
-      std::size_t m = 0;
-      for (std::size_t kd = 0; kd < KD; ++kd) {
-        long id = (long)(od * d.stride[0] + kd * d.dilation[0]) - (long)d.pad_before[0];
-        if (!tap_in(id, d.in[0])) continue;
-        for (std::size_t kh = 0; kh < KH; ++kh) {
-          long ih = (long)(oh * d.stride[1] + kh * d.dilation[1]) - (long)d.pad_before[1];
-          if (!tap_in(ih, d.in[1])) continue;
-          for (std::size_t kw = 0; kw < KW; ++kw) {
-            const std::size_t t = (kd * KH + kh) * KW + kw;
-            const std::size_t sh = P.tap_phase(kw, d.dilation[2]) * P.L + P.tap_shift(kw, d.dilation[2]);
-            for (std::size_t c = 0; c < C; ++c, ++m) {
-              src[m] = xp.get() + P.row(d, n, c, id, ih) + sh;
-              wrow[m] = w + (t * C + c) * K;
-            }
+      const long id0 = (long)(od * d.stride[0]) - (long)d.pad_before[0];
+      const long ih0 = (long)(oh * d.stride[1]) - (long)d.pad_before[1];
+      const std::ptrdiff_t base = (std::ptrdiff_t)(n * d.C) * Ds + id0 * Hs + ih0 * sL;
+      const bool interior = id0 >= 0 && id0 + (long)((KD - 1) * d.dilation[0]) < (long)d.in[0] && ih0 >= 0 &&
+                            ih0 + (long)((KH - 1) * d.dilation[1]) < (long)d.in[1];
+      const std::ptrdiff_t* offs = toff.data();
+      const float* const* wr = tw.data();
+      std::size_t m = T * C;
+      if (!interior) {  // keep the taps whose input row exists (the others read padding: zero)
+        m = 0;
+        for (std::size_t kd = 0; kd < KD; ++kd) {
+          const bool okd = tap_in(id0 + (long)(kd * d.dilation[0]), d.in[0]);
+          for (std::size_t kh = 0; kh < KH; ++kh) {
+            const bool ok = okd && tap_in(ih0 + (long)(kh * d.dilation[1]), d.in[1]);
+            const std::size_t i0 = (kd * KH + kh) * KW * C;
+            if (ok)
+              for (std::size_t i = i0; i < i0 + KW * C; ++i, ++m) eoff[m] = toff[i], ew[m] = tw[i];
           }
         }
+        offs = eoff.data();
+        wr = ew.data();
       }
       for (std::size_t c0 = 0; c0 < K; c0 += B.co) {
         const std::size_t cb = std::min<std::size_t>(B.co, K - c0);
         for (std::size_t v0 = 0; v0 < P.nvec; v0 += B.nv) {
           const std::size_t vb = std::min<std::size_t>(B.nv, P.nvec - v0);
-          RK.fwd[cb - 1][vb - 1](m, src.data(), v0 * W, wrow.data(), c0, b ? b + c0 : nullptr,
+          RK.fwd[cb - 1][vb - 1](m, xp.get(), base + (std::ptrdiff_t)(v0 * W), offs, wr, c0, b ? b + c0 : nullptr,
                                  tmp.get() + c0 * ldt + v0 * W, ldt);
         }
       }

@@ -25,8 +25,48 @@ void transpose8(__m256 r[8]) {
   }
 }
 
+// Few channels (rows <= 7, dst rows contiguous): 8 NHWC pixels are 8*K consecutive floats, K
+// vectors; lane q of output vector j is channel e % K of pixel e / K (e = 8j + q), gathered by one
+// in-lane-crossing permute and one blend per source row.
+struct Interleave8 {
+  alignas(32) int idx[8][8][8] = {};        // [K][j][q] = (8j + q) / K
+  alignas(32) int sel[8][8][8][8] = {};     // [K][j][k][q] = -1 where (8j + q) % K == k
+  constexpr Interleave8() {
+    for (int K = 1; K < 8; ++K)
+      for (int j = 0; j < K; ++j)
+        for (int q = 0; q < 8; ++q) {
+          int e = 8 * j + q;
+          idx[K][j][q] = e / K;
+          sel[K][j][e % K][q] = -1;
+        }
+  }
+};
+constexpr Interleave8 kI8{};
+
+void interleave_avx2(const float* src, std::size_t lds, std::size_t K, std::size_t cols, float* dst) {
+  for (std::size_t c0 = 0; c0 < cols; c0 += 8) {
+    const int nel = (int)(ck_min(8, cols - c0) * K);
+    __m256 v[7];
+    for (std::size_t k = 0; k < K; ++k) v[k] = _mm256_loadu_ps(src + k * lds + c0);
+    float* out = dst + c0 * K;
+    for (std::size_t j = 0; j < K; ++j) {
+      const __m256i ix = _mm256_load_si256((const __m256i*)kI8.idx[K][j]);
+      __m256 o = _mm256_setzero_ps();
+      for (std::size_t k = 0; k < K; ++k)
+        o = _mm256_blendv_ps(o, _mm256_permutevar8x32_ps(v[k], ix),
+                             _mm256_castsi256_ps(_mm256_load_si256((const __m256i*)kI8.sel[K][j][k])));
+      const int n = nel - 8 * (int)j;
+      if (n >= 8)
+        _mm256_storeu_ps(out + 8 * j, o);
+      else if (n > 0)
+        VAvx2::storen(out + 8 * j, o, n);
+    }
+  }
+}
+
 void transpose_avx2(const float* src, std::size_t lds, std::size_t rows, std::size_t cols, float* dst,
                     std::size_t ldd) {
+  if (rows < 8 && ldd == rows) return interleave_avx2(src, lds, rows, cols, dst);
   for (std::size_t r0 = 0; r0 < rows; r0 += 8) {
     const int nr = (int)ck_min(8, rows - r0);
     for (std::size_t c0 = 0; c0 < cols; c0 += 8) {

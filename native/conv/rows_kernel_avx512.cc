@@ -43,8 +43,50 @@ inline void transpose16(__m512 r[16]) {
   transpose16_scale<3, 1>(r);
 }
 
+// Few channels (rows <= 7, dst rows contiguous): the NHWC block of 16 pixels is 16*K consecutive
+// floats, i.e. K vectors; lane q of output vector j is element e = 16j + q = channel e % K of pixel
+// e / K. Output vector j is built by a chain of K-1 two-source permutes: step k merges row k's
+// lanes into the vector so far (index 16 + pixel where e % K == k, else keep lane q), which costs
+// fewer shuffle-port operations than a 16x16 tile padded with zero rows.
+struct Interleave16 {
+  alignas(64) int idx[8][8][8][16] = {};  // [K][j][k][q], k = 1..K-1 (k = 1 also takes row 0)
+  constexpr Interleave16() {
+    for (int K = 2; K < 8; ++K)
+      for (int j = 0; j < K; ++j)
+        for (int k = 1; k < K; ++k)
+          for (int q = 0; q < 16; ++q) {
+            int e = 16 * j + q, src = e % K, pix = e / K;
+            if (k == 1)
+              idx[K][j][k][q] = src == 0 ? pix : 16 + pix;  // from row 0 (a) or row 1 (b)
+            else
+              idx[K][j][k][q] = src == k ? 16 + pix : q;    // row k (b) or keep (a)
+          }
+  }
+};
+constexpr Interleave16 kI16{};
+
+void interleave_avx512(const float* src, std::size_t lds, std::size_t K, std::size_t cols, float* dst) {
+  for (std::size_t c0 = 0; c0 < cols; c0 += 16) {
+    const int nel = (int)(ck_min(16, cols - c0) * K);
+    __m512 v[7];
+    for (std::size_t k = 0; k < K; ++k) v[k] = _mm512_loadu_ps(src + k * lds + c0);
+    float* out = dst + c0 * K;
+    for (std::size_t j = 0; j < K; ++j) {
+      __m512 o = v[0];  // K == 1: a plain copy
+      if (K > 1) o = _mm512_permutex2var_ps(v[0], _mm512_load_si512(kI16.idx[K][j][1]), v[1]);
+      for (std::size_t k = 2; k < K; ++k) o = _mm512_permutex2var_ps(o, _mm512_load_si512(kI16.idx[K][j][k]), v[k]);
+      const int n = nel - 16 * (int)j;
+      if (n >= 16)
+        _mm512_storeu_ps(out + 16 * j, o);
+      else if (n > 0)
+        _mm512_mask_storeu_ps(out + 16 * j, VAvx512::mask(n), o);
+    }
+  }
+}
+
 void transpose_avx512(const float* src, std::size_t lds, std::size_t rows, std::size_t cols, float* dst,
                       std::size_t ldd) {
+  if (rows < 8 && ldd == rows) return interleave_avx512(src, lds, rows, cols, dst);
   for (std::size_t r0 = 0; r0 < rows; r0 += 16) {
     const int nr = (int)ck_min(16, rows - r0);
     const __mmask16 m = VAvx512::mask(nr);

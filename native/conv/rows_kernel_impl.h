@@ -10,8 +10,8 @@ namespace convkit {
 namespace {
 
 template <class V, int CO, int NV>
-void rows_fwd(std::size_t n, const float* const* src, std::size_t off, const float* const* wrow, std::size_t co0,
-              const float* bias, float* out, std::size_t ldo) {
+void rows_fwd(std::size_t n, const float* x, std::ptrdiff_t base, const std::ptrdiff_t* offs,
+              const float* const* wrow, std::size_t co0, const float* bias, float* out, std::size_t ldo) {
   constexpr int W = V::W;
   typename V::T acc[CO][NV];
   for (int co = 0; co < CO; ++co) {
@@ -19,7 +19,7 @@ void rows_fwd(std::size_t n, const float* const* src, std::size_t off, const flo
     for (int v = 0; v < NV; ++v) acc[co][v] = b;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    const float* s = src[i] + off;
+    const float* s = x + (base + offs[i]);
     const float* wr = wrow[i] + co0;
     typename V::T x[NV];
     for (int v = 0; v < NV; ++v) x[v] = V::load(s + v * W);

@@ -6,7 +6,7 @@
 // in the lanes instead. The driver repacks the input into planar rows (one row per input channel,
 // split into `stride` phases, zero padded), so every filter tap reads a contiguous vector:
 //
-//   forward  acc[co][v] (+)= sum_i  src[i][off + v*W + lane] * wrow[i][co0 + co]
+//   forward  acc[co][v] (+)= sum_i  src[i][v*W + lane] * wrow[i][co0 + co]
 //            i runs over the (tap, input channel) pairs whose input row exists; the weight is a
 //            broadcast scalar, the input a plain unaligned load.
 //   wgrad    acc[k][co] (+)= sum_r sum_v xr[r][xoff[k] + v*W + lane] * dr[r][co*ldd + v*W + lane]
@@ -25,10 +25,13 @@ constexpr int kRowsMaxNv = 4;   // forward: width vectors per register block
 constexpr int kRowsMaxKb = 6;   // wgrad: kw taps per register block
 constexpr int kRowsMaxWco = 8;  // wgrad: output channels per register block
 
-// Writes out[co*ldo + v*W + lane] for co < CO, v < NV (full vectors: the caller's rows are padded).
+// src[i] = x + (base + offs[i]) (the planar input, the output row's origin, each tap's offset from
+// it: one table serves every row whose taps all fall inside the image). Writes
+// out[co*ldo + v*W + lane] for co < CO, v < NV (full vectors: the caller's rows are padded).
 // bias (may be null) is already offset to the block's first channel.
-using RowsFwdFn = void (*)(std::size_t n, const float* const* src, std::size_t off, const float* const* wrow,
-                           std::size_t co0, const float* bias, float* out, std::size_t ldo);
+using RowsFwdFn = void (*)(std::size_t n, const float* x, std::ptrdiff_t base, const std::ptrdiff_t* offs,
+                           const float* const* wrow, std::size_t co0, const float* bias, float* out,
+                           std::size_t ldo);
 // Accumulates into acc[k*ldk + co*W + lane] for k < KB, co < CO.
 using RowsWgradFn = void (*)(std::size_t nrows, const float* const* xr, const float* const* dr,
                              const std::size_t* xoff, std::size_t doff, std::size_t ldd, std::size_t nvec, float* acc,
