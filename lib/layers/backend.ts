@@ -3,9 +3,11 @@
  * gradients use, each recorded through the engine's `runOp` so that the autodiff tape sees it.
  *
  * Ops whose native kernels exist elsewhere in convkit (elementwise, reductions, matmul, conv,
- * pooling) are routed to them; the rest are small JavaScript loops over the tensors' native
- * memory (data movement: pad, slice, concat, upsampling; cheap elementwise helpers). Every op name
- * used here has a gradient registered in lib/autodiff/gradients.
+ * pooling) are routed to them; data movement (broadcastTo, pad, slicePad, nearest upsampling) and
+ * the random masks of training-only layers run on native/ops/movement.cc; the rest are small
+ * JavaScript loops over the tensors' native memory (bilinear upsampling, masks and comparisons).
+ * Every op name used here has a gradient, or is declared without one, in lib/autodiff/gradients
+ * (test/autodiff/op_coverage.test.ts).
  */
 import { runOp, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
@@ -15,6 +17,25 @@ import { type ConvAlgorithm, convBackpropInput, convForward } from '../ops/conv.
 import { globalPool, pool } from '../ops/pool.js';
 import * as ops from '../ops/index.js';
 import { matmul as nativeMatmul } from '../ops/matmul.js';
+import { native } from '../native/index.js';
+
+declare module '../native/binding.js' {
+  interface NativeBinding {
+    broadcastTo(x: Float32Array, xShape: readonly number[], out: Float32Array, outShape: readonly number[]): void;
+    padConstant(x: Float32Array, xShape: readonly number[], before: readonly number[], value: number, out: Float32Array, outShape: readonly number[]): void;
+    upsampleNearest2d(x: Float32Array, dims: readonly number[], size: readonly number[], out: Float32Array): void;
+    randomMask(state: Int32Array, rate: number, out: Float32Array): void;
+    randomUniform(state: Int32Array, lo: number, hi: number, out: Float32Array): void;
+  }
+}
+
+/** Runs a native random fill continuing `rng`'s stream (bit-for-bit what rng itself would draw). */
+function withRngState(rng: Rng, fill: (state: Int32Array) => void): void {
+  const state = new Int32Array(4);
+  rng.saveState(state);
+  fill(state);
+  rng.loadState(state);
+}
 
 // ---- shape helpers -----------------------------------------------------------------------------
 
@@ -101,16 +122,13 @@ export function withoutTape<T>(fn: () => T): T {
  */
 export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  const v = f32(t);
-  const keep = 1 / (1 - rate);
-  for (let i = 0; i < v.length; i++) v[i] = rng.random() >= rate ? keep : 0;
+  withRngState(rng, (state) => native().randomMask(state, rate, f32(t)));
   return t;
 }
 
 export function randomUniformTensor(shape: readonly number[], lo: number, hi: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  const v = f32(t);
-  for (let i = 0; i < v.length; i++) v[i] = rng.uniform(lo, hi);
+  withRngState(rng, (state) => native().randomUniform(state, lo, hi, f32(t)));
   return t;
 }
 
@@ -185,8 +203,23 @@ export const greaterMask = (a: Tensor, b: Tensor): Tensor => binaryJs('greaterMa
 /** 1 where a == b, else 0 (no gradient). */
 export const equalMask = (a: Tensor, b: Tensor): Tensor => binaryJs('equalMask', a, b, (x, y) => (x === y ? 1 : 0));
 
-export const addScalar = (a: Tensor, s: number): Tensor => ops.add(a, s);
-export const mulScalar = (a: Tensor, s: number): Tensor => ops.mul(a, s);
+/**
+ * a ∘ s for a number s, on the native broadcasting kernel. Recorded as its own op with s as an
+ * attribute: recorded through ops.add(a, s) the scalar would become a tensor input that nobody
+ * owns (the tape frees outputs, not inputs), so every call would leave a buffer for the GC.
+ */
+function scalarOp(name: 'addScalar' | 'mulScalar', a: Tensor, s: number): Tensor {
+  return runOp(name, [a], { s }, () => {
+    const st = scalar(s);
+    try {
+      return withoutRecording(() => (name === 'addScalar' ? ops.add(a, st) : ops.mul(a, st)));
+    } finally {
+      st.dispose();
+    }
+  });
+}
+export const addScalar = (a: Tensor, s: number): Tensor => scalarOp('addScalar', a, s);
+export const mulScalar = (a: Tensor, s: number): Tensor => scalarOp('mulScalar', a, s);
 /** x^p elementwise. */
 export const powScalar = (a: Tensor, p: number): Tensor => unaryJs('powScalar', a, (x) => Math.pow(x, p), { p });
 export const minScalar = (a: Tensor, s: number): Tensor => unaryJs('minScalar', a, (x) => (x <= s ? x : s), { s });
@@ -310,36 +343,6 @@ export const toChannelsLast = (x: Tensor): Tensor => transpose(x, [0, ...Array.f
 export const toChannelsFirst = (x: Tensor): Tensor =>
   transpose(x, [0, x.shape.length - 1, ...Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1)]);
 
-/** Copies a box of `src` (begin/size per axis) into a box of `dst` at `dstBegin` (row-major). */
-function copyBox(src: Float32Array, srcShape: readonly number[], srcBegin: readonly number[], size: readonly number[],
-  dst: Float32Array, dstShape: readonly number[], dstBegin: readonly number[], accumulate = false): void {
-  const rank = size.length;
-  if (size.some((d) => d === 0)) return;
-  const ss = stridesOf(srcShape);
-  const ds = stridesOf(dstShape);
-  const inner = size[rank - 1]!;
-  const outerShape = size.slice(0, rank - 1);
-  const outerCount = sizeOf(outerShape);
-  const idx = new Array<number>(Math.max(rank - 1, 0)).fill(0);
-  for (let i = 0; i < outerCount; i++) {
-    let so = 0;
-    let dofs = 0;
-    for (let d = 0; d < rank - 1; d++) {
-      so += (srcBegin[d]! + idx[d]!) * ss[d]!;
-      dofs += (dstBegin[d]! + idx[d]!) * ds[d]!;
-    }
-    so += srcBegin[rank - 1]!;
-    dofs += dstBegin[rank - 1]!;
-    if (accumulate) for (let k = 0; k < inner; k++) dst[dofs + k] = dst[dofs + k]! + src[so + k]!;
-    else dst.set(src.subarray(so, so + inner), dofs);
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]!++;
-      if (idx[d]! < outerShape[d]!) break;
-      idx[d] = 0;
-    }
-  }
-}
-
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
   return ops.slice(x, begin, size);
 }
@@ -347,19 +350,24 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
 /** Adds `g` into a zero tensor of `shape` at `begin` (the adjoint of slice). */
 export function slicePad(g: Tensor, shape: readonly number[], begin: readonly number[]): Tensor {
   return runOp('slicePad', [g], { shape: [...shape], begin: [...begin] }, () => {
-    const out = allocTensor(shape, 'float32', true);
-    copyBox(f32(g), g.shape, g.shape.map(() => 0), g.shape, f32(out), shape, begin);
+    const out = allocTensor(shape);
+    native().padConstant(f32(g), g.shape, begin, 0, f32(out), shape);
     return out;
   });
 }
 
 export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
   if (paddings.length !== x.shape.length) throw new RangeError(`pad: paddings need ${x.shape.length} pairs, got ${paddings.length}`);
+  for (const p of paddings) {
+    if (!Number.isSafeInteger(p[0]) || !Number.isSafeInteger(p[1]) || p[0] < 0 || p[1] < 0) {
+      throw new RangeError(`pad: paddings must be pairs of non-negative integers, got ${JSON.stringify(paddings)}`);
+    }
+  }
+  if (!Number.isFinite(value)) throw new RangeError(`pad: value must be finite, got ${value}`);
   return runOp('pad', [x], { paddings: paddings.map((p) => [p[0], p[1]]), value }, () => {
     const shape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
-    const out = allocTensor(shape, 'float32', value === 0);
-    if (value !== 0) f32(out).fill(value);
-    copyBox(f32(x), x.shape, x.shape.map(() => 0), x.shape, f32(out), shape, paddings.map((p) => p[0]));
+    const out = allocTensor(shape);
+    native().padConstant(f32(x), x.shape, paddings.map((p) => p[0]), value, f32(out), shape);
     return out;
   });
 }
@@ -379,14 +387,7 @@ export function upsampleNearest2d(x: Tensor, size: readonly number[]): Tensor {
   const [sh, sw] = size as [number, number];
   return runOp('upsampleNearest2d', [x], { size: [sh, sw] }, () => {
     const out = allocTensor([n, h * sh, w * sw, c]);
-    const o = f32(out);
-    const v = f32(x);
-    for (let b = 0; b < n; b++)
-      for (let i = 0; i < h * sh; i++)
-        for (let j = 0; j < w * sw; j++) {
-          const src = ((b * h + Math.floor(i / sh)) * w + Math.floor(j / sw)) * c;
-          o.set(v.subarray(src, src + c), ((b * h * sh + i) * w * sw + j) * c);
-        }
+    native().upsampleNearest2d(f32(x), [n, h, w, c], [sh, sw], f32(out));
     return out;
   });
 }
@@ -525,22 +526,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   return runOp('broadcastTo', [x], { shape: [...shape] }, () => {
     const out = allocTensor(shape);
-    const o = f32(out);
-    const v = f32(x);
-    const sx = broadcastStrides(x.shape, shape);
-    const rank = shape.length;
-    const idx = new Array<number>(rank).fill(0);
-    let ix = 0;
-    for (let i = 0; i < o.length; i++) {
-      o[i] = v[ix]!;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]!++;
-        ix += sx[d]!;
-        if (idx[d]! < shape[d]!) break;
-        ix -= sx[d]! * shape[d]!;
-        idx[d] = 0;
-      }
-    }
+    native().broadcastTo(f32(x), x.shape, f32(out), shape);
     return out;
   });
 }

@@ -42,6 +42,25 @@ export class Rng {
     this.spare = undefined;
   }
 
+  /**
+   * Copies the generator state (four uint32 words) into `into` (an Int32Array(4) holds their
+   * bits), so native code can continue the same stream (native/ops/movement.h); `loadState`
+   * takes it back. The cached normal of normal() is unaffected.
+   */
+  saveState(into: Int32Array): void {
+    into[0] = this.s0 | 0;
+    into[1] = this.s1 | 0;
+    into[2] = this.s2 | 0;
+    into[3] = this.s3 | 0;
+  }
+
+  loadState(from: Int32Array): void {
+    this.s0 = from[0]! >>> 0;
+    this.s1 = from[1]! >>> 0;
+    this.s2 = from[2]! >>> 0;
+    this.s3 = from[3]! >>> 0;
+  }
+
   /** Next 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

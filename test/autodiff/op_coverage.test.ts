@@ -72,11 +72,12 @@ const resolvers: Record<string, (src: string) => string[]> = {
   'lib/ops/binary.ts: opNames[op]': opNamesRecord,
   'lib/ops/reduce.ts: opNames[op]': opNamesRecord,
   'lib/ops/matmul.ts: opName(p)': (src) => literals(functionBody(src, 'opName')),
-  // binaryJs(name, ...) / unaryJs(name, ...) call sites, and softmaxJs/reduceJs whose name
-  // parameter is a union of literals.
+  // binaryJs(name, ...) / unaryJs(name, ...) call sites, and softmaxJs/scalarOp/reduceJs whose
+  // name parameter is a union of literals.
   'lib/layers/backend.ts: name': (src) => [
     ...[...src.matchAll(/\b(?:binaryJs|unaryJs)\(\s*'([A-Za-z0-9_]+)'/g)].map((m) => m[1]!),
     ...literals(/function softmaxJs\(name: ([^,]*),/.exec(src)![1]!),
+    ...literals(/function scalarOp\(name: ([^,]*),/.exec(src)![1]!),
   ],
   'lib/layers/backend.ts: kind': (src) => literals(/type ReduceKind = ([^;]*);/.exec(src)![1]!),
 };

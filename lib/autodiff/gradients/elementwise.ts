@@ -72,10 +72,13 @@ const unary = (name: string, f: (dy: Tensor, x: Tensor, y: Tensor, attrs: Readon
   registerGradient(name, ([dy], { inputs, outputs, attrs }) => [f(dy!, inputs[0]!, outputs[0]!, attrs)]);
 
 // d(x^p) = p·x^(p−1)
+unary('addScalar', (dy) => dy);
+unary('mulScalar', (dy, _x, _y, at) => K.mulScalar(dy, at['s'] as number));
 unary('powScalar', (dy, x, _y, at) => K.mul(dy, K.mulScalar(K.powScalar(x, (at['p'] as number) - 1), at['p'] as number)));
-// min(x, s): passes where x ≤ s (the forward keeps x there).
-unary('minScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.greaterMask(x, K.scalar(at['s'] as number))), 1)));
-unary('maxScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.greaterMask(K.scalar(at['s'] as number), x)), 1)));
+// min(x, s): passes where x ≤ s (the forward keeps x there), i.e. where step(x − s) = 0.
+unary('minScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.stepMask(K.addScalar(x, -(at['s'] as number)))), 1)));
+// max(x, s): passes where x ≥ s, i.e. where step(s − x) = 0.
+unary('maxScalar', (dy, x, _y, at) => K.mul(dy, K.addScalar(K.neg(K.stepMask(K.addScalar(K.neg(x), at['s'] as number))), 1)));
 // clip: passes strictly inside and on the bounds' inner side (lo ≤ x ≤ hi).
 unary('clip', (dy, x, _y, at) => activationGrad('clip', x, dy, at['lo'] as number, at['hi'] as number));
 unary('neg', (dy) => K.neg(dy));
