@@ -262,17 +262,18 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
   const std::size_t rows = d.N * d.out[0] * d.out[1];
   const std::size_t Ld = P.nvec * W;  // dY' row length (zeros past OW, so padded lanes add nothing)
 
-  // dY'[r][o][ow] = dY[r][ow][o]
+  // dY'[r][o][ow] = dY[r][ow][o] with the ISA's transpose. It reads each pixel's channels rounded
+  // up to the vector width, i.e. up to W - K floats past a row: inside dY except for the last row,
+  // which goes through a copy with room behind it.
   auto dyt = aligned_array<float>(rows * K * Ld);
-  parallel_range(rows, std::max<std::size_t>(1, 4096 / (OW * K + 1)), [&](std::size_t b, std::size_t e) {
+  const std::size_t rowlen = OW * K;
+  std::vector<float> last(rowlen + W, 0.f);
+  std::copy(dy + (rows - 1) * rowlen, dy + rows * rowlen, last.begin());
+  parallel_range(rows, std::max<std::size_t>(1, 4096 / (rowlen + 1)), [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
-      const float* s = dy + r * OW * K;
       float* t = dyt.get() + r * K * Ld;
-      for (std::size_t o = 0; o < K; ++o) {
-        float* to = t + o * Ld;
-        for (std::size_t ow = 0; ow < OW; ++ow) to[ow] = s[ow * K + o];
-        for (std::size_t ow = OW; ow < Ld; ++ow) to[ow] = 0.f;
-      }
+      RK.transpose(r + 1 == rows ? last.data() : dy + r * rowlen, K, OW, K, t, Ld);
+      for (std::size_t o = 0; o < K; ++o) std::fill(t + o * Ld + OW, t + (o + 1) * Ld, 0.f);
     }
   });
 
@@ -283,30 +284,54 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
 
   // A fixed number of row partitions (not tied to the thread count), each with its own vector
   // partial sums, reduced in partition order: the result is the same for any number of threads.
+  // The bias gradient is summed from dY' in the same partitions (float sums per row, double
+  // across rows).
   const std::size_t parts = std::min<std::size_t>(rows, 16);
   const std::size_t TCK = T * C * K;
-  std::vector<double> part(parts * TCK, 0.0);
+  std::vector<double> part(parts * (TCK + K), 0.0);
   // Rows per sub-chunk: keep the chunk's dY' (reused by every tap) within ~64 KB.
   const std::size_t chunk = std::max<std::size_t>(1, 16384 / (K * Ld));
+  const std::ptrdiff_t sL = (std::ptrdiff_t)(P.s * P.L), Hs = (std::ptrdiff_t)d.in[1] * sL;
+  const std::ptrdiff_t Ds = (std::ptrdiff_t)d.in[0] * Hs;
 
   parallel_for(parts, [&](std::size_t p) {
     const std::size_t rb = rows * p / parts, re = rows * (p + 1) / parts;
     auto acc = aligned_array<float>(TCK * W);
     std::fill(acc.get(), acc.get() + TCK * W, 0.f);
+    double* bsum = part.data() + p * (TCK + K) + TCK;
     std::vector<const float*> xr(chunk), dr(chunk);
+    std::vector<long> id0(chunk), ih0(chunk);
+    std::vector<std::ptrdiff_t> base(chunk);
     for (std::size_t a = rb; a < re; a += chunk) {
       cancel.check();
       const std::size_t e = std::min(re, a + chunk);
+      for (std::size_t r = a; r < e; ++r) {  // each row's origin in the planar input (cf. forward)
+        const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+        id0[r - a] = (long)(od * d.stride[0]) - (long)d.pad_before[0];
+        ih0[r - a] = (long)(oh * d.stride[1]) - (long)d.pad_before[1];
+        base[r - a] = (std::ptrdiff_t)(n * C) * Ds + id0[r - a] * Hs + ih0[r - a] * sL;
+        if (db) {
+          const float* t = dyt.get() + r * K * Ld;
+          for (std::size_t o = 0; o < K; ++o) {
+            float s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (std::size_t i = 0; i + 8 <= Ld; i += 8)
+              for (int l = 0; l < 8; ++l) s8[l] += t[o * Ld + i + l];
+            for (std::size_t i = Ld / 8 * 8; i < Ld; ++i) s8[0] += t[o * Ld + i];
+            bsum[o] += (double)((s8[0] + s8[1]) + (s8[2] + s8[3])) + (double)((s8[4] + s8[5]) + (s8[6] + s8[7]));
+          }
+        }
+      }
       for (std::size_t kd = 0; kd < KD; ++kd)
         for (std::size_t kh = 0; kh < KH; ++kh)
           for (std::size_t c = 0; c < C; ++c) {
+            const std::ptrdiff_t toff = (std::ptrdiff_t)c * Ds + (std::ptrdiff_t)(kd * d.dilation[0]) * Hs +
+                                        (std::ptrdiff_t)(kh * d.dilation[1]) * sL;
             std::size_t m = 0;
             for (std::size_t r = a; r < e; ++r) {
-              const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
-              long id = (long)(od * d.stride[0] + kd * d.dilation[0]) - (long)d.pad_before[0];
-              long ih = (long)(oh * d.stride[1] + kh * d.dilation[1]) - (long)d.pad_before[1];
-              if (!tap_in(id, d.in[0]) || !tap_in(ih, d.in[1])) continue;
-              xr[m] = xp.get() + P.row(d, n, c, id, ih);
+              if (!tap_in(id0[r - a] + (long)(kd * d.dilation[0]), d.in[0]) ||
+                  !tap_in(ih0[r - a] + (long)(kh * d.dilation[1]), d.in[1]))
+                continue;
+              xr[m] = xp.get() + (base[r - a] + toff);
               dr[m] = dyt.get() + r * K * Ld;
               ++m;
             }
@@ -323,19 +348,21 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
             }
           }
     }
-    double* out = part.data() + p * TCK;
+    double* out = part.data() + p * (TCK + K);
     for (std::size_t i = 0; i < TCK; ++i) {
       double s = 0;
       for (std::size_t l = 0; l < W; ++l) s += acc.get()[i * W + l];
       out[i] = s;
     }
   });
-  for (std::size_t i = 0; i < TCK; ++i) {
+  for (std::size_t i = 0; i < TCK + (db ? K : 0); ++i) {
     double s = 0;
-    for (std::size_t p = 0; p < parts; ++p) s += part[p * TCK + i];
-    dw[i] = static_cast<float>(s);
+    for (std::size_t p = 0; p < parts; ++p) s += part[p * (TCK + K) + i];
+    if (i < TCK)
+      dw[i] = static_cast<float>(s);
+    else
+      db[i - TCK] = static_cast<float>(s);
   }
-  if (db) bias_gradient(dy, d.N * d.out_pixels(), K, db);
 }
 
 }  // namespace convkit
