@@ -15,10 +15,11 @@ import type { NCompile, NeutralFormat } from './keras_format/neutral.js';
 import type { LoadLimits } from './limits.js';
 import { readModelFile, type Source } from './readers/load_file.js';
 import { formatFromPath, writeModelFile, type SaveFormat } from './writers/writers.js';
-import { assignByPath, assignLegacy } from './readers/assign.js';
+import { assignLegacy, assignV3 } from './readers/assign.js';
 import { readH5 } from './readers/h5_store.js';
 import { resolveLimits } from './limits.js';
 import { readFile } from 'node:fs/promises';
+import { compileArgsFrom } from './compile.js';
 import { detectKind } from './readers/load_file.js';
 
 export { ModelFormatError, type ModelFormatErrorCode } from './errors.js';
@@ -36,25 +37,53 @@ export interface LoadModelOptions {
   /** TF.js shards when model.json is given as bytes: file name → bytes. */
   files?: Record<string, Uint8Array>;
   limits?: Partial<LoadLimits>;
+  /**
+   * Restore the file's training configuration with model.compile() (Keras's load_model(compile=True)).
+   * Default true. When the configuration is not standard (unknown optimizer, loss, metric or option) the
+   * model loads uncompiled and the reasons go to `compileNotes` / `onWarning`; loading never fails for it.
+   */
+  compile?: boolean;
+  /**
+   * Receives the reason when a training configuration was present but not restored (and notes about a
+   * partial restore). Default: process.emitWarning with code CONVKIT_COMPILE (like Keras's warning).
+   */
+  onWarning?: (message: string) => void;
 }
 
 export interface LoadedModelInfo {
   model: Model;
   format: NeutralFormat;
   kerasVersion: string | null;
-  /** The file's training configuration (optimizer, loss, metrics) when it had a standard one. */
+  /** The file's training configuration (optimizer, loss, metrics) as stored, or null. */
   compile: NCompile | null;
+  /** Whether the model came back compiled from that configuration. */
+  compiled: boolean;
+  /** Why the configuration was not (or only partly) restored; empty when it was restored fully or absent. */
+  compileNotes: string[];
+  /** Whether optimizer state (step count and moments) was restored from the file. */
+  optimizerStateRestored: boolean;
 }
 
 /** Load a model and report what the file said about itself (format, Keras version, compile settings). */
 export async function loadModelWithInfo(source: Source, opts: LoadModelOptions = {}): Promise<LoadedModelInfo> {
   const what = typeof source === 'string' ? source : 'model';
   const nm = await readModelFile(source, { ...opts, support: registrySupport() });
-  if (nm.format === 'json-config' && opts.weights === undefined) {
-    // architecture only: layers keep their initializers' values
-  }
   const model = buildModel(nm, what);
-  return { model, format: nm.format, kerasVersion: nm.kerasVersion, compile: nm.compile };
+  let compiled = false;
+  let notes: string[] = [];
+  if (nm.compile && opts.compile !== false) {
+    const r = compileArgsFrom(nm.compile);
+    notes = r.notes;
+    if (r.args) {
+      model.compile(r.args);
+      compiled = true;
+    } else notes = [`${what}: the model was loaded uncompiled: ${r.notes.join('; ')}`];
+    if (notes.length) {
+      const warn = opts.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'CONVKIT_COMPILE' }));
+      for (const n of notes) warn(n);
+    }
+  }
+  return { model, format: nm.format, kerasVersion: nm.kerasVersion, compile: nm.compile, compiled, compileNotes: notes, optimizerStateRestored: false };
 }
 
 /**
@@ -108,7 +137,7 @@ export async function loadWeights(model: Model, source: Source, opts: { by?: 'or
     weights = assignLegacy(target.model, nm.weights.map((w) => ({ name: w.path, weights: w.weights })), 'order', what);
   } else if (kind === 'hdf5') {
     const h = await readH5(bytes, limits, what);
-    weights = h.layout === 'legacy' ? assignLegacy(target.model, h.groups, opts.by ?? 'order', what) : assignByPath(target.model, (p) => h.vars.get(p) ?? null, what);
+    weights = h.layout === 'legacy' ? assignLegacy(target.model, h.groups, opts.by ?? 'order', what) : assignV3(target.model, h.vars, what);
   } else {
     throw new ModelFormatError('BAD_MAGIC', `${what}: weights must be an HDF5 (.h5 / .weights.h5) or .keras file`);
   }

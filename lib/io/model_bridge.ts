@@ -10,6 +10,7 @@ import type { Layer, LayerConfig } from '../layers/layer.js';
 import { getLayerClass, registeredLayerNames } from '../layers/registry.js';
 import { Model } from '../models/model.js';
 import { ModelFormatError, fail } from './errors.js';
+import { compileOf } from './compile.js';
 import { assertSupported, leafLayers, weightSpec, type Support } from './keras_format/catalog.js';
 import { convkitToKerasConfig, kerasToConvkitConfig } from './keras_format/case.js';
 import type { NeutralModel, NLayer, NLayerWeights, NModel, NTensorRef } from './keras_format/neutral.js';
@@ -222,12 +223,39 @@ function neutralModel(className: string, cfg: LayerConfig): NModel {
   };
 }
 
+/**
+ * Record what the Keras 3 config needs from the live graph: the shape and dtype of every tensor a call
+ * node consumes (`__keras_tensor__` args), and each layer's build input shape (`build_config`).
+ * Node indices in the neutral form are indices into the producing layer's `inboundNodes` (Model.getConfig).
+ */
+function attachShapes(nm: NModel, live: Model): void {
+  const byName = new Map(live.layers.map((l) => [l.name, l]));
+  for (const l of nm.layers) {
+    const ll = byName.get(l.name);
+    if (!ll) continue;
+    if (l.model) {
+      if (ll instanceof Model) attachShapes(l.model, ll);
+    } else if (l.className !== 'InputLayer' && ll.builtInputShape) {
+      l.buildInputShape = JSON.parse(JSON.stringify(ll.builtInputShape)) as JsonValue;
+    }
+    for (const node of l.inbound)
+      for (const r of node) {
+        const t = byName.get(r.layer)?.inboundNodes[r.node]?.outputs[r.tensor];
+        if (t) {
+          r.shape = [...t.shape];
+          r.dtype = t.dtype;
+        }
+      }
+  }
+}
+
 /** Snapshot a convkit model (config + weights) in the neutral form, ready for any writer. */
 export function toNeutral(model: Model): NeutralModel {
   if (model.isSubclassed) {
     throw new TypeError(`save: model '${model.name}' is a subclassed model (its call() is code); only Sequential and functional models can be saved to Keras formats. Use saveWeights() instead.`);
   }
   const nmodel = neutralModel(model.getClassName(), model.getConfig());
+  attachShapes(nmodel, model);
   const weights: NLayerWeights[] = [];
   for (const { path, layer } of leafLayers(nmodel)) {
     const live = findLayer(model, path);
@@ -246,5 +274,40 @@ export function toNeutral(model: Model): NeutralModel {
       }),
     });
   }
-  return { format: 'keras-v3', kerasVersion: null, backend: null, model: nmodel, weights, compile: null };
+  return { format: 'keras-v3', kerasVersion: null, backend: null, model: nmodel, weights, compile: compileOf(model) };
+}
+
+/**
+ * The same neutral model with every call-node tensor shape filled in, by building it as a convkit model
+ * (for configs read from Keras 2 files, which carry no shapes, before writing a Keras 3 `.keras`).
+ * Only shapes, dtypes and build shapes are copied; the config itself is kept as read.
+ */
+export function withTensorShapes(nm: NeutralModel): NeutralModel {
+  const model = buildModel(nm);
+  try {
+    const shaped = toNeutral(model).model;
+    const copy = JSON.parse(JSON.stringify(nm.model)) as NModel;
+    const merge = (dst: NModel, src: NModel): void => {
+      const byName = new Map(src.layers.map((l) => [l.name, l]));
+      for (const l of dst.layers) {
+        const o = byName.get(l.name);
+        if (!o) continue;
+        if (l.model && o.model) merge(l.model, o.model);
+        if (l.buildInputShape === undefined && o.buildInputShape !== undefined) l.buildInputShape = o.buildInputShape;
+        l.inbound.forEach((node, ni) =>
+          node.forEach((r, k) => {
+            const q = o.inbound[ni]?.[k];
+            if (q && q.layer === r.layer && q.shape) {
+              r.shape = q.shape;
+              r.dtype = q.dtype ?? 'float32';
+            }
+          }),
+        );
+      }
+    };
+    merge(copy, shaped);
+    return { ...nm, model: copy };
+  } finally {
+    model.dispose();
+  }
 }

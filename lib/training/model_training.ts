@@ -119,6 +119,8 @@ declare module '../models/model.js' {
     readonly optimizer: Optimizer | null;
     /** The compiled loss, or null before compile(). */
     readonly compiledLoss: Loss | null;
+    /** The metric identifiers given to compile() (names or Metric objects), or null before compile(). */
+    readonly compiledMetrics: MetricIdentifier[] | null;
     /** Names of the metrics logged, in order (after the first batch): ['loss', 'accuracy', ...]. */
     readonly metricsNames: string[];
     /** History of the last fit (Keras model.history). */
@@ -587,6 +589,13 @@ if (!Object.prototype.hasOwnProperty.call(proto, 'compile')) {
   Object.defineProperty(proto, 'compiledLoss', {
     get(this: Model) {
       return state(this).compiled?.loss ?? null;
+    },
+    configurable: true,
+  });
+  Object.defineProperty(proto, 'compiledMetrics', {
+    get(this: Model) {
+      const c = state(this).compiled;
+      return c ? [...c.metricIds] : null;
     },
     configurable: true,
   });

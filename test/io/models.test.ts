@@ -102,7 +102,8 @@ describe.skipIf(!FIXTURES)('convkit → each format → convkit: identical weigh
     const info = await loadModelWithInfo(readFileSync(fx('k3-mlp-mnist-3formats', 'model.h5')));
     expect(info.format).toBe('h5-legacy');
     expect(info.kerasVersion).toBe('3.14.0');
-    expect(info.compile?.optimizer?.className).toMatch(/Adam/);
+    expect(info.compiled).toBe(true);
+    expect(info.model.optimizer?.className).toBe('Adam');
     info.model.dispose();
   });
   it.skipIf(!FIXTURES)('a failed save leaves the previous file intact', async () => {

@@ -14,6 +14,14 @@ export interface NTensorRef {
   layer: string;
   node: number;
   tensor: number;
+  /** Shape and dtype of that tensor, when known (Keras 3 `__keras_tensor__` refs; convkit's live graph). */
+  shape?: (number | null)[];
+  dtype?: string;
+  /**
+   * True for refs read from a Keras 3 call node (`args`): their node index was never offset for nested
+   * functional models (keras functional.py serialize_node), unlike Keras 2 refs and input/output refs.
+   */
+  unshifted?: boolean;
 }
 
 export interface NLayer {
@@ -26,6 +34,10 @@ export interface NLayer {
   inbound: NTensorRef[][];
   /** Keyword arguments of each call, when not empty (kept for writers; tensors in kwargs are not supported). */
   callKwargs?: (JsonObject | null)[];
+  /** Per call: whether the layer was called with a list of tensors (merge layers) rather than one tensor. */
+  inputIsList?: boolean[];
+  /** Keras 3 `build_config.input_shape` (the shape the layer was built for), when known. */
+  buildInputShape?: JsonValue;
   /** Present when the layer is itself a model. */
   model?: NModel;
 }
@@ -61,10 +73,16 @@ export interface NLayerWeights {
 
 export type NeutralFormat = 'h5-legacy' | 'h5-weights' | 'keras-v3' | 'weights-h5-v3' | 'tfjs-layers' | 'json-config';
 
+/**
+ * A file's training configuration as stored (Keras names and snake_case configs). `optimizer` is a
+ * `{class_name, config}` object or, in Keras 2.15 `.keras` files, a bare name such as "adam".
+ */
 export interface NCompile {
-  optimizer: { className: string; config: JsonObject } | null;
+  optimizer: JsonValue | null;
   loss: JsonValue | null;
   metrics: JsonValue | null;
+  lossWeights?: JsonValue | null;
+  weightedMetrics?: JsonValue | null;
 }
 
 export interface NeutralModel {

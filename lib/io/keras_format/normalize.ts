@@ -75,7 +75,11 @@ function parseRef(v: unknown, where: string): NTensorRef {
   }
   if (isObj(v) && v.class_name === '__keras_tensor__' && isObj(v.config) && Array.isArray(v.config.keras_history)) {
     const h = v.config.keras_history;
-    return parseRef(h, `${where}.config.keras_history`);
+    const r = parseRef(h, `${where}.config.keras_history`);
+    r.unshifted = true;
+    if (Array.isArray(v.config.shape)) r.shape = shapeOf(v.config.shape, `${where}.config.shape`);
+    if (typeof v.config.dtype === 'string') r.dtype = v.config.dtype;
+    return r;
   }
   return fail('BAD_CONFIG', `${where}: expected a tensor reference, got ${describe(v)}`);
 }
@@ -85,16 +89,17 @@ function isTensorArg(v: unknown): boolean {
 }
 
 /** One call node, either Keras 2 (list of refs) or Keras 3 ({args, kwargs}). */
-function parseNode(node: unknown, where: string): { inputs: NTensorRef[]; kwargs: JsonObject | null } {
+function parseNode(node: unknown, where: string): { inputs: NTensorRef[]; kwargs: JsonObject | null; list: boolean | null } {
   if (Array.isArray(node)) {
     const inputs = node.map((r, i) => parseRef(r, `${where}[${i}]`));
     // Keras 2 puts call kwargs in the 4th slot of each ref; keep the first non-empty one.
     let kwargs: JsonObject | null = null;
     for (const r of node) if (Array.isArray(r) && isObj(r[3]) && Object.keys(r[3]).length > 0) kwargs = r[3];
-    return { inputs, kwargs };
+    return { inputs, kwargs, list: null };
   }
   if (isObj(node) && Array.isArray(node.args)) {
     const inputs: NTensorRef[] = [];
+    const list = node.args.length === 1 && Array.isArray(node.args[0]);
     node.args.forEach((a, i) => {
       if (Array.isArray(a) && a.length > 0 && a.every(isTensorArg)) a.forEach((t, j) => inputs.push(parseRef(t, `${where}.args[${i}][${j}]`)));
       else if (isTensorArg(a)) inputs.push(parseRef(a, `${where}.args[${i}]`));
@@ -103,7 +108,7 @@ function parseNode(node: unknown, where: string): { inputs: NTensorRef[]; kwargs
     const kw = node.kwargs;
     if (kw !== undefined && !isObj(kw)) fail('BAD_CONFIG', `${where}.kwargs: expected an object, got ${describe(kw)}`);
     if (kw) for (const [k, v] of Object.entries(kw)) if (isTensorArg(v)) fail('UNSUPPORTED', `${where}.kwargs.${k}: tensor keyword arguments are not supported`);
-    return { inputs, kwargs: kw && Object.keys(kw).length > 0 ? kw : null };
+    return { inputs, kwargs: kw && Object.keys(kw).length > 0 ? kw : null, list };
   }
   return fail('BAD_CONFIG', `${where}: expected a call node (list or {args, kwargs}), got ${describe(node)}`);
 }
@@ -137,6 +142,7 @@ function parseLayer(raw: unknown, where: string, depth: number, limits: LoadLimi
     config.batch_shape = batchShape;
   }
   const layer: NLayer = { className, name, config, inbound: [] };
+  if (isObj(raw.build_config) && raw.build_config.input_shape !== undefined && raw.build_config.input_shape !== null) layer.buildInputShape = raw.build_config.input_shape;
   if (functional) attachInbound(layer, raw, where);
   return { layer, batchShape, dtype };
 }
@@ -145,12 +151,15 @@ function attachInbound(layer: NLayer, raw: JsonObject, where: string): void {
   const nodes = raw.inbound_nodes ?? [];
   if (!Array.isArray(nodes)) fail('BAD_CONFIG', `${where}.inbound_nodes: expected a list, got ${describe(nodes)}`);
   const kws: (JsonObject | null)[] = [];
+  const lists: (boolean | null)[] = [];
   for (let i = 0; i < nodes.length; i++) {
-    const { inputs, kwargs } = parseNode(nodes[i], `${where}.inbound_nodes[${i}]`);
+    const { inputs, kwargs, list } = parseNode(nodes[i], `${where}.inbound_nodes[${i}]`);
     layer.inbound.push(inputs);
     kws.push(kwargs);
+    lists.push(list);
   }
   if (kws.some((k) => k !== null)) layer.callKwargs = kws;
+  if (lists.length > 0 && lists.every((x) => x !== null)) layer.inputIsList = lists as boolean[];
 }
 
 /**
@@ -160,8 +169,8 @@ function attachInbound(layer: NLayer, raw: JsonObject, where: string): void {
  */
 function renumberModelNodes(layers: NLayer[], refs: NTensorRef[][]): void {
   const byName = new Map(layers.map((l) => [l.name, l]));
-  const allRefs = refs.flat();
-  for (const l of layers) if (l.model) for (const r of l.inbound.flat()) allRefs.push(r);
+  // Keras 3 call-node refs (`unshifted`) count a nested model's calls from 0 already.
+  const allRefs = refs.flat().filter((r) => !r.unshifted);
   for (const layer of layers) {
     if (!layer.model) continue;
     const mine = allRefs.filter((r) => r.layer === layer.name);

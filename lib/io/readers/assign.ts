@@ -10,6 +10,7 @@
 import { fail } from '../errors.js';
 import { hasWeights, weightSpec, type WeightSpec } from '../keras_format/catalog.js';
 import type { NLayer, NLayerWeights, NModel, NWeight } from '../keras_format/neutral.js';
+import { storePaths } from '../keras_format/store_names.js';
 
 export interface StoredGroup {
   name: string;
@@ -136,4 +137,25 @@ export function assignByPath(model: NModel, lookup: (path: string, layer: NLayer
   walk(model, '');
   if (missing.length) fail('MISMATCH', `${what}: no weights stored for layers ${missing.join(', ')}`);
   return inLeafOrder(model, found);
+}
+
+/**
+ * Keras 3 weights store: each leaf layer's `vars` are found where Keras's saving_lib puts them, under
+ * the class-based store path (keras_format/store_names.ts), not under the layer name. Files written
+ * by convkit before it followed that rule used layer names; when the class-based paths miss a layer
+ * but the layer names find every one, those are used instead.
+ */
+export function assignV3(model: NModel, vars: ReadonlyMap<string, NWeight[]>, what: string): NLayerWeights[] {
+  const paths = storePaths(model);
+  const byClass = (p: string): NWeight[] | null => vars.get(paths.get(p) ?? '\0') ?? null;
+  const byName = (p: string): NWeight[] | null => vars.get(p) ?? null;
+  try {
+    return assignByPath(model, byClass, what);
+  } catch (e) {
+    try {
+      return assignByPath(model, byName, what);
+    } catch {
+      throw e;
+    }
+  }
 }

@@ -12,10 +12,10 @@ import { describe, fail, ModelFormatError } from '../errors.js';
 import { resolveLimits, type LoadLimits } from '../limits.js';
 import { assertSupported, type Support } from '../keras_format/catalog.js';
 import type { NCompile, NeutralModel, NLayerWeights, NModel, NWeight } from '../keras_format/neutral.js';
-import type { JsonObject } from '../keras_format/types.js';
+import type { JsonValue } from '../keras_format/types.js';
 import { parseJsonText, parseModelConfig } from '../keras_format/normalize.js';
 import { readZip, ZIP_MAGIC } from '../zip.js';
-import { assignByPath, assignLegacy } from './assign.js';
+import { assignByPath, assignLegacy, assignV3 } from './assign.js';
 import { readH5, type H5Contents } from './h5_store.js';
 import { isTfjsModelJson, readTfjs } from './tfjs.js';
 
@@ -68,15 +68,12 @@ function nameOf(src: Source, fallback: string): string {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
+/** `training_config` (legacy .h5, TF.js: `optimizer_config`) or `compile_config` (.keras: `optimizer`). */
 function compileFrom(json: unknown): NCompile | null {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
-  const t = json as Record<string, unknown>;
-  const oc = t.optimizer_config as Record<string, unknown> | undefined;
-  const optimizer =
-    oc && typeof oc === 'object' && typeof oc.class_name === 'string' && typeof oc.config === 'object' && oc.config !== null
-      ? { className: oc.class_name, config: oc.config as JsonObject }
-      : null;
-  return { optimizer, loss: (t.loss as NCompile['loss']) ?? null, metrics: (t.metrics as NCompile['metrics']) ?? null };
+  const t = json as Record<string, JsonValue>;
+  const optimizer = t.optimizer_config ?? t.optimizer ?? null;
+  return { optimizer, loss: t.loss ?? null, metrics: t.metrics ?? null, lossWeights: t.loss_weights ?? null, weightedMetrics: t.weighted_metrics ?? null };
 }
 
 /** Weights from a separate file, matched onto `model`. */
@@ -100,7 +97,7 @@ function reassign(model: NModel, nm: NeutralModel): NLayerWeights[] {
 
 function weightsFromH5(model: NModel, h: H5Contents, by: 'order' | 'name', what: string): NLayerWeights[] {
   if (h.layout === 'legacy') return assignLegacy(model, h.groups, by, what);
-  return assignByPath(model, (p) => h.vars.get(p) ?? null, what);
+  return assignV3(model, h.vars, what);
 }
 
 async function readKerasZip(bytes: Uint8Array, limits: LoadLimits, what: string, opts: ReadOptions): Promise<NeutralModel> {

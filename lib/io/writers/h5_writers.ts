@@ -13,6 +13,8 @@ import { buildH5Bytes } from '../hdf5/h5module.js';
 import { hasWeights, weightSpec } from '../keras_format/catalog.js';
 import type { NeutralModel, NLayer, NLayerWeights, NModel, NWeight } from '../keras_format/neutral.js';
 import { modelJson } from './keras_json.js';
+import { storeKeys } from '../keras_format/store_names.js';
+import { legacyTrainingConfig } from '../compile.js';
 
 /** Version string written in `keras_version`: the Keras release whose file dialect we emit. */
 export const LEGACY_KERAS_VERSION = '2.15.0';
@@ -87,18 +89,7 @@ export async function legacyH5Bytes(nm: NeutralModel, includeModel: boolean): Pr
       f.create_attribute('keras_version', LEGACY_KERAS_VERSION);
       f.create_attribute('backend', 'tensorflow');
       f.create_attribute('model_config', JSON.stringify(modelJson(nm.model, 'keras2')));
-      if (nm.compile && nm.compile.optimizer) {
-        f.create_attribute(
-          'training_config',
-          JSON.stringify({
-            optimizer_config: { class_name: nm.compile.optimizer.className, config: nm.compile.optimizer.config },
-            loss: nm.compile.loss,
-            metrics: nm.compile.metrics,
-            weighted_metrics: null,
-            loss_weights: null,
-          }),
-        );
-      }
+      if (nm.compile && nm.compile.optimizer) f.create_attribute('training_config', JSON.stringify(legacyTrainingConfig(nm.compile)));
       writeLegacyLayers(f.create_group('model_weights'), nm.model, nm.weights, LEGACY_KERAS_VERSION);
     } else {
       writeLegacyLayers(f, nm.model, nm.weights, LEGACY_KERAS_VERSION);
@@ -106,26 +97,29 @@ export async function legacyH5Bytes(nm: NeutralModel, includeModel: boolean): Pr
   });
 }
 
-/** Keras 3 weights store. Every layer (weightless too) gets its `vars` group, as Keras writes it. */
-export async function v3WeightsBytes(nm: NeutralModel): Promise<Uint8Array> {
+/**
+ * Keras 3 weights store. Every layer (weightless too) gets its `vars` group, as Keras writes it, at its
+ * class-based store key (keras_format/store_names.ts: `layers/dense_1/vars`, not the layer's name); the
+ * `vars` group carries the layer name as its `name` attribute (Keras 3.11+).
+ */
+export async function v3WeightsBytes(nm: NeutralModel, extra?: (f: H5.File) => void): Promise<Uint8Array> {
   const byPath = new Map(nm.weights.map((w) => [w.path, w]));
   return buildH5Bytes('save .weights.h5', (f) => {
-    const layersGroup = f.create_group('layers');
-    const visit = (m: NModel, parent: H5.Group, prefix: string, withInput: boolean): void => {
-      for (const l of m.layers) {
-        const g = parent.create_group(l.name);
-        if (l.model) {
-          g.create_group('vars').create_attribute('name', l.name);
-          visit(l.model, g.create_group('layers'), `${prefix}${l.name}/`, l.model.kind === 'Functional');
-          continue;
-        }
+    const visit = (m: NModel, parent: H5.Group, prefix: string): void => {
+      const keys = storeKeys(m);
+      m.layers.forEach((l, i) => {
+        const g = parent.create_group(keys[i]!);
         const vars = g.create_group('vars');
         vars.create_attribute('name', l.name);
-        (byPath.get(`${prefix}${l.name}`)?.weights ?? []).forEach((w, i) => writeDataset(vars, String(i), w));
-      }
-      void withInput;
+        if (l.model) {
+          visit(l.model, g.create_group('layers'), `${prefix}${l.name}/`);
+          return;
+        }
+        (byPath.get(`${prefix}${l.name}`)?.weights ?? []).forEach((w, j) => writeDataset(vars, String(j), w));
+      });
     };
-    visit(nm.model, layersGroup, '', nm.model.kind === 'Functional');
+    visit(nm.model, f.create_group('layers'), '');
     f.create_group('vars').create_attribute('name', nm.model.name);
+    extra?.(f);
   });
 }

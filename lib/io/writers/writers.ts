@@ -8,6 +8,7 @@ import type { NeutralModel } from '../keras_format/neutral.js';
 import { writeZipStored } from '../zip.js';
 import { leafLayers, weightSpec } from '../keras_format/catalog.js';
 import { modelJson } from './keras_json.js';
+import { keras3CompileConfig, legacyTrainingConfig } from '../compile.js';
 import { legacyH5Bytes, LEGACY_KERAS_VERSION, V3_KERAS_VERSION, v3WeightsBytes } from './h5_writers.js';
 
 const enc = new TextEncoder();
@@ -19,7 +20,7 @@ export async function kerasZipBytes(nm: NeutralModel): Promise<Uint8Array> {
   const date = `${now.getUTCFullYear()}-${p(now.getUTCMonth() + 1)}-${p(now.getUTCDate())}@${p(now.getUTCHours())}:${p(now.getUTCMinutes())}:${p(now.getUTCSeconds())}`;
   return writeZipStored([
     ['metadata.json', enc.encode(JSON.stringify({ keras_version: V3_KERAS_VERSION, date_saved: date, saved_by: 'convkit' }))],
-    ['config.json', enc.encode(JSON.stringify(modelJson(nm.model, 'keras3')))],
+    ['config.json', enc.encode(JSON.stringify(nm.compile ? { ...modelJson(nm.model, 'keras3'), compile_config: keras3CompileConfig(nm.compile) } : modelJson(nm.model, 'keras3')))],
     ['model.weights.h5', weights],
   ]);
 }
@@ -55,7 +56,12 @@ export function tfjsBytes(nm: NeutralModel, shardBytes = 4 * 1024 * 1024): TfjsF
     format: 'layers-model',
     generatedBy: 'convkit',
     convertedBy: null,
-    modelTopology: { keras_version: LEGACY_KERAS_VERSION, backend: 'tensorflow', model_config: modelJson(nm.model, 'keras2') },
+    modelTopology: {
+      keras_version: LEGACY_KERAS_VERSION,
+      backend: 'tensorflow',
+      model_config: modelJson(nm.model, 'keras2'),
+      ...(nm.compile ? { training_config: legacyTrainingConfig(nm.compile) } : {}),
+    },
     weightsManifest: [{ paths: shards.map((s) => s[0]), weights: entries.map((e) => ({ name: e.name, shape: e.w.shape, dtype: 'float32' })) }],
   };
   return { modelJson: enc.encode(JSON.stringify(json)), shards };
