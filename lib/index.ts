@@ -13,7 +13,7 @@ export {
   type MemoryInfo,
 } from './backend.js';
 export type { IsaName } from './native/index.js';
-export { setOpRecorder, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
+export { setOpRecorder, deferredStats, setDeferredExecution, runDeferred, type OpRecord, type OpRecorder, type OpAttrs } from './engine/index.js';
 export * from './ops/index.js';
 
 // Layers, models, autodiff (layers team): TF.js-style namespaces and entry points.

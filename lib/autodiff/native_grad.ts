@@ -3,7 +3,7 @@
  * native/binding/grad_binding.cc): activation derivatives and fused batch-norm training
  * forward/backward. Each goes through runOp so tapes and scopes see its outputs.
  */
-import { runOp } from '../engine/index.js';
+import { runNativeOp } from '../engine/index.js';
 import type { CancelCell } from '../native/binding.js';
 import { native } from '../native/index.js';
 import type { Tensor } from '../tensor/index.js';
@@ -28,7 +28,7 @@ declare module '../native/binding.js' {
  */
 export function activationGrad(kind: ActivationGradKind, input: Tensor, dy: Tensor, alpha = 0, beta = 0): Tensor {
   if (input.size !== dy.size) throw new RangeError(`activationGrad(${kind}): input has ${input.size} elements, dy has ${dy.size}`);
-  return runOp('ActivationGrad', [input, dy], { kind, alpha, beta }, () => {
+  return runNativeOp('ActivationGrad', [input, dy], { kind, alpha, beta }, () => {
     const dx = allocTensor(dy.shape);
     native().activationGrad(kind, f32(input), f32(dy), f32(dx), alpha, beta);
     return dx;
@@ -44,7 +44,7 @@ export function batchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | n
   const c = x.shape[x.shape.length - 1]!;
   const rows = x.size / c;
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
-  return runOp('BatchNormTrain', inputs, { epsilon, hasGamma: gamma !== null, hasBeta: beta !== null }, () => {
+  return runNativeOp('BatchNormTrain', inputs, { epsilon, hasGamma: gamma !== null, hasBeta: beta !== null }, () => {
     const y = allocTensor(x.shape);
     const mean = allocTensor([c]);
     const variance = allocTensor([c]);
@@ -59,7 +59,7 @@ export function batchNormTrainGrad(x: Tensor, dy: Tensor, mean: Tensor, invstd: 
   want: { dx: boolean; dgamma: boolean; dbeta: boolean }): [Tensor | null, Tensor | null, Tensor | null] {
   const c = x.shape[x.shape.length - 1]!;
   const rows = x.size / c;
-  const outs = runOp('BatchNormTrainGrad', [x, dy, mean, invstd, ...(gamma ? [gamma] : [])], {}, () => {
+  const outs = runNativeOp('BatchNormTrainGrad', [x, dy, mean, invstd, ...(gamma ? [gamma] : [])], {}, () => {
     const dx = want.dx ? allocTensor(x.shape) : null;
     const dg = want.dgamma ? allocTensor([c]) : null;
     const db = want.dbeta ? allocTensor([c]) : null;

@@ -12,6 +12,9 @@
 //
 // Async ops record after their promise resolves (runOpAsync), in completion order.
 import type { Tensor } from '../tensor/tensor.js';
+import { eagerScope, isRecording, recordableScope } from './deferred.js';
+
+export { runDeferred, isRecording, recordableScope, deferredStats, setDeferredExecution } from './deferred.js';
 
 export type OpAttrs = Readonly<Record<string, unknown>>;
 
@@ -62,7 +65,25 @@ export function runOp<T extends Tensor | readonly Tensor[]>(
   forward: () => T,
 ): T {
   checkInputs(name, inputs);
-  const result = forward();
+  // Under deferred execution (lib/engine/deferred.ts) an op that may touch tensor memory from
+  // JavaScript runs eagerly, after everything queued before it.
+  const result = isRecording() ? eagerScope(forward) : forward();
+  if (recorder) recorder({ name, inputs, attrs, outputs: outputsOf(result) });
+  return result;
+}
+
+/**
+ * runOp for ops whose forward only allocates outputs and hands tensor memory to native kernels
+ * (no JavaScript reads or writes of it): under deferred execution their kernels are queued.
+ */
+export function runNativeOp<T extends Tensor | readonly Tensor[]>(
+  name: string,
+  inputs: readonly Tensor[],
+  attrs: OpAttrs,
+  forward: () => T,
+): T {
+  checkInputs(name, inputs);
+  const result = isRecording() ? recordableScope(forward) : forward();
   if (recorder) recorder({ name, inputs, attrs, outputs: outputsOf(result) });
   return result;
 }

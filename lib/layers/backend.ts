@@ -9,9 +9,12 @@
  * Every op name used here has a gradient, or is declared without one, in lib/autodiff/gradients
  * (test/autodiff/op_coverage.test.ts).
  */
-import { runOp, withoutRecording } from '../engine/index.js';
+import { runNativeOp, runOp, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
-import { allocTensor, f32 } from '../tensor/internal.js';
+import { allocTensor, f32, freshViewOf } from '../tensor/internal.js';
+
+// Filling a tensor allocated here needs no wait for queued native work (lib/engine/deferred.ts).
+const fresh = (t: Tensor): Float32Array => freshViewOf(t) as Float32Array;
 import { globalRng, type Rng } from '../random/index.js';
 import { type ConvAlgorithm, convBackpropInput, convForward } from '../ops/conv.js';
 import { globalPool, pool } from '../ops/pool.js';
@@ -92,7 +95,7 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 
 export function fromValues(values: Float32Array | number[], shape: number[]): Tensor {
   const t = allocTensor(shape);
-  f32(t).set(values);
+  fresh(t).set(values);
   return t;
 }
 
@@ -102,7 +105,7 @@ export function scalar(v: number): Tensor {
 
 export function filled(shape: readonly number[], v: number): Tensor {
   const t = allocTensor(shape);
-  f32(t).fill(v);
+  fresh(t).fill(v);
   return t;
 }
 
@@ -122,19 +125,19 @@ export function withoutTape<T>(fn: () => T): T {
  */
 export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  withRngState(rng, (state) => native().randomMask(state, rate, f32(t)));
+  withRngState(rng, (state) => native().randomMask(state, rate, fresh(t)));
   return t;
 }
 
 export function randomUniformTensor(shape: readonly number[], lo: number, hi: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  withRngState(rng, (state) => native().randomUniform(state, lo, hi, f32(t)));
+  withRngState(rng, (state) => native().randomUniform(state, lo, hi, fresh(t)));
   return t;
 }
 
 export function randomNormalTensor(shape: readonly number[], mean: number, stddev: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  const v = f32(t);
+  const v = fresh(t);
   for (let i = 0; i < v.length; i++) v[i] = rng.normal(mean, stddev);
   return t;
 }
@@ -332,7 +335,8 @@ export const softmaxReference = softmaxJs;
 // ---- data movement -----------------------------------------------------------------------------
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  return runOp('reshape', [x], { shape: [...shape], inputShape: [...x.shape] }, () => x.reshape(shape));
+  // Metadata only (the storage is shared): recordable under deferred execution.
+  return runNativeOp('reshape', [x], { shape: [...shape], inputShape: [...x.shape] }, () => x.reshape(shape));
 }
 
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
@@ -349,7 +353,7 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
 
 /** Adds `g` into a zero tensor of `shape` at `begin` (the adjoint of slice). */
 export function slicePad(g: Tensor, shape: readonly number[], begin: readonly number[]): Tensor {
-  return runOp('slicePad', [g], { shape: [...shape], begin: [...begin] }, () => {
+  return runNativeOp('slicePad', [g], { shape: [...shape], begin: [...begin] }, () => {
     const out = allocTensor(shape);
     native().padConstant(f32(g), g.shape, begin, 0, f32(out), shape);
     return out;
@@ -364,7 +368,7 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
     }
   }
   if (!Number.isFinite(value)) throw new RangeError(`pad: value must be finite, got ${value}`);
-  return runOp('pad', [x], { paddings: paddings.map((p) => [p[0], p[1]]), value }, () => {
+  return runNativeOp('pad', [x], { paddings: paddings.map((p) => [p[0], p[1]]), value }, () => {
     const shape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
     const out = allocTensor(shape);
     native().padConstant(f32(x), x.shape, paddings.map((p) => p[0]), value, f32(out), shape);
@@ -385,7 +389,7 @@ export function concat(xs: readonly Tensor[], axis: number): Tensor {
 export function upsampleNearest2d(x: Tensor, size: readonly number[]): Tensor {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const [sh, sw] = size as [number, number];
-  return runOp('upsampleNearest2d', [x], { size: [sh, sw] }, () => {
+  return runNativeOp('upsampleNearest2d', [x], { size: [sh, sw] }, () => {
     const out = allocTensor([n, h * sh, w * sw, c]);
     native().upsampleNearest2d(f32(x), [n, h, w, c], [sh, sw], f32(out));
     return out;
@@ -524,7 +528,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (target.length !== shape.length || target.some((d, i) => d !== shape[i])) {
     throw new RangeError(`broadcastTo: cannot broadcast [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
   }
-  return runOp('broadcastTo', [x], { shape: [...shape] }, () => {
+  return runNativeOp('broadcastTo', [x], { shape: [...shape] }, () => {
     const out = allocTensor(shape);
     native().broadcastTo(f32(x), x.shape, f32(out), shape);
     return out;

@@ -61,6 +61,15 @@ export interface NativeBinding {
   alloc(bytes: number, zero: boolean): ArrayBuffer;
   free(buffer: ArrayBuffer): boolean;
   memoryStats(): NativeMemoryStats;
+  // deferred execution (native/binding/recording_binding.cc, lib/engine/deferred.ts)
+  recordBegin(): void;
+  recordEnd(): number;
+  recordPending(): number;
+  recordFlush(): void;
+  recordFlushAsync(): Promise<void>;
+  recordWait(): void;
   releaseCachedMemory(): void;
   isAligned(buffer: ArrayBuffer): boolean;
+  /** dst <- src (same byte length), a def_job: queued under deferred execution. */
+  copyBuffer(src: Float32Array | Int32Array, dst: Float32Array | Int32Array): void;
 }

@@ -1,6 +1,6 @@
 // Elementwise binary ops with NumPy broadcasting: add, sub, mul, div, maximum, minimum,
 // squaredDifference. float32 (all) and int32 (all but div); both operands must share a dtype.
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import { native } from '../native/index.js';
 import { allocTensor, viewOf } from '../tensor/internal.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -33,7 +33,7 @@ function operands(op: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): [Tens
 
 export function binaryOp(op: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): Tensor {
   const [ta, tb, shape] = operands(op, a, b);
-  return runOp(opNames[op], [ta, tb], {}, () =>
+  return runNativeOp(opNames[op], [ta, tb], {}, () =>
     fillOutput(allocTensor(shape, ta.dtype), (out) =>
       native().binary(op, viewOf(ta), ta.shape, viewOf(tb), tb.shape, viewOf(out), shape),
     ),

@@ -9,7 +9,7 @@
 // 'im2col', 'winograd' (F(4x4,3x3), F(2x2,3x3) for small outputs), 'winograd-f2', 'winograd-f4',
 // 'fft'. Forcing an algorithm that cannot run a configuration throws an Error with code
 // 'ERR_CONVKIT_UNSUPPORTED' naming the algorithm and the configuration (never a silent fallback).
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import type { CancelCell } from '../native/binding.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32, type Tensor } from '../tensor/internal.js';
@@ -248,10 +248,13 @@ function toFormat(g: ConvGeometry, t: Tensor): Tensor {
   return r;
 }
 
-function checkBias(bias: Tensor | undefined, K: number): Float32Array | null {
+// Checks the bias shape; its memory is taken (f32) only where the kernel is called, so that under
+// deferred execution the access counts as handing memory to a native call.
+function checkBias(bias: Tensor | undefined, K: number): Tensor | null {
   if (bias === undefined) return null;
   if (bias.rank !== 1 || bias.shape[0] !== K) throw new RangeError(`bias: expected shape [${K}], got [${bias.shape.join(', ')}]`);
-  return f32(bias, 'bias');
+  bias.assertAlive('bias');
+  return bias;
 }
 
 function checkActivation(a: ConvActivation | undefined): ConvActivation {
@@ -283,11 +286,11 @@ export function convForward(x: Tensor, filter: Tensor, opts: ConvForwardOptions 
   const leaky = opts.leakyAlpha ?? 0.3;
   let ran: ConvAlgorithmUsed = 'direct';
   const inputs = opts.bias ? [x, filter, opts.bias] : [x, filter];
-  const output = runOp('Conv', inputs, attrsOf(g, algorithm, { hasBias: bias !== null, activation }), () =>
+  const output = runNativeOp('Conv', inputs, attrsOf(g, algorithm, { hasBias: bias !== null, activation }), () =>
     withLayout(g, [x], ([xc]) => {
       const y = allocTensor([g.N, ...g.outSpatial, g.K]);
       try {
-        ran = native().convForward(g.params, f32(xc!, 'input'), f32(filter, 'filter'), bias, f32(y), algorithm, activation, leaky) as ConvAlgorithmUsed;
+        ran = native().convForward(g.params, f32(xc!, 'input'), f32(filter, 'filter'), bias ? f32(bias, 'bias') : null, f32(y), algorithm, activation, leaky) as ConvAlgorithmUsed;
       } catch (e) {
         y.dispose();
         throw e;
@@ -311,7 +314,7 @@ export async function convForwardAsync(x: Tensor, filter: Tensor, opts: ConvForw
   const output = await runOpAsync('Conv', inputs, attrsOf(g, algorithm, { hasBias: bias !== null, activation }), () => {
     const y = allocTensor([g.N, ...g.outSpatial, g.K]);
     return nativeAsync(inputs, y, async (cell) => {
-      ran = (await native().convForwardAsync(g.params, f32(x, 'input'), f32(filter, 'filter'), bias, f32(y), algorithm,
+      ran = (await native().convForwardAsync(g.params, f32(x, 'input'), f32(filter, 'filter'), bias ? f32(bias, 'bias') : null, f32(y), algorithm,
         activation, opts.leakyAlpha ?? 0.3, cell)) as ConvAlgorithmUsed;
     }, opts);
   });
@@ -381,7 +384,7 @@ export function convBackpropInput(dy: Tensor, filter: Tensor, inputShape: readon
   if (dy.shape.length !== want.length || dy.shape.some((d, i) => d !== want[i]))
     throw new RangeError(`dy: expected shape [${want.join(', ')}] (the forward output), got [${dy.shape.join(', ')}]`);
   let ran: ConvAlgorithmUsed = 'direct';
-  const output = runOp('ConvBackpropInput', [dy, filter], attrsOf(g, algorithm, { inputShape: [...inputShape] }), () =>
+  const output = runNativeOp('ConvBackpropInput', [dy, filter], attrsOf(g, algorithm, { inputShape: [...inputShape] }), () =>
     withLayout(g, [dy], ([dyc]) => {
       const dx = allocTensor([g.N, ...g.inSpatial, g.C]);
       try {
@@ -410,7 +413,7 @@ export function convBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly 
   if (dy.shape.length !== want.length || dy.shape.some((d, i) => d !== want[i]))
     throw new RangeError(`dy: expected shape [${want.join(', ')}] (the forward output), got [${dy.shape.join(', ')}]`);
   let ran: ConvAlgorithmUsed = 'direct';
-  const outs = runOp('ConvBackpropFilter', [x, dy], attrsOf(g, algorithm, { filterShape: [...filterShape], computeBias: !!opts.computeBias }), () =>
+  const outs = runNativeOp('ConvBackpropFilter', [x, dy], attrsOf(g, algorithm, { filterShape: [...filterShape], computeBias: !!opts.computeBias }), () =>
     withLayout(g, [x, dy], ([xc, dyc]) => {
       const dw = allocTensor([...filterShape]);
       const db = opts.computeBias ? allocTensor([g.K]) : null;

@@ -3,7 +3,7 @@
 //   2-D:  [M, K] x [K, N] -> [M, N]            (op = transpose when transposeA / transposeB)
 //   3-D:  [B, M, K] x [B, K, N] -> [B, M, N]   one product per batch item; a batch of 1 (or a
 //         2-D operand) is broadcast over the other's batch with stride 0, no copy.
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import type { CancelCell } from '../native/binding.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
@@ -121,7 +121,7 @@ function attrs(p: Plan): { transposeA: boolean; transposeB: boolean } {
  */
 export function matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
   const p = plan(a, b, opts);
-  return runOp(opName(p), [a, b], attrs(p), () => {
+  return runNativeOp(opName(p), [a, b], attrs(p), () => {
     const out = allocTensor(p.outShape);
     try {
       launchSync(p, f32(a, 'a'), f32(b, 'b'), f32(out));

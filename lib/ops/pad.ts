@@ -1,5 +1,5 @@
 // Zero padding of the spatial dimensions (Keras ZeroPadding1D/2D/3D) and its gradient (the crop).
-import { runOp } from '../engine/index.js';
+import { runNativeOp } from '../engine/index.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32, type Tensor } from '../tensor/internal.js';
 import { transposeChannels, type DataFormat } from './conv.js';
@@ -36,7 +36,7 @@ function resolve(x: Tensor, padding: ZeroPadding, fmt: DataFormat): { dims: numb
 export function zeroPad(x: Tensor, padding: ZeroPadding, dataFormat: DataFormat = 'channelsLast'): Tensor {
   const { dims, pads, rank } = resolve(x, padding, dataFormat);
   const outSpatial = [0, 1, 2].map((i) => dims[1 + i]! + pads[2 * i]! + pads[2 * i + 1]!).slice(3 - rank);
-  return runOp('ZeroPad', [x], { padding, dataFormat }, () => {
+  return runNativeOp('ZeroPad', [x], { padding, dataFormat }, () => {
     const xc = dataFormat === 'channelsLast' ? x : transposeChannels(x, false);
     const y = allocTensor([dims[0]!, ...outSpatial, dims[4]!]);
     try {
@@ -58,7 +58,7 @@ export function zeroPad(x: Tensor, padding: ZeroPadding, dataFormat: DataFormat 
 export function zeroPadBackward(dy: Tensor, inputShape: readonly number[], padding: ZeroPadding, dataFormat: DataFormat = 'channelsLast'): Tensor {
   const probe = { rank: inputShape.length, shape: inputShape } as unknown as Tensor;
   const { dims, pads } = resolve(probe, padding, dataFormat);
-  return runOp('ZeroPadGrad', [dy], { padding, dataFormat, inputShape: [...inputShape] }, () => {
+  return runNativeOp('ZeroPadGrad', [dy], { padding, dataFormat, inputShape: [...inputShape] }, () => {
     const dyc = dataFormat === 'channelsLast' ? dy : transposeChannels(dy, false);
     const clShape = dataFormat === 'channelsLast' ? [...inputShape] : [inputShape[0]!, ...inputShape.slice(2), inputShape[1]!];
     const dx = allocTensor(clShape);

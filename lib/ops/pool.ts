@@ -2,7 +2,7 @@
 // Keras/TF semantics: 'same' padding never lets a padded position win a max and average pooling
 // divides by the number of real elements under the window; max gradients go to the first maximal
 // element of each window.
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import type { CancelCell } from '../native/binding.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32, type Tensor } from '../tensor/internal.js';
@@ -98,7 +98,7 @@ function release(g: PoolGeometry, ...ts: Tensor[]): void {
 export function pool(x: Tensor, kind: PoolKind, opts: PoolOptions): Tensor {
   const g = geometry(x.shape, rankOf(x), opts);
   const attrs = { rank: g.rank, poolSize: opts.poolSize, strides: opts.strides ?? opts.poolSize, padding: opts.padding ?? 'valid', pads: g.pads, dataFormat: g.fmt };
-  return runOp(kind === 'max' ? 'MaxPool' : 'AvgPool', [x], attrs, () => {
+  return runNativeOp(kind === 'max' ? 'MaxPool' : 'AvgPool', [x], attrs, () => {
     const xc = cl(g, x);
     const y = allocTensor([g.N, ...g.outSpatial, g.C]);
     try {
@@ -134,7 +134,7 @@ export function poolBackward(x: Tensor, dy: Tensor, kind: PoolKind, opts: PoolOp
   const want = g.fmt === 'channelsLast' ? [g.N, ...g.outSpatial, g.C] : [g.N, g.C, ...g.outSpatial];
   if (dy.rank !== want.length || dy.shape.some((d, i) => d !== want[i]))
     throw new RangeError(`dy: expected shape [${want.join(', ')}] (the pool output), got [${dy.shape.join(', ')}]`);
-  return runOp(kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad', [x, dy], { rank: g.rank, poolSize: opts.poolSize, strides: opts.strides ?? opts.poolSize, padding: opts.padding ?? 'valid', dataFormat: g.fmt }, () => {
+  return runNativeOp(kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad', [x, dy], { rank: g.rank, poolSize: opts.poolSize, strides: opts.strides ?? opts.poolSize, padding: opts.padding ?? 'valid', dataFormat: g.fmt }, () => {
     const xc = cl(g, x);
     const dyc = cl(g, dy);
     const dx = allocTensor([g.N, ...g.inSpatial, g.C]);
@@ -175,7 +175,7 @@ function globalDims(x: Tensor, fmt: DataFormat): [number, number, number] {
  */
 export function globalPool(x: Tensor, kind: PoolKind, dataFormat: DataFormat = 'channelsLast'): Tensor {
   const [N, P, C] = globalDims(x, dataFormat);
-  return runOp(kind === 'max' ? 'GlobalMaxPool' : 'GlobalAvgPool', [x], { dataFormat }, () => {
+  return runNativeOp(kind === 'max' ? 'GlobalMaxPool' : 'GlobalAvgPool', [x], { dataFormat }, () => {
     const xc = dataFormat === 'channelsLast' ? x : transposeChannels(x, false);
     const y = allocTensor([N, C]);
     try {
@@ -194,7 +194,7 @@ export function globalPoolBackward(x: Tensor, dy: Tensor, kind: PoolKind, dataFo
   const [N, P, C] = globalDims(x, dataFormat);
   if (dy.rank !== 2 || dy.shape[0] !== N || dy.shape[1] !== C)
     throw new RangeError(`dy: expected shape [${N}, ${C}], got [${dy.shape.join(', ')}]`);
-  return runOp(kind === 'max' ? 'GlobalMaxPoolGrad' : 'GlobalAvgPoolGrad', [x, dy], { dataFormat }, () => {
+  return runNativeOp(kind === 'max' ? 'GlobalMaxPoolGrad' : 'GlobalAvgPoolGrad', [x, dy], { dataFormat }, () => {
     const xc = dataFormat === 'channelsLast' ? x : transposeChannels(x, false);
     const dxl = allocTensor(dataFormat === 'channelsLast' ? [...x.shape] : [N, ...x.shape.slice(2), C]);
     try {

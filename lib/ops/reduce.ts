@@ -1,5 +1,5 @@
 // Reductions over axes (sum, mean, max, min) with keepDims, and argMax/argMin along one axis.
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32, i32 } from '../tensor/internal.js';
 import { normAxis } from '../tensor/shape.js';
@@ -27,7 +27,7 @@ function plan(op: ReduceOpName, x: Tensor, axis: Axis | undefined, keepDims: boo
  */
 export function reduceOp(op: ReduceOpName, x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const { axes, outShape } = plan(op, x, axis, keepDims);
-  return runOp(opNames[op], [x], { axes, keepDims }, () =>
+  return runNativeOp(opNames[op], [x], { axes, keepDims }, () =>
     fillOutput(allocTensor(outShape), (out) => native().reduce(op, f32(x), x.shape, axes, f32(out))),
   );
 }
@@ -68,7 +68,7 @@ function argReduce(isMax: boolean, x: Tensor, axis: number): Tensor {
   if (x.shape[ax] === 0 && x.size === 0 && x.shape.some((d, i) => i !== ax && d === 0) === false)
     throw new RangeError(`${name}(): axis ${axis} has size 0`);
   const outShape = x.shape.filter((_, i) => i !== ax);
-  return runOp(isMax ? 'argMax' : 'argMin', [x], { axis: ax }, () =>
+  return runNativeOp(isMax ? 'argMax' : 'argMin', [x], { axis: ax }, () =>
     fillOutput(allocTensor(outShape, 'int32'), (out) => native().argReduce(isMax, f32(x), x.shape, ax, i32(out))),
   );
 }

@@ -1,5 +1,5 @@
 // softmax and logSoftmax along an axis (default the last), computed stably (max subtracted).
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
 import { normAxis } from '../tensor/shape.js';
@@ -16,7 +16,7 @@ function check(name: string, x: Tensor, axis: number): number {
 
 function softmaxImpl(log: boolean, x: Tensor, axis: number): Tensor {
   const ax = check(log ? 'logSoftmax' : 'softmax', x, axis);
-  return runOp(log ? 'logSoftmax' : 'softmax', [x], { axis: ax }, () =>
+  return runNativeOp(log ? 'logSoftmax' : 'softmax', [x], { axis: ax }, () =>
     fillOutput(allocTensor(x.shape), (out) => native().softmax(f32(x), x.shape, ax, log, f32(out))),
   );
 }

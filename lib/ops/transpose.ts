@@ -1,5 +1,5 @@
 // transpose with any permutation (default: reverse the axes), and dtype casts.
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOp, runOpAsync } from '../engine/index.js';
 import { native } from '../native/index.js';
 import { allocTensor, viewOf } from '../tensor/internal.js';
 import { type DType, checkDType, describe, fmt } from '../tensor/shape.js';
@@ -21,7 +21,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   checkTensor(x, 'transpose(): x');
   const p = checkPerm(x, perm);
   const outShape = p.map((a) => x.shape[a]!);
-  return runOp('transpose', [x], { perm: p }, () =>
+  return runNativeOp('transpose', [x], { perm: p }, () =>
     fillOutput(allocTensor(outShape, x.dtype), (out) => native().transpose(viewOf(x), x.shape, p, viewOf(out))),
   );
 }
@@ -48,8 +48,8 @@ export function transposeAsync(x: Tensor, perm?: readonly number[], opts?: Async
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor(x, 'cast(): x');
   const dt = checkDType(dtype, 'cast(): dtype');
-  return runOp('cast', [x], { dtype: dt }, () => {
-    if (dt === x.dtype) return x.clone();
-    return fillOutput(allocTensor(x.shape, dt), (out) => native().cast(viewOf(x), viewOf(out)));
-  });
+  // The same-dtype copy is a JavaScript copy (runOp: it waits for queued kernels); the conversion
+  // is a native kernel.
+  if (dt === x.dtype) return runOp('cast', [x], { dtype: dt }, () => x.clone());
+  return runNativeOp('cast', [x], { dtype: dt }, () => fillOutput(allocTensor(x.shape, dt), (out) => native().cast(viewOf(x), viewOf(out))));
 }

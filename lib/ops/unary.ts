@@ -1,5 +1,5 @@
 // Elementwise unary ops and activations on float32 tensors.
-import { runOp, runOpAsync } from '../engine/index.js';
+import { runNativeOp, runOpAsync } from '../engine/index.js';
 import { native } from '../native/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -35,7 +35,7 @@ export function unaryOp(op: UnaryOpName, x: Tensor, alpha = 0): Tensor {
   requireFloat(x, `${op}(): x`);
   checkAlpha(op, alpha);
   const attrs = op === 'leakyRelu' || op === 'elu' ? { alpha } : {};
-  return runOp(opNames[op], [x], attrs, () =>
+  return runNativeOp(opNames[op], [x], attrs, () =>
     fillOutput(allocTensor(x.shape), (out) => native().unary(op, f32(x), f32(out), alpha)),
   );
 }

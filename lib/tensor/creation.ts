@@ -1,7 +1,7 @@
 // Creating tensors (TF.js-style): tensor(values, shape?, dtype?), scalar, zeros, ones, fill,
 // zerosLike, onesLike, randomUniform, randomNormal, truncatedNormal.
 import { rngFor } from '../random/index.js';
-import { allocTensor, viewOf } from './internal.js';
+import { allocTensor, freshViewOf } from './internal.js';
 import { type DType, checkDType, checkShape, describe, fmt, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -87,7 +87,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
     }
   }
   const t = allocTensor(s, dt);
-  const view = viewOf(t);
+  const view = freshViewOf(t);
   if (dt === 'int32' && !(flat instanceof Int32Array)) {
     for (let i = 0; i < flat.length; i++) view[i] = Math.trunc(flat[i]!);
   } else if (ArrayBuffer.isView(flat)) {
@@ -110,7 +110,7 @@ export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tenso
 export function fill(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   if (typeof value !== 'number') throw new TypeError(`fill(): value must be a number, got ${describe(value)}`);
   const t = allocTensor(checkShape(shape), checkDType(dtype));
-  viewOf(t).fill(dtype === 'int32' ? Math.trunc(value) : value);
+  freshViewOf(t).fill(dtype === 'int32' ? Math.trunc(value) : value);
   return t;
 }
 
@@ -135,7 +135,7 @@ function finite(x: number, what: string): number {
 
 function fillRandom(shape: readonly number[], dtype: DType, sample: () => number): Tensor {
   const t = allocTensor(checkShape(shape), checkDType(dtype));
-  const v = viewOf(t);
+  const v = freshViewOf(t);
   if (dtype === 'int32') for (let i = 0; i < v.length; i++) v[i] = Math.floor(sample());
   else for (let i = 0; i < v.length; i++) v[i] = sample();
   return t;

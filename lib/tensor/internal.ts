@@ -9,6 +9,15 @@ export function viewOf(t: Tensor, what = 'tensor'): AnyTypedArray {
   return internals.view(t, what);
 }
 
+/**
+ * The view of a tensor allocated in the calling function, for filling it. Unlike viewOf it does not
+ * wait for queued native work (lib/engine/deferred.ts): no queued kernel can use memory that was
+ * allocated after it was queued. Never use it on a tensor that came from elsewhere.
+ */
+export function freshViewOf(t: Tensor): AnyTypedArray {
+  return internals.freshView(t);
+}
+
 /** The live Float32Array of a float32 tensor; TypeError naming `what` if it is not float32. */
 export function f32(t: Tensor, what = 'tensor'): Float32Array {
   const v = internals.view(t, what);

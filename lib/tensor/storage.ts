@@ -6,6 +6,7 @@
 // storage is pinned: a dispose() during that time is deferred until the work completes, so native
 // code never sees freed memory.
 import { native } from '../native/index.js';
+import { deferFree } from '../engine/deferred.js';
 
 export class Storage {
   readonly buffer: ArrayBuffer;
@@ -47,7 +48,9 @@ export class Storage {
   private maybeFree(): void {
     if (this.refs === 0 && this.pins === 0 && !this.released) {
       this.released = true;
-      native().free(this.buffer);
+      const buffer = this.buffer;
+      // Queued native work may still use the memory: then it is freed once that work has run.
+      if (!deferFree(() => native().free(buffer))) native().free(buffer);
     }
   }
 }

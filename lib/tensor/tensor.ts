@@ -1,6 +1,8 @@
 // Tensor: an n-dimensional, contiguous, row-major array of float32 or int32 whose memory is a
 // native 64-byte aligned block shared zero-copy with the C++ core.
 import { Storage } from './storage.js';
+import { beforeTensorRead, isRecording } from '../engine/deferred.js';
+import { native } from '../native/index.js';
 import { type AnyTypedArray, type DType, checkShape, fmt, sizeOf } from './shape.js';
 
 /** Nested number arrays as returned by arraySync() (a number for a scalar). */
@@ -11,6 +13,7 @@ let nextId = 1;
 /** @internal */
 export let internals: {
   view(t: Tensor, what?: string): AnyTypedArray;
+  freshView(t: Tensor): AnyTypedArray;
   storage(t: Tensor, what?: string): Storage;
 };
 
@@ -53,6 +56,11 @@ export class Tensor {
     internals = {
       view: (t, what) => {
         t.assertAlive(what);
+        beforeTensorRead();
+        return t.#view;
+      },
+      freshView: (t) => {
+        t.assertAlive();
         return t.#view;
       },
       storage: (t, what) => {
@@ -64,6 +72,7 @@ export class Tensor {
 
   private get values(): AnyTypedArray {
     this.assertAlive();
+    beforeTensorRead();
     return this.#view;
   }
 
@@ -132,9 +141,13 @@ export class Tensor {
 
   /** A deep copy with its own storage. */
   clone(): Tensor {
+    this.assertAlive();
     const storage = new Storage(this.size * 4, false);
     const t = new Tensor(storage, this.shape, this.dtype);
-    t.#view.set(this.values);
+    // Under deferred execution the copy is queued like any kernel (this tensor may be the output
+    // of a queued one); otherwise a plain copy.
+    if (isRecording()) native().copyBuffer(this.#view, t.#view);
+    else t.#view.set(this.values);
     return t;
   }
 

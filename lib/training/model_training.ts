@@ -14,7 +14,7 @@
 import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/index.js';
 import { f32, viewOf } from '../tensor/internal.js';
-import { withoutRecording } from '../engine/index.js';
+import { recordableScope, runDeferred, withoutRecording } from '../engine/index.js';
 import * as K from '../layers/backend.js';
 import {
   type Batch,
@@ -203,6 +203,57 @@ function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
   return value;
 }
 
+/**
+ * trainStep with its kernels off the main thread (lib/engine/deferred.ts): the forward pass is
+ * recorded and runs as one async native batch; the loss, its gradient and the metrics are computed
+ * on its outputs; then backward and the optimizer update run as a second batch. The same ops in the
+ * same order as trainStep, so the same numbers.
+ */
+async function trainStepDeferred(m: Model, c: Compiled, b: Batch, lossMean: Mean): Promise<number> {
+  const ys = asList(b.y);
+  const f = await runDeferred(() => m.forwardForTraining(b.x));
+  const seeds: Tensor[] = [];
+  let value = f.regularizationLoss;
+  try {
+    if (f.outputs.length !== ys.length) throw new RangeError(`Model '${m.name}' has ${f.outputs.length} output(s), got ${ys.length} target(s)`);
+    f.outputs.forEach((p, k) => {
+      const yt = ys[k]!;
+      const pred = f32(p, 'model output');
+      const out = c.loss.compute(viewOf(yt, 'y'), yt.shape, pred, p.shape, { sampleWeight: b.sampleWeight });
+      value += out.value;
+      seeds.push(K.fromValues(out.grad!, [...p.shape]));
+      if (k === 0) updateMetrics(c.metrics!, yt, { pred, predShape: p.shape }, b.sampleWeight);
+    });
+  } catch (e) {
+    f.dispose();
+    for (const t of seeds) t.dispose();
+    for (const t of f.outputs) t.dispose();
+    throw e;
+  }
+  await runDeferred(() => {
+    let grads: Tensor[] = [];
+    try {
+      grads = f.backward(seeds);
+    } catch (e) {
+      f.dispose();
+      throw e;
+    } finally {
+      for (const t of seeds) t.dispose();
+      for (const t of f.outputs) t.dispose();
+    }
+    try {
+      const weights = f.weights;
+      // The optimizer only hands parameter and gradient memory to its native step: recordable.
+      if (weights.length > 0)
+        recordableScope(() => c.optimizer.applyArrays(weights, weights.map((w) => f32(w.read(), w.name)), grads.map((g) => f32(g))));
+    } finally {
+      for (const g of grads) g.dispose();
+    }
+  });
+  lossMean.add(value, batchSizeOf(b.x));
+  return value;
+}
+
 function updateMetrics(metrics: Metric[], y: Tensor, cap: LossOpCapture, sw: Float32Array | null): void {
   if (!cap.pred || metrics.length === 0) return;
   const yTrue = viewOf(y, 'y');
@@ -210,11 +261,11 @@ function updateMetrics(metrics: Metric[], y: Tensor, cap: LossOpCapture, sw: Flo
 }
 
 /** Forward in inference mode + loss (no tape); updates metrics; returns the batch loss. */
-function testStep(m: Model, c: Compiled, b: Batch, metrics: Metric[], lossMean: Mean): number {
+function testStep(m: Model, c: Compiled, b: Batch, metrics: Metric[], lossMean: Mean, computed?: Tensor | Tensor[]): number {
   const ys = asList(b.y);
   const capture: LossOpCapture = {};
   const value = withoutRecording(() => {
-    const pred = m.apply(b.x, { training: false });
+    const pred = computed ?? m.apply(b.x, { training: false });
     const preds = Array.isArray(pred) ? pred : [pred];
     try {
       if (preds.length !== ys.length) throw new RangeError(`the model has ${preds.length} output(s), got ${ys.length} target(s)`);
@@ -283,7 +334,9 @@ async function runEvaluation(
   const step = async (b: Batch, own: boolean) => {
     await cbs?.onTestBatchBegin(i);
     try {
-      testStep(m, c, b, metrics, lossMean);
+      // The forward pass runs off the main thread (lib/engine/deferred.ts); loss and metrics on its output.
+      const pred = await runDeferred(() => withoutRecording(() => m.apply(b.x, { training: false })));
+      testStep(m, c, b, metrics, lossMean, pred);
     } finally {
       if (own) {
         disposeInputs(b.x);
@@ -423,12 +476,12 @@ async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c
         try {
           if (comp.metrics === null) {
             // Resolve metric names ('accuracy' -> sparse/categorical/binary) from the first batch.
-            const pred = withoutRecording(() => this.apply(bt.x, { training: false }));
+            const pred = await runDeferred(() => withoutRecording(() => this.apply(bt.x, { training: false })));
             const p0 = Array.isArray(pred) ? pred[0]! : pred;
             buildMetrics(comp, p0.shape, asList(bt.y)[0]!.shape);
             for (const p of Array.isArray(pred) ? pred : [pred]) p.dispose();
           }
-          trainStep(this, comp, bt, lossMean);
+          await trainStepDeferred(this, comp, bt, lossMean);
         } finally {
           if (own) {
             disposeInputs(bt.x);

@@ -1,5 +1,6 @@
 // Implementation of the binding framework declared in binding.h.
 #include "binding/binding.h"
+#include "binding/instance.h"
 
 #include <cmath>
 #include <new>
@@ -162,7 +163,7 @@ void def_job(Napi::Env env, Napi::Object exports, const char* name, std::size_t 
                         [prepare](const Napi::CallbackInfo& info) -> Napi::Value {
                           try {
                             Job job = prepare(info);
-                            job(CancelToken{});
+                            if (!record_if_active(info, job)) job(CancelToken{});
                             return info.Env().Undefined();
                           } catch (...) {
                             throw map_exception(info.Env(), std::current_exception());

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "binding/binding.h"
+#include "binding/instance.h"
 #include "conv/conv.h"
 
 namespace convkit::binding {
@@ -59,18 +60,37 @@ bool absent(const Napi::CallbackInfo& info, std::size_t i) {
   return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined();
 }
 
-using AlgoJob = std::function<ConvAlgorithm(const CancelToken&)>;
-using AlgoPrepare = AlgoJob (*)(const Napi::CallbackInfo&);
+// A validated conv call: `run` executes it with a given (possibly auto) algorithm and returns the
+// concrete one that ran.
+struct ConvCall {
+  ConvDesc d;
+  ConvPass pass;
+  ConvAlgorithm algorithm;
+  std::function<ConvAlgorithm(ConvAlgorithm, const CancelToken&)> run;
+};
+using ConvPrepare = ConvCall (*)(const Napi::CallbackInfo&);
 
 // `name` (sync, returns the algorithm name) and `nameAsync` (same args + cancel cell at nargs,
-// Promise<string>), as def_job does for void jobs.
-void def_algo_job(Napi::Env env, Napi::Object exports, const char* name, std::size_t nargs, AlgoPrepare prepare) {
+// Promise<string>), as def_job does for void jobs. While the environment records (deferred
+// execution), the sync form queues the work with its algorithm decided now, so it can still return
+// the name; only an autotune run that has to time the candidates runs at once (after the queue).
+void def_conv_job(Napi::Env env, Napi::Object exports, const char* name, std::size_t nargs, ConvPrepare prepare) {
   exports.Set(name, Napi::Function::New(
                         env,
                         [prepare](const Napi::CallbackInfo& info) -> Napi::Value {
                           try {
-                            AlgoJob job = prepare(info);
-                            return Napi::String::New(info.Env(), conv_algorithm_name(job(CancelToken{})));
+                            ConvCall call = prepare(info);
+                            if (instance(info.Env()).recording.active) {
+                              ConvAlgorithm r = conv_resolve_algorithm(call.d, call.pass, call.algorithm);
+                              if (r != ConvAlgorithm::auto_) {
+                                Job job = [run = call.run, r](const CancelToken& c) { run(r, c); };
+                                record_if_active(info, job);
+                                return Napi::String::New(info.Env(), conv_algorithm_name(r));
+                              }
+                              run_recorded_now(info.Env());
+                            }
+                            return Napi::String::New(info.Env(),
+                                                     conv_algorithm_name(call.run(call.algorithm, CancelToken{})));
                           } catch (...) {
                             throw map_exception(info.Env(), std::current_exception());
                           }
@@ -82,13 +102,13 @@ void def_algo_job(Napi::Env env, Napi::Object exports, const char* name, std::si
                       [prepare, nargs](const Napi::CallbackInfo& info) -> Napi::Value {
                         Napi::Env env = info.Env();
                         try {
-                          AlgoJob job = prepare(info);
+                          ConvCall call = prepare(info);
                           CancelToken token = arg_cancel(info, nargs);
                           std::vector<Napi::Value> keep;
                           for (std::size_t i = 0; i < info.Length(); ++i) keep.push_back(info[i]);
                           auto ran = std::make_shared<ConvAlgorithm>(ConvAlgorithm::auto_);
                           return run_async(
-                              env, keep, [job = std::move(job), token, ran] { *ran = job(token); },
+                              env, keep, [call, token, ran] { *ran = call.run(call.algorithm, token); },
                               [ran](Napi::Env e) -> Napi::Value { return Napi::String::New(e, conv_algorithm_name(*ran)); });
                         } catch (...) {
                           auto d = Napi::Promise::Deferred::New(env);
@@ -100,7 +120,7 @@ void def_algo_job(Napi::Env env, Napi::Object exports, const char* name, std::si
 }
 
 // convForward(params, x, w, bias|null, y, algorithm, activation, leakyAlpha)
-AlgoJob prepare_forward(const Napi::CallbackInfo& info) {
+ConvCall prepare_forward(const Napi::CallbackInfo& info) {
   ConvDesc d = desc_from(info, 0);
   auto x = arg_f32(info, 1, "x", d.input_size());
   auto w = arg_f32(info, 2, "filter", d.filter_size());
@@ -113,21 +133,23 @@ AlgoJob prepare_forward(const Napi::CallbackInfo& info) {
   ConvAlgorithm a = algo_arg(info, 5);
   d.act = act_arg(info, 6);
   d.leaky_alpha = static_cast<float>(arg_finite(info, 7, "leakyAlpha"));
-  return [=](const CancelToken& c) { return conv_forward(d, a, x.data, w.data, b.data, y.data, c); };
+  return {d, ConvPass::forward, a,
+          [=](ConvAlgorithm alg, const CancelToken& c) { return conv_forward(d, alg, x.data, w.data, b.data, y.data, c); }};
 }
 
 // convBackwardInput(params, dy, w, dx, algorithm)
-AlgoJob prepare_dgrad(const Napi::CallbackInfo& info) {
+ConvCall prepare_dgrad(const Napi::CallbackInfo& info) {
   ConvDesc d = desc_from(info, 0);
   auto dy = arg_f32(info, 1, "dy", d.output_size());
   auto w = arg_f32(info, 2, "filter", d.filter_size());
   auto dx = arg_f32(info, 3, "dx", d.input_size());
   ConvAlgorithm a = algo_arg(info, 4);
-  return [=](const CancelToken& c) { return conv_dgrad(d, a, dy.data, w.data, dx.data, c); };
+  return {d, ConvPass::dgrad, a,
+          [=](ConvAlgorithm alg, const CancelToken& c) { return conv_dgrad(d, alg, dy.data, w.data, dx.data, c); }};
 }
 
 // convBackwardFilter(params, x, dy, dw, dbias|null, algorithm)
-AlgoJob prepare_wgrad(const Napi::CallbackInfo& info) {
+ConvCall prepare_wgrad(const Napi::CallbackInfo& info) {
   ConvDesc d = desc_from(info, 0);
   auto x = arg_f32(info, 1, "x", d.input_size());
   auto dy = arg_f32(info, 2, "dy", d.output_size());
@@ -135,7 +157,9 @@ AlgoJob prepare_wgrad(const Napi::CallbackInfo& info) {
   ArrayArg<float> db;
   if (!absent(info, 4)) db = arg_f32(info, 4, "dBias", d.K);
   ConvAlgorithm a = algo_arg(info, 5);
-  return [=](const CancelToken& c) { return conv_wgrad(d, a, x.data, dy.data, dw.data, db.data, c); };
+  return {d, ConvPass::wgrad, a, [=](ConvAlgorithm alg, const CancelToken& c) {
+            return conv_wgrad(d, alg, x.data, dy.data, dw.data, db.data, c);
+          }};
 }
 
 // convGeometry(params, padding: 'valid'|'same'|'explicit') -> [OD, OH, OW, pf, pb, pt, pb, pl, pr]
@@ -204,9 +228,9 @@ Napi::Value autotune_load(const Napi::CallbackInfo& info) {
 }  // namespace
 
 CONVKIT_BINDING(conv) {
-  def_algo_job(env, exports, "convForward", 8, &prepare_forward);
-  def_algo_job(env, exports, "convBackwardInput", 5, &prepare_dgrad);
-  def_algo_job(env, exports, "convBackwardFilter", 6, &prepare_wgrad);
+  def_conv_job(env, exports, "convForward", 8, &prepare_forward);
+  def_conv_job(env, exports, "convBackwardInput", 5, &prepare_dgrad);
+  def_conv_job(env, exports, "convBackwardFilter", 6, &prepare_wgrad);
   def(env, exports, "convGeometry", &conv_geometry);
   def(env, exports, "convSelectAlgorithm", &conv_select);
   def(env, exports, "convUnsupportedReason", &conv_unsupported);

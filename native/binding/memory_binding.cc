@@ -11,6 +11,9 @@
 #include "binding/instance.h"
 #include "runtime/tensor_memory.h"
 
+#include <cstring>
+#include <string>
+
 namespace convkit::binding {
 namespace {
 
@@ -85,6 +88,25 @@ Napi::Value release_cache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// copyBuffer(src, dst): dst <- src, typed arrays of the same byte length (Tensor.clone under
+// deferred execution, where the copy must wait its turn in the queue).
+Job prepare_copy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray())
+    throw_type_error(env, "copyBuffer(src, dst): both must be typed arrays");
+  auto src = info[0].As<Napi::TypedArray>();
+  auto dst = info[1].As<Napi::TypedArray>();
+  if (src.ByteLength() != dst.ByteLength())
+    throw_range_error(env, "copyBuffer: src has " + std::to_string(src.ByteLength()) + " bytes, dst " +
+                               std::to_string(dst.ByteLength()));
+  const auto* s = static_cast<const char*>(src.ArrayBuffer().Data()) + src.ByteOffset();
+  auto* d = static_cast<char*>(dst.ArrayBuffer().Data()) + dst.ByteOffset();
+  const std::size_t n = src.ByteLength();
+  return [s, d, n](const CancelToken&) {
+    if (n) std::memcpy(d, s, n);
+  };
+}
+
 Napi::Value is_aligned(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArrayBuffer()) throw_type_error(env, "'buffer' must be an ArrayBuffer");
@@ -99,6 +121,7 @@ CONVKIT_BINDING(memory) {
   def(env, exports, "free", &free_buffer);
   def(env, exports, "memoryStats", &memory_stats);
   def(env, exports, "isAligned", &is_aligned);
+  def_job(env, exports, "copyBuffer", 2, &prepare_copy);
   def(env, exports, "releaseCachedMemory", &release_cache);
 }
 

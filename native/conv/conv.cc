@@ -256,4 +256,14 @@ void conv_autotune_load(const std::string& path) {
   for (auto& kv : got) g_cache[kv.first] = kv.second;
 }
 
+ConvAlgorithm conv_resolve_algorithm(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
+  a = resolve_winograd(d, p, a);
+  if (a != ConvAlgorithm::auto_) {
+    check_conv_supported(d, p, a);
+    return a;
+  }
+  if (!conv_autotune()) return select_conv_algorithm(d, p);
+  return conv_autotune_lookup(d, p);
+}
+
 }  // namespace convkit

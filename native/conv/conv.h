@@ -63,4 +63,10 @@ void conv_autotune_load(const std::string& path);  // merges; throws InvalidArgu
 // The cached choice for (d, p), or auto_ if none.
 ConvAlgorithm conv_autotune_lookup(const ConvDesc& d, ConvPass p);
 
+// The concrete algorithm a one-shot pass with `a` would run, decided without running anything:
+// `a` itself when forced (after the Winograd variant is resolved and support is checked), the
+// autotune cache's entry, or the cost model's choice. Returns auto_ only when autotune is on and
+// (d, p) has not been timed yet. Used when work is queued for later (deferred execution).
+ConvAlgorithm conv_resolve_algorithm(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
+
 }  // namespace convkit

@@ -1,6 +1,6 @@
 // Every op name the engine can record has a gradient, or is declared non-differentiable, or is
 // declared as having no gradient with a reason. The op names are found by reading every
-// runOp/runOpAsync call site in lib/ (not by running ops, which would only see what the test
+// runOp/runNativeOp/runOpAsync call site in lib/ (not by running ops, which would only see what the test
 // happens to exercise): a new call site whose name the resolver below cannot work out fails the
 // test, so no op can be added without deciding its gradient.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -89,7 +89,7 @@ function callSites(): Site[] {
   for (const path of walk(join(root, 'lib'))) {
     const file = relative(root, path).split('\\').join('/');
     const src = stripComments(readFileSync(path, 'utf8'));
-    for (const m of src.matchAll(/\brunOp(?:Async)?\(/g)) {
+    for (const m of src.matchAll(/\brun(?:Native)?Op(?:Async)?\(/g)) {
       const before = src.slice(Math.max(0, m.index! - 9), m.index!);
       if (before.endsWith('function ')) continue; // the definitions in lib/engine
       const arg = firstArg(src, m.index! + m[0].length - 1);

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // Bounded loopback load test of `convkit serve` with autocannon (not part of `npm test`):
 //   node test/serving/loadtest.mjs [--model lenet5] [--amount 2000] [--connections 1,16,64]
+//                                  [--in-process 1] [--ort 1] [--http 0] [--shared ../shared]
+// --in-process 1 adds the same concurrency levels against createPredictor in this process (no
+// HTTP: what the model + batcher sustain). --ort 1 adds, in the same run, onnxruntime-node's
+// images/s on the shared bench's inference case of the same model (export_onnx.py + one
+// InferenceSession, as ../shared/bench/peers/ort_peer.mjs runs it), the figure issue #9 compares to.
 // For each concurrency, with dynamic batching (max batch 32, max delay 2 ms) and without
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
@@ -8,6 +13,10 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,7 +48,7 @@ async function batchStats(url) {
 }
 
 const rows = [];
-for (const batching of [true, false]) {
+for (const batching of args.http === '0' ? [] : [true, false]) {
   const { url, child } = await startServer(batching ? ['--max-batch-size', '32', '--max-delay-ms', '2'] : ['--max-batch-size', '1', '--max-delay-ms', '0']);
   try {
     // warm-up
@@ -58,6 +67,88 @@ for (const batching of [true, false]) {
     child.kill('SIGTERM');
   }
 }
-console.log('| model | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch |');
+// In-process: `c` concurrent callers, each sending single images back to back.
+async function inProcess(batching, c) {
+  const ck = await import(join(root, 'dist', 'index.js'));
+  ck.setSeed(1);
+  const m = model === 'lenet5' ? ck.zoo.lenet5() : ck.zoo.resnet18({ inputShape: [224, 224, 3], classes: 1000 });
+  const p = ck.createPredictor(m, batching ? { maxBatchSize: 32, maxDelayMs: 2 } : { maxBatchSize: 1, maxDelayMs: 0 });
+  let sizes = 0;
+  let calls = 0;
+  p.onBatch = (e) => {
+    sizes += e.size;
+    calls++;
+  };
+  const x = new Float32Array(body.buffer.slice(0));
+  const sample = [1, ...shape];
+  const warm = Math.min(50, amount);
+  await Promise.all(Array.from({ length: Math.min(c, warm) }, async () => p.predictArray(x, sample)));
+  sizes = 0;
+  calls = 0;
+  const lat = [];
+  let left = amount;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (left > 0) {
+        left--;
+        const t = performance.now();
+        await p.predictArray(x, sample);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  await p.close();
+  m.dispose();
+  lat.sort((a, b) => a - b);
+  const q = (f) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))].toFixed(1);
+  return { model, batching, connections: c, requests: lat.length, non2xx: 0, rps: Math.round(lat.length / secs), p50: q(0.5), p99: q(0.99), meanBatch: (sizes / Math.max(1, calls)).toFixed(1), where: 'in-process' };
+}
+
+if (args['in-process'] === '1') {
+  for (const batching of [true, false]) for (const c of conns) {
+    rows.push(await inProcess(batching, c));
+    process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
+  }
+}
+
+// onnxruntime-node on the shared bench's inference case of this model, in this same run.
+let ortLine = null;
+if (args.ort === '1') {
+  const bench = join(args.shared ?? join(root, '..', 'shared'), 'bench');
+  const caseId = model === 'lenet5' ? 'lenet5_infer_b256' : 'resnet18_infer_b8';
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-ort-'));
+  execFileSync(process.env.BENCH_PYTHON ?? '/usr/bin/python3', [join(bench, 'peers', 'export_onnx.py'), '--out', dir, '--filter', `^${caseId}$`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const nm = process.env.BENCH_NODE_MODULES ?? join(process.env.HOME ?? '', '.cache', 'cnn-bench-peers', 'node_modules');
+  const ort = createRequire(join(nm, '..', 'x.js'))('onnxruntime-node');
+  const entry = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cases[caseId];
+  const session = await ort.InferenceSession.create(join(dir, entry.file), { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const feeds = {};
+  let batch = 1;
+  for (const [name, s] of Object.entries(entry.inputs)) {
+    batch = s[0];
+    feeds[name] = new ort.Tensor('float32', new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.5), s);
+  }
+  for (let i = 0; i < 3; i++) await session.run(feeds);
+  const times = [];
+  const tEnd = performance.now() + 3000;
+  while (performance.now() < tEnd || times.length < 5) {
+    const t = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t);
+  }
+  await session.release();
+  rmSync(dir, { recursive: true, force: true });
+  times.sort((a, b) => a - b);
+  const med = times[times.length >> 1];
+  ortLine = { caseId, batch, ms: med, ips: Math.round((batch / med) * 1000) };
+  process.stderr.write(`${JSON.stringify(ortLine)}\n`);
+}
+
+console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch |' + (ortLine ? ' vs ort |' : ''));
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (ortLine ? ' ---: |' : ''));
+for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? 'dynamic (32, 2 ms)' : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
+if (ortLine) console.log(`\nonnxruntime-node, same run: ${ortLine.caseId} (batch ${ortLine.batch}) median ${ortLine.ms.toFixed(2)} ms = ${ortLine.ips} img/s.`);
+process.exit(0);
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) console.log(`| ${r.model} | ${r.batching ? 'dynamic (32, 2 ms)' : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} |`);

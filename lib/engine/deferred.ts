@@ -1,0 +1,155 @@
+// Deferred execution of native ops (see native/binding/recording_binding.cc).
+//
+// `runDeferred(fn)` runs fn (a training step, a forward pass) with the native layer recording:
+// each native kernel call fn makes is validated at once but queued, and when fn returns the queue
+// runs as ONE async work item on the libuv pool. The JavaScript of the step still runs on the main
+// thread, but the kernels — nearly all of the time — do not, so timers, I/O and HTTP requests are
+// served while a step computes.
+//
+// Correct by construction, not by audit. Code may only be recorded where it does nothing but hand
+// tensors to native kernels; everything else sees fully computed data:
+//  - ops declare themselves recordable by going through `runNativeOp` (lib/ops/*: conv, matmul,
+//    pooling, elementwise, reductions, ...); any other op (a JavaScript loop over tensor memory)
+//    first runs the queue on this thread and then runs with recording paused;
+//  - every JavaScript access to tensor memory (dataSync, f32/viewOf, ...) goes through
+//    `beforeTensorRead()`, which runs the queue first unless it is called from inside a recordable
+//    op (where the access only passes the memory to a native call);
+//  - a dispose() while queued work may still use the memory is deferred until the queue has run
+//    (`deferFree`), and the queue holds references to every typed array it touches, so the garbage
+//    collector cannot free them either.
+// CONVKIT_DEFERRED=0 switches it off (every call runs eagerly, as before).
+import { native } from '../native/index.js';
+
+let recording = false;
+let scopeDepth = 0;
+let inFlight: Promise<void> | null = null;
+const pendingFrees: (() => void)[] = [];
+const stats = { batches: 0, jobs: 0, syncFlushes: 0 };
+const env = typeof process !== 'undefined' ? process.env : {};
+let disabled = env['CONVKIT_DEFERRED'] === '0';
+
+/**
+ * Switches deferred execution on or off (default on; CONVKIT_DEFERRED=0 starts with it off). Off,
+ * fit/evaluate run every kernel on the main thread as they are called; results are identical.
+ */
+export function setDeferredExecution(on: boolean): void {
+  if (typeof on !== 'boolean') throw new TypeError(`setDeferredExecution: expected a boolean, got ${typeof on}`);
+  disabled = !on;
+}
+// CONVKIT_DEFERRED_TRACE=1 prints where each main-thread flush came from (for finding the op or
+// JavaScript read that interrupts a recording).
+const trace = env['CONVKIT_DEFERRED_TRACE'] === '1';
+function syncFlush(): void {
+  stats.syncFlushes++;
+  if (trace) process.stderr.write(`convkit deferred: flush on the main thread\n${new Error().stack?.split('\n').slice(2, 9).join('\n')}\n`);
+  native().recordFlush();
+}
+
+/**
+ * Counters since start: async batches run, jobs in them, and times queued work had to run on the
+ * main thread because JavaScript needed tensor memory or ran a non-recordable op mid-recording.
+ */
+export function deferredStats(): { batches: number; jobs: number; syncFlushes: number } {
+  return { ...stats };
+}
+
+/** True while fn of runDeferred is recording. */
+export function isRecording(): boolean {
+  return recording;
+}
+
+/** True when memory may still be used by queued or running native work. */
+function busy(): boolean {
+  return recording || inFlight !== null;
+}
+
+/** Called by Storage before freeing native memory: defers the free while native work may use it. */
+export function deferFree(free: () => void): boolean {
+  if (!busy()) return false;
+  pendingFrees.push(free);
+  return true;
+}
+
+function drainFrees(): void {
+  if (busy()) return;
+  const fs = pendingFrees.splice(0);
+  for (const f of fs) f();
+}
+
+/** Called before JavaScript reads or writes tensor memory: makes every queued kernel result visible. */
+export function beforeTensorRead(): void {
+  if (scopeDepth > 0) return;
+  if (recording) {
+    if (native().recordPending() > 0) syncFlush();
+  } else if (inFlight !== null) {
+    native().recordWait();
+  }
+}
+
+/** Runs fn as code that only passes tensor memory to native calls (may be recorded). */
+export function recordableScope<T>(fn: () => T): T {
+  if (!recording) return fn();
+  scopeDepth++;
+  try {
+    return fn();
+  } finally {
+    scopeDepth--;
+  }
+}
+
+/** Runs fn eagerly: the queue runs first, and fn's own native calls run at once. */
+export function eagerScope<T>(fn: () => T): T {
+  if (!recording || scopeDepth > 0) return fn();
+  if (native().recordPending() > 0) syncFlush();
+  native().recordEnd();
+  recording = false;
+  try {
+    return fn();
+  } finally {
+    native().recordBegin();
+    recording = true;
+  }
+}
+
+/**
+ * Runs fn recording its native kernel calls, then runs them off the main thread; resolves to fn's
+ * result once every kernel has run. Nested calls and calls while a batch is running simply join
+ * (fn runs eagerly inside the outer recording / after the running batch).
+ */
+export async function runDeferred<T>(fn: () => T): Promise<T> {
+  if (inFlight !== null) await inFlight.catch(() => undefined);
+  if (disabled || recording) return fn();
+  native().recordBegin();
+  recording = true;
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    // Run what was queued (eager code would have run it before failing), then rethrow.
+    recording = false;
+    native().recordEnd();
+    try {
+      native().recordFlush();
+    } finally {
+      drainFrees();
+    }
+    throw e;
+  }
+  recording = false;
+  const queued = native().recordEnd();
+  if (queued === 0) {
+    drainFrees();
+    return result;
+  }
+  stats.batches++;
+  stats.jobs += queued;
+  const p = native().recordFlushAsync();
+  inFlight = p;
+  try {
+    await p;
+  } finally {
+    inFlight = null;
+    drainFrees();
+  }
+  return result;
+}

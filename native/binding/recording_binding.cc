@@ -1,0 +1,133 @@
+// Deferred execution: record a sequence of native ops, then run it as one unit of work.
+//
+// A training step is dozens of small native calls. Run one by one from JavaScript, every kernel
+// runs on the JS thread and blocks Node's event loop for the whole step. While recording, the sync
+// form of each def_job / conv function still validates its arguments at once (errors surface at
+// the call site, as before) but appends its work to a per-environment queue; recordFlushAsync()
+// then runs the queue, in order, as one async work item on the libuv pool, so the event loop is
+// free while the kernels run. The queue holds references to the typed arrays its jobs touch, so
+// nothing they use can be garbage-collected before they have run. The JavaScript side
+// (lib/engine/deferred.ts) decides what may be recorded and flushes before any JavaScript read of
+// tensor memory.
+//
+//   recordBegin()                 start queueing (Error if already recording)
+//   recordEnd() -> number         stop queueing; returns the number of queued jobs
+//   recordPending() -> number     queued jobs not yet run
+//   recordFlush()                 run the queue now on this thread (after any batch in flight)
+//   recordFlushAsync() -> Promise run the queue on the libuv pool (Error if a batch is in flight)
+//   recordWait()                  block until the batch in flight (if any) has finished
+#include <utility>
+
+#include "binding/binding.h"
+#include "binding/instance.h"
+
+namespace convkit::binding {
+
+namespace {
+
+void wait_in_flight(Recording& r) {
+  if (!r.in_flight) return;
+  auto f = r.in_flight;
+  std::unique_lock<std::mutex> lk(f->mu);
+  f->cv.wait(lk, [&] { return f->done; });
+}
+
+}  // namespace
+
+bool record_if_active(const Napi::CallbackInfo& info, std::function<void(const CancelToken&)>& job) {
+  Recording& r = instance(info.Env()).recording;
+  if (!r.active) return false;
+  for (std::size_t i = 0; i < info.Length(); ++i)
+    if (info[i].IsObject()) r.refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+  r.jobs.push_back(std::move(job));
+  return true;
+}
+
+void run_recorded_now(Napi::Env env) {
+  Recording& r = instance(env).recording;
+  wait_in_flight(r);
+  auto jobs = std::move(r.jobs);
+  auto refs = std::move(r.refs);
+  r.jobs.clear();
+  r.refs.clear();
+  for (auto& j : jobs) j(CancelToken{});  // an exception drops the rest, as eager code would stop there
+}
+
+namespace {
+
+Napi::Value record_begin(const Napi::CallbackInfo& info) {
+  Recording& r = instance(info.Env()).recording;
+  if (r.active) throw Napi::Error::New(info.Env(), "convkit: recordBegin() while already recording");
+  r.active = true;
+  return info.Env().Undefined();
+}
+
+Napi::Value record_end(const Napi::CallbackInfo& info) {
+  Recording& r = instance(info.Env()).recording;
+  r.active = false;
+  return Napi::Number::New(info.Env(), static_cast<double>(r.jobs.size()));
+}
+
+Napi::Value record_pending(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(instance(info.Env()).recording.jobs.size()));
+}
+
+Napi::Value record_flush(const Napi::CallbackInfo& info) {
+  run_recorded_now(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value record_wait(const Napi::CallbackInfo& info) {
+  wait_in_flight(instance(info.Env()).recording);
+  return info.Env().Undefined();
+}
+
+Napi::Value record_flush_async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Recording& r = instance(env).recording;
+  if (r.in_flight && !r.in_flight->done)
+    throw Napi::Error::New(env, "convkit: recordFlushAsync() while a recorded batch is still running");
+  auto jobs = std::make_shared<std::vector<std::function<void(const CancelToken&)>>>(std::move(r.jobs));
+  r.jobs.clear();
+  std::vector<Napi::Value> keep;
+  keep.reserve(r.refs.size());
+  for (auto& ref : r.refs) keep.push_back(ref.Value());
+  auto flight = std::make_shared<Recording::InFlight>();
+  r.in_flight = flight;
+  Napi::Promise p = run_async(
+      env, keep,
+      [jobs, flight] {
+        // Mark the batch finished however it ends, so recordWait() never blocks forever.
+        struct Done {
+          std::shared_ptr<Recording::InFlight> f;
+          ~Done() {
+            {
+              std::lock_guard<std::mutex> lk(f->mu);
+              f->done = true;
+            }
+            f->cv.notify_all();
+          }
+        } done{flight};
+        for (auto& j : *jobs) j(CancelToken{});
+      },
+      [flight](Napi::Env e) -> Napi::Value {
+        Recording& rr = instance(e).recording;
+        if (rr.in_flight == flight) rr.in_flight.reset();
+        return e.Undefined();
+      });
+  r.refs.clear();  // run_async holds its own references until the work completes
+  return p;
+}
+
+}  // namespace
+
+CONVKIT_BINDING(recording) {
+  def(env, exports, "recordBegin", &record_begin);
+  def(env, exports, "recordEnd", &record_end);
+  def(env, exports, "recordPending", &record_pending);
+  def(env, exports, "recordFlush", &record_flush);
+  def(env, exports, "recordFlushAsync", &record_flush_async);
+  def(env, exports, "recordWait", &record_wait);
+}
+
+}  // namespace convkit::binding
