@@ -29,6 +29,10 @@ struct Gather {
   float* dst;
   Activation act;
   float alpha;
+  // Forward only: src column = ow*wstride - wpad + kw*wdil, linear in ow, which lets interior
+  // blocks use the implicit-addressing kernels.
+  bool linear = false;
+  std::size_t wstride = 1, wdil = 1, wpad = 0;
 };
 
 void run_gather(const Gather& G, const CancelToken& cancel) {
@@ -49,12 +53,52 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
 
   parallel_range(rows, 1, [&](std::size_t rb, std::size_t re) {
     std::vector<const float*> ptrs(T * P), gp(T * P);
+    std::vector<std::ptrdiff_t> toff(T);
     std::vector<float*> outs(P);
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
       std::size_t oh = r % G.odim[1], od = (r / G.odim[1]) % G.odim[0], n = r / (G.odim[1] * G.odim[0]);
+      // Interior blocks (forward, groups of ordinary channels): every tap's row exists and the
+      // block's columns stay inside the input; tap t of pixel ow reads
+      //   src + toff[t] + ow*wstride*C,  toff[t] = (row(kd, kh)*W + kw*wdil - wpad)*C.
+      bool row_in = G.linear && !dw;
+      if (row_in) {
+        std::size_t t = 0;
+        for (std::size_t kd = 0; kd < G.kdim[0] && row_in; ++kd) {
+          long sd = G.map[0][od * G.kdim[0] + kd];
+          for (std::size_t kh = 0; kh < G.kdim[1] && row_in; ++kh) {
+            long sh = G.map[1][oh * G.kdim[1] + kh];
+            row_in = sd >= 0 && sh >= 0;
+            for (std::size_t kw = 0; kw < G.kdim[2] && row_in; ++kw, ++t)
+              toff[t] = ((((std::ptrdiff_t)n * (std::ptrdiff_t)G.sdim[0] + sd) * (std::ptrdiff_t)G.sdim[1] + sh) *
+                             (std::ptrdiff_t)G.sdim[2] +
+                         (std::ptrdiff_t)(kw * G.wdil) - (std::ptrdiff_t)G.wpad) *
+                        (std::ptrdiff_t)G.src_C;
+          }
+        }
+      }
       for (std::size_t ow0 = 0; ow0 < OW; ow0 += P) {
         std::size_t np = std::min(P, OW - ow0);
+        if (row_in && np == P && ow0 * G.wstride >= G.wpad &&
+            (ow0 + P - 1) * G.wstride + (G.kdim[2] - 1) * G.wdil < G.sdim[2] + G.wpad) {
+          float* out0 = G.dst + (((n * G.odim[0] + od) * G.odim[1] + oh) * OW + ow0) * G.dst_C;
+          const std::ptrdiff_t boff = (std::ptrdiff_t)(ow0 * G.wstride * G.src_C);
+          const std::ptrdiff_t pstride = (std::ptrdiff_t)(G.wstride * G.src_C);
+          for (std::size_t g = 0; g < G.groups; ++g) {
+            const float* wg = G.w + g * G.w_goff;
+            const float* bg = G.bias ? G.bias + g * G.nco_g : nullptr;
+            for (std::size_t j0 = 0; j0 < G.nco_g; j0 += V.cob) {
+              std::size_t nco = std::min<std::size_t>(V.cob, G.nco_g - j0);
+              std::array<float*, 16> oj{};
+              for (std::size_t p = 0; p < P; ++p) oj[p] = out0 + p * G.dst_C + g * G.nco_g + j0;
+              (nco == (std::size_t)V.cob ? V.ifull : V.itail)(T, G.inner, G.src + g * G.inner, toff.data(), boff,
+                                                            pstride, wg + j0, G.ldw, G.wtap, nco, oj.data(),
+                                                            bg ? bg + j0 : nullptr);
+            }
+          }
+          if (G.act != Activation::none) apply_activation(out0, P * G.dst_C, G.act, G.alpha);
+          continue;
+        }
         for (std::size_t p = 0; p < P; ++p) {
           std::size_t ow = ow0 + (p < np ? p : 0);
           std::size_t t = 0;
@@ -137,6 +181,10 @@ void conv_direct_channels_forward(const ConvDesc& d, const float* x, const float
   G.dst = y;
   G.act = d.act;
   G.alpha = d.leaky_alpha;
+  G.linear = true;
+  G.wstride = d.stride[2];
+  G.wdil = d.dilation[2];
+  G.wpad = d.pad_before[2];
   run_gather(G, cancel);
 }
 

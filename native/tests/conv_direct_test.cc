@@ -16,7 +16,18 @@ int main() {
   const double tol = 2e-5;
   for_each_isa([&](Isa) {
     unsigned seed = 1;
-    for (auto& cs : conv_cases()) {
+    // conv_cases() plus rows wide enough for whole interior blocks of the implicit-addressing
+    // kernels (12 pixels on AVX-512) next to edge blocks, with every channel-block width.
+    auto cases = conv_cases();
+    cases.push_back({mk(2, {1, 9, 40}, 3, 64, {1, 7, 7}, {1, 2, 2}), Padding::same, "wide 7x7 stride 2, 64 out"});
+    cases.push_back({mk(1, {1, 8, 45}, 5, 40, {1, 3, 3}, {1, 1, 1}, {1, 1, 2}), Padding::same, "wide dilated, 40 out"});
+    cases.push_back({mk(2, {1, 6, 50}, 8, 12, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, 2), Padding::valid, "wide groups 2"});
+    cases.push_back({mk(1, {3, 5, 41}, 6, 17, {2, 3, 3}, {1, 1, 3}), Padding::same, "wide 3d stride 3, 17 out"});
+    ConvDesc wb = mk(1, {1, 5, 37}, 7, 33, {1, 3, 5});
+    wb.has_bias = true;
+    wb.act = Activation::leaky_relu;
+    cases.push_back({wb, Padding::same, "wide bias + leaky relu, 33 out"});
+    for (auto& cs : cases) {
       ConvDesc d = cs.d;
       apply_padding(d, cs.pad);
       auto x = random_vector(d.input_size(), seed++);
