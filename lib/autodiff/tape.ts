@@ -18,7 +18,7 @@
  * gradient, gradients/higher_order.ts). A nested tape disposes nothing: the outer tape owns all
  * those tensors and frees them in its own backward pass.
  */
-import { getOpRecorder, type OpAttrs, type OpRecord, setOpRecorder, withoutRecording } from '../engine/index.js';
+import { getOpRecorder, type OpAttrs, type OpRecord, runOp, setOpRecorder, withoutRecording } from '../engine/index.js';
 import { Tensor } from '../tensor/index.js';
 import * as K from '../layers/backend.js';
 import { getGradient } from './registry.js';
@@ -120,6 +120,11 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
       setOpRecorder(prev);
     }
   };
+  // The ones seeding backward and the zeros of sources the target does not depend on: an op
+  // without inputs ('constantFill', non-differentiable), so that when nested the outer tape owns
+  // and frees them like every other tensor of this backward pass.
+  const fill = (shape: readonly number[], value: number): Tensor =>
+    bookkeeping(() => runOp('constantFill', [], { value }, () => K.filled(shape, value)));
   // Which tensors depend on a source (forward sweep).
   const dependsOnSource = new Set<Tensor>(sources);
   const onPath = new Array<boolean>(entries.length).fill(false);
@@ -145,7 +150,7 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
     grads.set(t, sum);
   };
   for (const [target, dy] of seeds) {
-    accumulate(target, dy ? (nested ? dy : dy.clone()) : withoutRecording(() => K.filled(target.shape, 1)));
+    accumulate(target, dy ? (nested ? dy : dy.clone()) : fill(target.shape, 1));
   }
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
@@ -190,7 +195,7 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
   return sources.map((s) => {
     const g = grads.get(s);
     grads.delete(s);
-    return g ?? withoutRecording(() => K.filled(s.shape, 0));
+    return g ?? fill(s.shape, 0);
   });
 }
 

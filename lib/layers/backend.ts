@@ -3,9 +3,9 @@
  * gradients use, each recorded through the engine's `runOp` so that the autodiff tape sees it.
  *
  * Ops whose native kernels exist elsewhere in convkit (elementwise, reductions, matmul, conv,
- * pooling) are routed to them; data movement (broadcastTo, pad, slicePad, nearest upsampling) and
- * the random masks of training-only layers run on native/ops/movement.cc; the rest are small
- * JavaScript loops over the tensors' native memory (bilinear upsampling, masks and comparisons).
+ * pooling) are routed to them; data movement (broadcastTo, pad, slicePad, nearest and bilinear
+ * upsampling) and the random masks of training-only layers run on native/ops/movement.cc; the rest
+ * are small JavaScript loops over the tensors' native memory (masks, comparisons, clip, ...).
  * Every op name used here has a gradient, or is declared without one, in lib/autodiff/gradients
  * (test/autodiff/op_coverage.test.ts).
  */
@@ -27,6 +27,8 @@ declare module '../native/binding.js' {
     broadcastTo(x: Float32Array, xShape: readonly number[], out: Float32Array, outShape: readonly number[]): void;
     padConstant(x: Float32Array, xShape: readonly number[], before: readonly number[], value: number, out: Float32Array, outShape: readonly number[]): void;
     upsampleNearest2d(x: Float32Array, dims: readonly number[], size: readonly number[], out: Float32Array): void;
+    upsampleBilinear2d(x: Float32Array, dims: readonly number[], size: readonly number[], out: Float32Array): void;
+    upsampleBilinear2dAdjoint(dy: Float32Array, dims: readonly number[], size: readonly number[], dx: Float32Array): void;
     randomMask(state: Int32Array, rate: number, out: Float32Array): void;
     randomUniform(state: Int32Array, lo: number, hi: number, out: Float32Array): void;
   }
@@ -405,42 +407,9 @@ export function upsampleBilinear2d(x: Tensor, size: readonly number[]): Tensor {
   const [sh, sw] = size as [number, number];
   return runOp('upsampleBilinear2d', [x], { size: [sh, sw] }, () => {
     const out = allocTensor([n, h * sh, w * sw, c]);
-    bilinearLoop(f32(x), f32(out), n, h, w, c, sh, sw, false);
+    native().upsampleBilinear2d(f32(x), [n, h, w, c], [sh, sw], f32(out));
     return out;
   });
-}
-
-/** Shared loop of bilinear forward (adjoint=false: out[o] += wt·in[i]) and its adjoint. */
-export function bilinearLoop(src: Float32Array, dst: Float32Array, n: number, h: number, w: number, c: number, sh: number, sw: number, adjoint: boolean): void {
-  const H = h * sh;
-  const W = w * sw;
-  if (!adjoint) dst.fill(0);
-  else src.fill(0);
-  const coord = (i: number, s: number, lim: number): [number, number, number] => {
-    const f = Math.min(Math.max((i + 0.5) / s - 0.5, 0), lim - 1);
-    const i0 = Math.floor(f);
-    const i1 = Math.min(i0 + 1, lim - 1);
-    return [i0, i1, f - i0];
-  };
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < H; i++) {
-      const [y0, y1, fy] = coord(i, sh, h);
-      for (let j = 0; j < W; j++) {
-        const [x0, x1, fx] = coord(j, sw, w);
-        const o = ((b * H + i) * W + j) * c;
-        const taps: [number, number][] = [
-          [((b * h + y0) * w + x0) * c, (1 - fy) * (1 - fx)],
-          [((b * h + y0) * w + x1) * c, (1 - fy) * fx],
-          [((b * h + y1) * w + x0) * c, fy * (1 - fx)],
-          [((b * h + y1) * w + x1) * c, fy * fx],
-        ];
-        for (const [p, wt] of taps) {
-          if (wt === 0) continue;
-          if (!adjoint) for (let k = 0; k < c; k++) dst[o + k] = dst[o + k]! + wt * src[p + k]!;
-          else for (let k = 0; k < c; k++) src[p + k] = src[p + k]! + wt * dst[o + k]!;
-        }
-      }
-    }
 }
 
 // ---- matmul ------------------------------------------------------------------------------------
@@ -538,9 +507,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 /** Adjoint of bilinear upsampling (its gradient), recorded so that it is differentiable once more. */
 export function bilinearAdjoint(dy: Tensor, xShape: readonly number[], size: readonly number[]): Tensor {
   return runOp('bilinearAdjoint', [dy], { xShape: [...xShape], size: [...size] }, () => {
-    const [n, h, w, c] = xShape as [number, number, number, number];
-    const dx = allocTensor(xShape, 'float32', true);
-    bilinearLoop(f32(dx), f32(dy), n, h, w, c, size[0]!, size[1]!, true);
+    const dx = allocTensor(xShape);
+    native().upsampleBilinear2dAdjoint(f32(dy), xShape, size, f32(dx));
     return dx;
   });
 }

@@ -51,7 +51,7 @@ export abstract class BasePooling extends Layer {
 
   override call(inputs: LayerInput, _kwargs: CallArgs): Tensor {
     let x = singleInput(inputs);
-    if (x.shape.length !== this.rank + 2) throw new RangeError(`expected an input of rank ${this.rank + 2}, got shape [${x.shape.join(', ')}]`);
+    this.computeOutputShape([null, ...x.shape.slice(1)]); // validates rank and poolSize, naming them
     if (this.dataFormat === 'channelsFirst') x = K.toChannelsLast(x);
     const y = K.poolNd(x, this.mode, { poolSize: this.poolSize, strides: this.strides, padding: this.padding });
     return this.dataFormat === 'channelsFirst' ? K.toChannelsFirst(y) : y;

@@ -173,6 +173,7 @@ export class Cropping2D extends Layer {
   }
   override call(inputs: LayerInput, _kwargs: CallArgs): Tensor {
     const x = singleInput(inputs);
+    this.computeOutputShape([null, ...x.shape.slice(1)]); // validates rank and cropping, naming them
     const begin = x.shape.map(() => 0);
     const size = [...x.shape];
     this.cropping.forEach(([a, b], i) => {
@@ -211,6 +212,7 @@ export class UpSampling2D extends Layer {
   }
   override call(inputs: LayerInput, _kwargs: CallArgs): Tensor {
     let x = singleInput(inputs);
+    checkRank([null, ...x.shape.slice(1)], 4);
     if (this.dataFormat === 'channelsFirst') x = K.toChannelsLast(x);
     const y = this.interpolation === 'nearest' ? K.upsampleNearest2d(x, this.size) : K.upsampleBilinear2d(x, this.size);
     return this.dataFormat === 'channelsFirst' ? K.toChannelsFirst(y) : y;

@@ -109,15 +109,31 @@ export interface StackLayerReport {
  * model: `convStackInfo([28, 28], [{kernelSize: 5, padding: 'same'}, {kernelSize: 2, strides: 2}])`.
  */
 export function convStackInfo(inputSize: number[], stack: StackLayerSpec[]): StackLayerReport[] {
+  if (!Array.isArray(inputSize) || inputSize.length === 0 || inputSize.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new RangeError(`convStackInfo: inputSize must be a non-empty array of positive integers, got ${JSON.stringify(inputSize)}`);
+  }
   let size: (number | null)[] = [...inputSize];
   let r = inputSize.map(() => 1);
   let j = inputSize.map(() => 1);
-  const tuple = (v: number | number[] | undefined, def: number): number[] => inputSize.map((_, i) => (v === undefined ? def : typeof v === 'number' ? v : v[i] ?? def));
   return stack.map((l, idx) => {
-    const k = tuple(l.kernelSize, 1);
-    const s = tuple(l.strides, 1);
-    const d = tuple(l.dilationRate, 1);
-    size = size.map((n, i) => convOutputLength(n, k[i]!, l.padding ?? 'valid', s[i]!, d[i]!));
+    const who = `convStackInfo: layer ${idx}${l.name ? ` ('${l.name}')` : ''}`;
+    const tuple = (v: number | number[] | undefined, arg: string): number[] => {
+      const t = v === undefined ? inputSize.map(() => 1) : typeof v === 'number' ? inputSize.map(() => v) : [...v];
+      if (t.length !== inputSize.length || t.some((x) => !Number.isSafeInteger(x) || x < 1)) {
+        throw new RangeError(`${who}: ${arg} must be a positive integer or ${inputSize.length} of them, got ${JSON.stringify(v)}`);
+      }
+      return t;
+    };
+    const k = tuple(l.kernelSize, 'kernelSize');
+    const s = tuple(l.strides, 'strides');
+    const d = tuple(l.dilationRate, 'dilationRate');
+    const padding = l.padding ?? 'valid';
+    if (padding !== 'valid' && padding !== 'same' && padding !== 'causal') throw new RangeError(`${who}: padding must be 'valid', 'same' or 'causal', got ${JSON.stringify(l.padding)}`);
+    const prev = size;
+    size = size.map((n, i) => convOutputLength(n, k[i]!, padding, s[i]!, d[i]!));
+    if (size.some((n) => n === 0)) {
+      throw new RangeError(`${who}: kernelSize ${JSON.stringify(k)} (dilation ${JSON.stringify(d)}) is larger than its input ${JSON.stringify(prev)} with padding 'valid'`);
+    }
     r = r.map((v, i) => v + (k[i]! - 1) * d[i]! * j[i]!);
     j = j.map((v, i) => v * s[i]!);
     return { name: l.name ?? `layer_${idx}`, outputSize: [...size], receptiveField: [...r], jump: [...j] };
@@ -126,6 +142,12 @@ export function convStackInfo(inputSize: number[], stack: StackLayerSpec[]): Sta
 
 /** One convolution/pooling output length (TF/Keras padding semantics). */
 export function convOutputSize(args: { inputSize: number; kernelSize: number; strides?: number; dilationRate?: number; padding?: PaddingMode }): number {
+  for (const k of ['inputSize', 'kernelSize', 'strides', 'dilationRate'] as const) {
+    const v = args[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < (k === 'inputSize' ? 0 : 1))) {
+      throw new RangeError(`convOutputSize: ${k} must be a ${k === 'inputSize' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
+    }
+  }
   const out = convOutputLength(args.inputSize, args.kernelSize, args.padding ?? 'valid', args.strides ?? 1, args.dilationRate ?? 1);
   return out ?? 0;
 }

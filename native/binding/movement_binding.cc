@@ -40,6 +40,22 @@ Job prepare_upsample(const Napi::CallbackInfo& info) {
   return [=](const CancelToken&) { movement::upsample_nearest2d_f32(x.data, d[0], d[1], d[2], d[3], sh, sw, out.data); };
 }
 
+// upsampleBilinear2d(x, [n, h, w, c], [sh, sw], out) and upsampleBilinear2dAdjoint(dy, dims, size, dx)
+Job prepare_bilinear(const Napi::CallbackInfo& info, bool adjoint) {
+  Shape d = arg_shape(info, 1, "dims");
+  if (d.size() != 4) throw InvalidArgument("dims: expected [n, h, w, c], got " + shape_string(d));
+  auto f = arg_int_list(info, 2, "size", 1, 1 << 20);
+  if (f.size() != 2) throw InvalidArgument("size: expected [sh, sw], got " + std::to_string(f.size()) + " values");
+  const std::size_t sh = f[0], sw = f[1];
+  const std::size_t small = shape_size(info.Env(), d, "dims"), big = d[0] * d[1] * sh * d[2] * sw * d[3];
+  auto src = arg_f32(info, 0, adjoint ? "dy" : "x", adjoint ? big : small);
+  auto dst = arg_f32(info, 3, adjoint ? "dx" : "out", adjoint ? small : big);
+  if (adjoint) return [=](const CancelToken&) { movement::upsample_bilinear2d_adjoint_f32(src.data, d[0], d[1], d[2], d[3], sh, sw, dst.data); };
+  return [=](const CancelToken&) { movement::upsample_bilinear2d_f32(src.data, d[0], d[1], d[2], d[3], sh, sw, dst.data); };
+}
+Job prepare_bilinear_fwd(const Napi::CallbackInfo& info) { return prepare_bilinear(info, false); }
+Job prepare_bilinear_adj(const Napi::CallbackInfo& info) { return prepare_bilinear(info, true); }
+
 // The generator state travels as an Int32Array(4) (the bits of the four uint32 words).
 movement::RngState read_state(const ArrayArg<std::int32_t>& a) {
   movement::RngState st{};
@@ -78,6 +94,8 @@ CONVKIT_BINDING(movement) {
   def_job(env, exports, "broadcastTo", 4, &prepare_broadcast_to);
   def_job(env, exports, "padConstant", 6, &prepare_pad);
   def_job(env, exports, "upsampleNearest2d", 4, &prepare_upsample);
+  def_job(env, exports, "upsampleBilinear2d", 4, &prepare_bilinear_fwd);
+  def_job(env, exports, "upsampleBilinear2dAdjoint", 4, &prepare_bilinear_adj);
   def(env, exports, "randomMask", &random_mask);
   def(env, exports, "randomUniform", &random_uniform);
 }

@@ -126,6 +126,84 @@ void upsample_nearest2d_f32(const float* x, std::size_t n, std::size_t h, std::s
 }
 
 namespace {
+// The two taps and the weight of the second along one axis, for every output index.
+struct Taps {
+  std::vector<std::size_t> i0, i1;
+  std::vector<double> frac;
+};
+Taps bilinear_taps(std::size_t len, std::size_t s) {
+  Taps t;
+  const std::size_t out = len * s;
+  t.i0.resize(out);
+  t.i1.resize(out);
+  t.frac.resize(out);
+  for (std::size_t i = 0; i < out; ++i) {
+    double f = (static_cast<double>(i) + 0.5) / static_cast<double>(s) - 0.5;
+    f = std::min(std::max(f, 0.0), static_cast<double>(len - 1));
+    const auto a = static_cast<std::size_t>(f);
+    t.i0[i] = a;
+    t.i1[i] = std::min(a + 1, len - 1);
+    t.frac[i] = f - static_cast<double>(a);
+  }
+  return t;
+}
+}  // namespace
+
+void upsample_bilinear2d_f32(const float* x, std::size_t n, std::size_t h, std::size_t w, std::size_t c, std::size_t sh,
+                             std::size_t sw, float* out) {
+  if (n * h * w * c == 0) return;
+  const Taps ty = bilinear_taps(h, sh), tx = bilinear_taps(w, sw);
+  const std::size_t H = h * sh, W = w * sw;
+  parallel_range(n * H, grain_rows(W * c), [&](std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; ++r) {
+      const std::size_t img = r / H, i = r % H;
+      const double fy = ty.frac[i];
+      const float* row0 = x + (img * h + ty.i0[i]) * w * c;
+      const float* row1 = x + (img * h + ty.i1[i]) * w * c;
+      float* o = out + r * W * c;
+      for (std::size_t j = 0; j < W; ++j) {
+        const double fx = tx.frac[j];
+        const float w00 = static_cast<float>((1 - fy) * (1 - fx)), w01 = static_cast<float>((1 - fy) * fx);
+        const float w10 = static_cast<float>(fy * (1 - fx)), w11 = static_cast<float>(fy * fx);
+        const float *a = row0 + tx.i0[j] * c, *bb = row0 + tx.i1[j] * c, *cc = row1 + tx.i0[j] * c, *d = row1 + tx.i1[j] * c;
+        float* oj = o + j * c;
+        for (std::size_t k = 0; k < c; ++k) oj[k] = w00 * a[k] + w01 * bb[k] + w10 * cc[k] + w11 * d[k];
+      }
+    }
+  });
+}
+
+void upsample_bilinear2d_adjoint_f32(const float* dy, std::size_t n, std::size_t h, std::size_t w, std::size_t c,
+                                     std::size_t sh, std::size_t sw, float* dx) {
+  std::fill(dx, dx + n * h * w * c, 0.f);
+  if (n * h * w * c == 0) return;
+  const Taps ty = bilinear_taps(h, sh), tx = bilinear_taps(w, sw);
+  const std::size_t H = h * sh, W = w * sw;
+  // Scatter-add: output rows of one image hit overlapping input rows, so one task per image.
+  parallel_for(n, [&](std::size_t img) {
+    for (std::size_t i = 0; i < H; ++i) {
+      const double fy = ty.frac[i];
+      float* row0 = dx + (img * h + ty.i0[i]) * w * c;
+      float* row1 = dx + (img * h + ty.i1[i]) * w * c;
+      const float* g = dy + (img * H + i) * W * c;
+      for (std::size_t j = 0; j < W; ++j) {
+        const double fx = tx.frac[j];
+        const float w00 = static_cast<float>((1 - fy) * (1 - fx)), w01 = static_cast<float>((1 - fy) * fx);
+        const float w10 = static_cast<float>(fy * (1 - fx)), w11 = static_cast<float>(fy * fx);
+        float *a = row0 + tx.i0[j] * c, *bb = row0 + tx.i1[j] * c, *cc = row1 + tx.i0[j] * c, *d = row1 + tx.i1[j] * c;
+        const float* gj = g + j * c;
+        for (std::size_t k = 0; k < c; ++k) {
+          a[k] += w00 * gj[k];
+          bb[k] += w01 * gj[k];
+          cc[k] += w10 * gj[k];
+          d[k] += w11 * gj[k];
+        }
+      }
+    }
+  });
+}
+
+namespace {
 inline std::uint32_t rotl(std::uint32_t v, int k) { return (v << k) | (v >> (32 - k)); }
 
 // xoshiro128**: the same update as lib/random/index.ts Rng.nextUint32.

@@ -24,6 +24,17 @@ void pad_f32(const float* x, const Shape& xs, const std::size_t* before, float v
 void upsample_nearest2d_f32(const float* x, std::size_t n, std::size_t h, std::size_t w, std::size_t c,
                             std::size_t sh, std::size_t sw, float* out);
 
+// Bilinear upsampling of NHWC by integer factors with half-pixel centres (TF2 resize 'bilinear',
+// Keras UpSampling2D(interpolation='bilinear')): output pixel i samples input coordinate
+// f = clamp((i + 0.5)/s − 0.5, 0, len − 1) along each axis, mixing ⌊f⌋ and min(⌊f⌋ + 1, len − 1)
+// with weights 1 − (f − ⌊f⌋) and f − ⌊f⌋.
+void upsample_bilinear2d_f32(const float* x, std::size_t n, std::size_t h, std::size_t w, std::size_t c,
+                             std::size_t sh, std::size_t sw, float* out);
+// Its adjoint (the gradient): dx[tap] += weight·dy[output pixel] over the same taps; dx is
+// overwritten (zeroed first).
+void upsample_bilinear2d_adjoint_f32(const float* dy, std::size_t n, std::size_t h, std::size_t w, std::size_t c,
+                                     std::size_t sh, std::size_t sw, float* dx);
+
 // The random streams of lib/random's Rng (xoshiro128**, Blackman & Vigna 2018), continued in
 // native code so that a mask drawn here is bit-for-bit the one the JavaScript generator would
 // draw: state[0..3] is the generator's state (read, advanced, written back). One uniform

@@ -3,6 +3,8 @@
 // padding, nearest upsampling with odd sizes and size-0/1 axes, and the xoshiro128** streams
 // against a reference generator written here from the paper's update rule (and a known prefix of
 // its output for state {1, 2, 3, 4}, computed independently in Python).
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -103,6 +105,46 @@ void test_upsample() {
   }
 }
 
+// Bilinear (half-pixel centres) in double, and the adjoint identity <up(x), g> = <x, up*(g)>.
+void test_bilinear() {
+  const std::size_t cases[][6] = {{2, 3, 5, 3, 2, 3}, {1, 4, 2, 1, 3, 1}, {1, 1, 1, 5, 2, 2}, {3, 2, 3, 2, 1, 4}, {1, 6, 7, 17, 2, 2}};
+  for (const auto& cs : cases) {
+    const std::size_t n = cs[0], h = cs[1], w = cs[2], c = cs[3], sh = cs[4], sw = cs[5], H = h * sh, W = w * sw;
+    auto x = test::random_vector(n * h * w * c, 11);
+    auto g = test::random_vector(n * H * W * c, 12);
+    std::vector<float> y(n * H * W * c), dx(n * h * w * c, 5.f);
+    upsample_bilinear2d_f32(x.data(), n, h, w, c, sh, sw, y.data());
+    upsample_bilinear2d_adjoint_f32(g.data(), n, h, w, c, sh, sw, dx.data());
+    auto src = [](std::size_t i, std::size_t s, std::size_t len, std::size_t& a, std::size_t& b, double& fr) {
+      double f = (i + 0.5) / s - 0.5;
+      f = std::min(std::max(f, 0.0), double(len - 1));
+      a = std::size_t(f);
+      b = std::min(a + 1, len - 1);
+      fr = f - a;
+    };
+    std::vector<double> ref(y.size());
+    double worst = 0, lhs = 0, rhs = 0;
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t i = 0; i < H; ++i)
+        for (std::size_t j = 0; j < W; ++j) {
+          std::size_t y0, y1, x0, x1;
+          double fy, fx;
+          src(i, sh, h, y0, y1, fy);
+          src(j, sw, w, x0, x1, fx);
+          for (std::size_t k = 0; k < c; ++k) {
+            auto at = [&](std::size_t yy, std::size_t xx) { return double(x[((b * h + yy) * w + xx) * c + k]); };
+            const std::size_t o = ((b * H + i) * W + j) * c + k;
+            ref[o] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+            worst = std::max(worst, std::fabs(ref[o] - y[o]));
+            lhs += ref[o] * g[o];
+          }
+        }
+    for (std::size_t i = 0; i < x.size(); ++i) rhs += double(x[i]) * dx[i];
+    CK_CHECK_MSG(worst < 1e-6, "bilinear forward %zux%zux%zux%zu: max error %g", n, h, w, c, worst);
+    CK_CHECK_MSG(std::fabs(lhs - rhs) < 1e-4 * (1 + std::fabs(lhs)), "bilinear adjoint: %g vs %g", lhs, rhs);
+  }
+}
+
 // Reference xoshiro128** (Blackman & Vigna), written out again here.
 struct RefGen {
   std::uint32_t s[4];
@@ -149,6 +191,7 @@ int main() {
     test_broadcast();
     test_pad();
     test_upsample();
+    test_bilinear();
     test_random();
   });
   return test::finish("movement_test");

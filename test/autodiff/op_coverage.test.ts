@@ -130,7 +130,7 @@ describe('autodiff op coverage', () => {
 
   it('the non-differentiable and no-gradient sets are exactly the intended ones', () => {
     expect(names.filter((n) => gradientStatus(n) === 'nonDifferentiable')).toEqual(
-      ['argMax', 'argMin', 'equalMask', 'greaterMask', 'sign', 'stepMask']);
+      ['argMax', 'argMin', 'constantFill', 'equalMask', 'greaterMask', 'sign', 'stepMask']);
     expect(names.filter((n) => gradientStatus(n) === 'noGradient')).toEqual(
       ['BatchNormTrainGrad', 'GlobalMaxPoolGrad', 'MaxPoolGrad', 'trainingLossGrad']);
   });

@@ -38,3 +38,20 @@ describe('tape memory', () => {
     expect(memory().numBuffers).toBe(before);
   });
 });
+
+describe('nested tape memory', () => {
+  it('a gradient penalty (double backward) leaves only its value and gradient', () => {
+    const x = randomTensor([2, 5, 5, 2], 3);
+    const w = randomTensor([3, 3, 2, 3], 4);
+    const conv = { strides: [1, 1], padding: 'same' as const, dilations: [1, 1], groups: 1 };
+    const before = memory().numBuffers;
+    const { value, grads } = valueAndGradsOf(() => {
+      const inner = valueAndGradsOf(() => K.sum(K.softplus(K.convNd(x, w, conv).output)), [x]);
+      return K.sum(K.square(inner.grads[0]!));
+    }, [w]);
+    expect(memory().numBuffers - before).toBe(2);
+    value.dispose();
+    grads[0]!.dispose();
+    expect(memory().numBuffers).toBe(before);
+  });
+});

@@ -92,6 +92,48 @@ describe.each(isas)('movement kernels on %s', (isa) => {
   });
 });
 
+/** Bilinear with half-pixel centres (TF2 resize / Keras UpSampling2D bilinear), in double. */
+function refBilinear(x: Float32Array, [n, h, w, c]: number[], [sh, sw]: number[]): Float64Array {
+  const H = h! * sh!, W = w! * sw!;
+  const out = new Float64Array(n! * H * W * c!);
+  const src = (i: number, s: number, len: number): [number, number, number] => {
+    const f = Math.min(Math.max((i + 0.5) / s - 0.5, 0), len - 1);
+    const a = Math.floor(f);
+    return [a, Math.min(a + 1, len - 1), f - a];
+  };
+  for (let b = 0; b < n!; b++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) {
+    const [y0, y1, fy] = src(i, sh!, h!);
+    const [x0, x1, fx] = src(j, sw!, w!);
+    for (let k = 0; k < c!; k++) {
+      const at = (y: number, xx: number): number => x[((b * h! + y) * w! + xx) * c! + k]!;
+      out[((b * H + i) * W + j) * c! + k] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+    }
+  }
+  return out;
+}
+
+describe.each(isas)('bilinear upsampling on %s', (isa) => {
+  it('forward against the plain reference; adjoint satisfies <up(x), g> = <x, up*(g)>', () => {
+    ck.setIsa(isa);
+    for (const [shape, f] of [[[2, 3, 5, 3], [2, 3]], [[1, 4, 2, 1], [3, 1]], [[1, 1, 1, 5], [2, 2]], [[3, 2, 3, 2], [1, 4]], [[1, 6, 7, 17], [2, 2]]] as [number[], [number, number]][]) {
+      const x = randomTensor(shape, 8);
+      const y = K.upsampleBilinear2d(x, f);
+      const ref = refBilinear(x.dataSync() as Float32Array, shape, f);
+      const got = y.dataSync();
+      for (let i = 0; i < ref.length; i++) if (Math.abs(got[i]! - ref[i]!) > 1e-6) expect.fail(`bilinear ${shape} ${f} at ${i}: ${got[i]} vs ${ref[i]}`);
+      const g = randomTensor([...y.shape], 9);
+      const adj = K.bilinearAdjoint(g, shape, f).dataSync();
+      let lhs = 0;
+      let rhs = 0;
+      const gv = g.dataSync();
+      const xv = x.dataSync();
+      for (let i = 0; i < ref.length; i++) lhs += ref[i]! * gv[i]!;
+      for (let i = 0; i < xv.length; i++) rhs += xv[i]! * adj[i]!;
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * (1 + Math.abs(lhs)));
+    }
+  });
+});
+
 describe('random masks continue the JavaScript generator', () => {
   it('Rng is xoshiro128** (known prefix for state {1, 2, 3, 4}, computed independently)', () => {
     const r = new Rng(0);

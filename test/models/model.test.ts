@@ -195,3 +195,18 @@ describe('training hooks', () => {
     });
   });
 });
+
+describe('errors of eager calls name the layer, its class, the input shape and the argument', () => {
+  it('pooling, cropping, upsampling, merge and concatenate', () => {
+    expect(() => L.maxPooling2d({ name: 'ep1', poolSize: 5 }).apply(randomTensor([1, 3, 3, 1], 1)))
+      .toThrow(/Layer 'ep1' \(MaxPooling2D\) called on input shape \(1, 3, 3, 1\): poolSize \[5,5\] is larger than the input's spatial size \[3,3\]/);
+    expect(() => L.cropping2d({ name: 'ec1', cropping: 2 }).apply(randomTensor([1, 4, 4, 1], 1)))
+      .toThrow(/Layer 'ec1' \(Cropping2D\) called on input shape \(1, 4, 4, 1\): cropping \[\[2,2\],\[2,2\]\] removes all of dimension 1/);
+    expect(() => L.upSampling2d({ name: 'eu1' }).apply(randomTensor([1, 4, 4], 1)))
+      .toThrow(/Layer 'eu1' \(UpSampling2D\) called on input shape \(1, 4, 4\): expected input of rank 4/);
+    expect(() => L.add({ name: 'ea1' }).apply([randomTensor([2, 3], 1), randomTensor([2, 4], 2)]))
+      .toThrow(/Layer 'ea1' \(Add\) called on input shape \[\(2, 3\), \(2, 4\)\]: .*cannot be broadcast/);
+    expect(() => L.concatenate({ name: 'ecc', axis: 1 }).apply([randomTensor([2, 3, 2], 1), randomTensor([2, 3, 4], 2)]))
+      .toThrow(/Layer 'ecc' \(Concatenate\) called on input shape \[\(2, 3, 2\), \(2, 3, 4\)\]/);
+  });
+});

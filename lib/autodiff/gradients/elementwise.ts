@@ -54,6 +54,8 @@ registerGradient('minimum', ([dy], { inputs: [a, b], needsGrad }) => {
 
 // Piecewise constant in their inputs: zero gradient almost everywhere.
 registerNonDifferentiable('greaterMask', 'equalMask', 'stepMask', 'sign', 'argMax', 'argMin');
+// The tape's own constants (backward seeds, zero gradients): no inputs, nothing to differentiate.
+registerNonDifferentiable('constantFill');
 
 // cast (as TF's Cast gradient): float32 → float32 is a copy, so dy passes through; a cast to or
 // from int32 carries no gradient (truncation is piecewise constant; int32 inputs are not
