@@ -43,10 +43,18 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
   const bool dw = G.inner == 1 && G.nco_g == 1 && G.groups > 1;
   std::vector<float> zero(std::max(G.src_C, G.dst_C) + 64, 0.f);
 
+  // Channel block: the widest variant unless its masked tail wastes lanes the narrower ones would
+  // not (96 channels = 3 x 32 rather than 64 + a half-empty 64), with a small premium on the
+  // narrower blocks, which load fewer weight vectors per broadcast.
   int vi = 2;
   if (!dw) {
-    if (G.nco_g >= (std::size_t)K.v[0].cob) vi = 0;
-    else if (G.nco_g >= (std::size_t)K.v[1].cob) vi = 1;
+    const double premium[3] = {1.0, 1.1, 1.3};
+    double best = 1e300;
+    for (int i = 0; i < 3; ++i) {
+      const std::size_t cob = (std::size_t)K.v[i].cob;
+      const double cost = (double)((G.nco_g + cob - 1) / cob * cob) * premium[i];
+      if (cost < best) best = cost, vi = i;
+    }
   }
   const DirectVariant& V = K.v[vi];
   const std::size_t P = dw ? K.dwP : V.P;

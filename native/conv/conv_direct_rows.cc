@@ -141,12 +141,15 @@ std::string conv_rows_unsupported_reason(const ConvDesc& d, ConvPass p) {
 // half a vector waste most lanes, so those stay on the channel kernel. The input gradient's
 // forward form has Cout input channels and Cin outputs: it pays while both stay small. The weight
 // gradient loses to im2col's GEMM once Cout is large (RGB stems with 64/96 filters: measured
-// 38 vs 31 ms and 40 vs 22 ms single-threaded), so it is kept to Cout <= 16.
+// 38 vs 31 ms and 40 vs 22 ms single-threaded), so it is kept to Cout <= 16. The forward pass
+// keeps Cout <= 32: from 64 outputs on, the channel kernel's interior tiles fill whole vectors
+// and need no transpose (7x7/2 stem 3 -> 64: 18.0 vs 20.7 ms; 3x3/2 4 -> 64: 0.39 vs 0.62 ms;
+// 3x3 3 -> 32: rows 0.86 vs 1.07 ms), all single-threaded on a shared machine.
 bool conv_rows_few_channels(const ConvDesc& d, ConvPass p) {
   if (!conv_rows_unsupported_reason(d, p).empty() || d.C > 4) return false;
   if (p == ConvPass::dgrad) return d.K <= 32 && d.in[2] >= 8;
   if (p == ConvPass::wgrad) return d.K <= 16 && d.out[2] >= 8;
-  return d.out[2] >= 8;
+  return d.K <= 32 && d.out[2] >= 8;
 }
 
 bool conv_rows_preferred(const ConvDesc& d, ConvPass p) {
@@ -154,7 +157,7 @@ bool conv_rows_preferred(const ConvDesc& d, ConvPass p) {
   const std::size_t W = (std::size_t)rows_kernels().W;
   if (p == ConvPass::dgrad) return d.K <= 32 && 2 * d.in[2] >= W;
   if (p == ConvPass::wgrad) return d.K <= 16 && 2 * d.out[2] >= W;
-  return 2 * d.out[2] >= W;
+  return d.K <= 32 && 2 * d.out[2] >= W;
 }
 
 void conv_rows_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,

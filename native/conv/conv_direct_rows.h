@@ -36,7 +36,7 @@ std::string conv_rows_unsupported_reason(const ConvDesc& d, ConvPass p);
 // holds, on every ISA.
 bool conv_rows_preferred(const ConvDesc& d, ConvPass p);
 // The ISA-independent part of that rule, for the pure cost model (conv_select.cc): supported,
-// Cin <= 4, Cout <= 16 (wgrad) / 32 (dgrad), vectorised rows (output rows; input rows for dgrad)
+// Cin <= 4, Cout <= 32 (forward, dgrad) / 16 (wgrad), vectorised rows (output rows; input rows for dgrad)
 // at least 8 wide.
 bool conv_rows_few_channels(const ConvDesc& d, ConvPass p);
 
