@@ -28,7 +28,13 @@ export {
   Model, Sequential, InputLayer, model, sequential, input, convStackInfo, convOutputSize,
   type ModelArgs, type PredictOptions, type LossFn, type ProfileReport, type SummaryOptions,
 } from './models/index.js';
+// Native inference plans (predict/predictSync use them automatically; these are the controls).
+export {
+  InferencePlan, PlanUnsupported, inferencePlanStatus, invalidateInferencePlans, setInferencePlanEnabled, plannableLayerClasses,
+  type InferencePlanInfo, type InferencePlanStatus,
+} from './plan/index.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads, keep, tidy, registerGradient } from './autodiff/index.js';
+export { registerNonDifferentiable, registerNoGradient, gradientStatus, type GradientStatus } from './autodiff/index.js';
 
 // Training (training team): optimizers, losses, metrics, schedules, callbacks; importing this also
 // installs compile/fit/evaluate/trainOnBatch/testOnBatch on Model.

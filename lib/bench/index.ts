@@ -10,6 +10,7 @@ import { registeredKinds, setupFor, type PreparedCase } from './registry.js';
 import './sgemm.js';
 import { setModelSpecs } from './models.js';
 import './conv.js';
+import './movement.js';
 
 export { measure, protocolSettings, Reporter, sig, type Measurement } from './protocol.js';
 export { loadCases, intParam, randomFloat32, type BenchCase, type CasesFile } from './cases.js';

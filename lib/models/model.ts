@@ -20,6 +20,7 @@ import * as K from '../layers/backend.js';
 import { InputLayer } from './input_layer.js';
 import { formatSummary, type SummaryOptions } from './summary.js';
 import { profileModel, type ProfileOptions, type ProfileReport } from './profile.js';
+import { inferencePlanStatus, type InferencePlanStatus, noteEagerPath, noteWeightsMayChange, predictSyncWithPlan, predictWithPlan } from '../plan/cache.js';
 
 export interface ModelArgs {
   inputs?: SymbolicTensor | SymbolicTensor[];
@@ -29,6 +30,8 @@ export interface ModelArgs {
 
 export interface PredictOptions {
   batchSize?: number;
+  /** Stops an inference-plan run at its next step/tile boundary; the promise rejects with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export interface TrainingForward {
@@ -253,6 +256,9 @@ export class Model extends Layer {
   override call(inputs: LayerInput, kwargs: CallArgs): LayerInput {
     if (!this.graph) throw new Error(`Model '${this.name}' has no graph and does not override call()`);
     const g = this.graph;
+    // Training mode or a recording tape means the weights may be updated in place next (the
+    // optimizers do): cached inference plans hold copies of the weights, so they must be rebuilt.
+    if (kwargs.training || isTaping()) noteWeightsMayChange(this);
     const xs = Array.isArray(inputs) ? inputs : [inputs];
     if (xs.length !== g.inputs.length) {
       throw new RangeError(`Model '${this.name}' expects ${g.inputs.length} input(s), got ${xs.length}`);
@@ -296,14 +302,38 @@ export class Model extends Layer {
     return res.length === 1 ? res[0]! : res;
   }
 
-  /** Inference on one batch, synchronously (training = false). */
+  /**
+   * Inference on one batch, synchronously (training = false). Functional and Sequential models
+   * made of supported layers run through a cached native inference plan (lib/plan: one native
+   * call, weights pre-packed, no per-layer allocation); others run layer by layer.
+   */
   predictSync(x: Tensor | Tensor[]): Tensor | Tensor[] {
+    const xs = this.plannableInputs(x);
+    const ys = xs ? predictSyncWithPlan(this, xs) : null;
+    if (ys) return Array.isArray(x) ? ys : ys[0]!;
+    noteEagerPath(this);
     return this.apply(x, { training: false });
   }
 
+  /** Inputs checked against the graph (same errors as call()) when a plan may be used, else null. */
+  private plannableInputs(x: Tensor | Tensor[]): Tensor[] | null {
+    const g = this.graph;
+    if (!g || isTaping()) return null;
+    const xs = Array.isArray(x) ? x : [x];
+    if (xs.length !== g.inputs.length) return null;  // call() reports it
+    xs.forEach((t, i) => checkInput(this, g.inputs[i]!, t, i));
+    return xs;
+  }
+
+  /** Whether and how predict()/predictSync() use native inference plans (see lib/plan). */
+  get inferencePlan(): InferencePlanStatus {
+    return inferencePlanStatus(this);
+  }
+
   /**
-   * Inference in batches of `batchSize` (default 32), training = false. Yields to the event loop
-   * between batches; results are concatenated along the batch axis.
+   * Inference in batches of `batchSize` (default 32), training = false. With an inference plan
+   * (see predictSync) each batch is one async native call off the main thread, written straight
+   * into the output; otherwise layers run eagerly and the event loop gets a turn between batches.
    */
   async predict(x: Tensor | Tensor[], opts: PredictOptions = {}): Promise<Tensor | Tensor[]> {
     const batchSize = opts.batchSize ?? 32;
@@ -314,13 +344,18 @@ export class Model extends Layer {
     for (const t of xs) {
       if (t.shape[0] !== n) throw new RangeError(`predict: all inputs need the same batch size; got ${xs.map((q) => q.shape[0]).join(', ')}`);
     }
-    if (n <= batchSize) return this.predictSync(x);
+    // Through inference plans: one async native call per batch, so the event loop stays free.
+    const planned = this.plannableInputs(x);
+    const ys = planned ? await predictWithPlan(this, planned, batchSize, { signal: opts.signal }) : null;
+    if (ys) return Array.isArray(x) ? ys : ys[0]!;
+    noteEagerPath(this);
+    if (n <= batchSize) return this.apply(x, { training: false });
     const chunks: Tensor[][] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const out = tidy(() => {
         const part = xs.map((t) => K.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
-        const y = this.predictSync(Array.isArray(x) ? part : part[0]!);
+        const y = this.apply(Array.isArray(x) ? part : part[0]!, { training: false });
         return Array.isArray(y) ? y : [y];
       });
       chunks.push(out);

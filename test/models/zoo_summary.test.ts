@@ -40,3 +40,20 @@ describe('zoo summaries at 224×224×3, 1000 classes', () => {
     expect(m.summary({ printFn: () => {} })).toContain(`Trainable params: ${fmt(11_689_512 - 1000 * 513 + 7 * 513)}`);
   });
 });
+
+describe('profile memory columns', () => {
+  it('outputBytes and paramBytes per layer are the float32 sizes; the peak covers every output', async () => {
+    const { randomTensor } = await import('../helpers/gradcheck.js');
+    const m = buildZooModel('lenet5');
+    const rep = m.profile(randomTensor([3, 28, 28, 1], 1), { printFn: () => {} });
+    const conv = rep.layers[0]!;
+    expect(conv.outputBytes).toBe(4 * 3 * 28 * 28 * 6);
+    expect(conv.paramBytes).toBe(4 * (5 * 5 * 1 * 6 + 6));
+    const dense = rep.layers.find((l) => l.className === 'Dense')!;
+    expect(dense.paramBytes).toBe(4 * (400 * 120 + 120));
+    // Every layer's output was live at some point during the run.
+    expect(rep.peakLiveBytes - rep.baselineBytes).toBeGreaterThanOrEqual(Math.max(...rep.layers.map((l) => l.outputBytes)));
+    expect(rep.table).toMatch(/Output KB\s+Params KB/);
+    expect(rep.table).toMatch(/native memory: [0-9.]+ MB before, peak [0-9.]+ MB during/);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * Per-model plan cache and the predict paths that use it.
+ *
+ * A model keeps up to MAX_PLANS plans keyed by input shapes (a serving batch size and the last
+ * partial batch of predict(), typically), least recently used evicted first. State lives in a
+ * WeakMap so that Model carries no plan fields and a dropped model drops its plans.
+ *
+ * Invalidation (plans copy the weights): a plan is rebuilt when
+ *  - any weight it copied now holds another tensor (assign: setWeights, loadWeights, io loaders);
+ *  - the model's weights epoch moved: Model bumps it whenever it runs in training mode or under a
+ *    gradient tape (fit, trainOnBatch, custom loops), since optimizers update weights in place,
+ *    and `invalidateInferencePlans(model)` bumps it for any other in-place write;
+ *  - the graph changed (Sequential add/pop).
+ */
+import { isTaping } from '../autodiff/scope.js';
+import type { Tensor } from '../tensor/index.js';
+import { f32 } from '../tensor/internal.js';
+import { type PlannableModel, PlanUnsupported } from './compile.js';
+import { InferencePlan, type InferencePlanInfo, type PlanRunOptions } from './plan.js';
+import { allocTensor } from '../tensor/internal.js';
+
+const MAX_PLANS = 4;
+
+interface PlanState {
+  plans: InferencePlan[];
+  epoch: number;
+  enabled: boolean;
+  /** Why the model cannot be planned (cached per graph), or null. */
+  unsupported: { reason: string; nodes: readonly unknown[] | null } | null;
+  lastPath: 'plan' | 'eager' | null;
+  builds: number;
+}
+
+const states = new WeakMap<PlannableModel, PlanState>();
+
+function state(model: PlannableModel): PlanState {
+  let s = states.get(model);
+  if (!s) {
+    s = { plans: [], epoch: 0, enabled: process.env['CONVKIT_PLAN'] !== '0', unsupported: null, lastPath: null, builds: 0 };
+    states.set(model, s);
+  }
+  return s;
+}
+
+/** What `model.inferencePlan` reports. */
+export interface InferencePlanStatus {
+  /** Whether predict()/predictSync() may use plans for this model (see setInferencePlanEnabled). */
+  enabled: boolean;
+  /** Why this model falls back to the eager path (null when it can be planned or was not tried yet). */
+  unsupportedReason: string | null;
+  /** Which path the last predict()/predictSync() took. */
+  lastPath: 'plan' | 'eager' | null;
+  /** Plans built so far (rebuilds after weight changes included). */
+  builds: number;
+  /** The cached plans, most recently used first. */
+  plans: InferencePlanInfo[];
+}
+
+export function inferencePlanStatus(model: PlannableModel): InferencePlanStatus {
+  const s = state(model);
+  return {
+    enabled: s.enabled,
+    unsupportedReason: s.unsupported?.reason ?? null,
+    lastPath: s.lastPath,
+    builds: s.builds,
+    plans: s.plans.map((p) => p.info),
+  };
+}
+
+/** Turns plan use on or off for one model (CONVKIT_PLAN=0 turns it off by default). */
+export function setInferencePlanEnabled(model: PlannableModel, on: boolean): void {
+  const s = state(model);
+  s.enabled = on;
+  if (!on) s.plans = [];
+}
+
+/**
+ * Drops the model's plans (they are rebuilt on next use). Needed only after writing into a
+ * weight's memory directly; assign/setWeights and training are detected.
+ */
+export function invalidateInferencePlans(model: PlannableModel): void {
+  const s = state(model);
+  s.epoch++;
+  s.plans = [];
+  s.unsupported = null;
+}
+
+/** Called by Model when it runs in training mode or under a tape (weights may change in place). */
+export function noteWeightsMayChange(model: PlannableModel): void {
+  const s = states.get(model);
+  if (s && s.plans.length) (s.epoch++, (s.plans = []));
+  else if (s) s.epoch++;
+}
+
+export function noteEagerPath(model: PlannableModel): void {
+  state(model).lastPath = 'eager';
+}
+
+/**
+ * The plan for these input shapes, built (and cached) if needed; null when plans are off, a tape
+ * is recording, or the model cannot be planned (the reason is kept for inferencePlanStatus).
+ */
+export function planFor(model: PlannableModel, shapes: readonly (readonly number[])[]): InferencePlan | null {
+  const s = state(model);
+  if (!s.enabled || isTaping()) return null;
+  if (shapes.some((sh) => sh[0] === 0)) return null;
+  const nodes = model.graphNodes();
+  if (s.unsupported) {
+    const same = nodes !== null && s.unsupported.nodes !== null && nodes.length === s.unsupported.nodes.length && nodes.every((n, i) => n === s.unsupported!.nodes![i]);
+    if (same) return null;
+    s.unsupported = null;
+  }
+  const i = s.plans.findIndex((p) => p.inputShapes.length === shapes.length && p.inputShapes.every((q, k) => q.length === shapes[k]!.length && q.every((d, j) => d === shapes[k]![j])));
+  if (i >= 0) {
+    const p = s.plans[i]!;
+    s.plans.splice(i, 1);
+    if (p.isCurrent(model, s.epoch)) {
+      s.plans.unshift(p);
+      p.reportAlgorithms();
+      return p;
+    }
+  }
+  let plan: InferencePlan;
+  try {
+    plan = InferencePlan.build(model, shapes, s.epoch);
+  } catch (e) {
+    if (e instanceof PlanUnsupported) {
+      s.unsupported = { reason: e.message, nodes };
+      return null;
+    }
+    throw e;
+  }
+  s.builds++;
+  s.plans.unshift(plan);
+  plan.reportAlgorithms();
+  if (s.plans.length > MAX_PLANS) s.plans.length = MAX_PLANS;
+  return plan;
+}
+
+function shapesOf(xs: readonly Tensor[], batch?: number): number[][] {
+  return xs.map((x) => (batch === undefined ? [...x.shape] : [batch, ...x.shape.slice(1)]));
+}
+
+/** predictSync through a plan, or null (caller runs the eager path). Inputs are already checked. */
+export function predictSyncWithPlan(model: PlannableModel, xs: readonly Tensor[]): Tensor[] | null {
+  if (xs.some((x) => x.dtype !== 'float32')) return null;
+  const plan = planFor(model, shapesOf(xs));
+  if (!plan) return null;
+  const outs = plan.run(xs);
+  state(model).lastPath = 'plan';
+  return outs;
+}
+
+/**
+ * predict() through plans: one async native call per batch of `batchSize` rows, reading each batch
+ * straight from the input tensors and writing straight into the rows of the final outputs (no
+ * slices, no concatenation). Null when the model cannot be planned (caller runs the eager path).
+ */
+export async function predictWithPlan(model: PlannableModel, xs: readonly Tensor[], batchSize: number, opts: PlanRunOptions = {}): Promise<Tensor[] | null> {
+  if (xs.some((x) => x.dtype !== 'float32')) return null;
+  const n = xs[0]!.shape[0]!;
+  if (n === 0) return null;
+  const first = planFor(model, shapesOf(xs, Math.min(batchSize, n)));
+  if (!first) return null;
+  const st = state(model);
+  if (n <= batchSize) {
+    const outs = await first.runAsync(xs, opts);
+    st.lastPath = 'plan';
+    return outs;
+  }
+  const outs = first.outputShapes.map((s) => allocTensor([n, ...s.slice(1)]));
+  try {
+    const inRow = xs.map((x) => x.size / n);
+    const outRow = outs.map((o) => o.size / n);
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      const plan = planFor(model, shapesOf(xs, size));
+      if (!plan) throw new Error(`predict: model '${model.name}' stopped being plannable during predict()`);
+      const ins = xs.map((x, k) => f32(x, `input ${k}`).subarray(start * inRow[k]!, (start + size) * inRow[k]!));
+      const os = outs.map((o, k) => f32(o).subarray(start * outRow[k]!, (start + size) * outRow[k]!));
+      await plan.runIntoAsync(ins, os, [...xs, ...outs], opts);
+    }
+  } catch (e) {
+    for (const o of outs) o.dispose();
+    throw e;
+  }
+  st.lastPath = 'plan';
+  return outs;
+}

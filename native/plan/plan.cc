@@ -1,0 +1,535 @@
+#include "plan/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "pool/zero_pad.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+namespace {
+
+constexpr const char* kKindNames[kPlanStepKindCount] = {"conv",    "dense", "pool",   "globalPool",
+                                                         "zeroPad", "batchNorm", "unary", "softmax",
+                                                         "add",     "concat", "alias", "biasAdd"};
+
+// Arena slots start on 64-byte boundaries (16 floats) so kernels see aligned data, as with tensors.
+constexpr std::size_t kSlotAlign = kAlignment / sizeof(float);
+std::size_t round_slot(std::size_t n) { return (n + kSlotAlign - 1) / kSlotAlign * kSlotAlign; }
+
+// Steps whose kernel reads element i of each input before writing element i of the output (and
+// nothing else), so the output may occupy the storage of an input that dies at this step.
+bool elementwise(PlanStepKind k) {
+  return k == PlanStepKind::unary || k == PlanStepKind::batch_norm || k == PlanStepKind::bias_add || k == PlanStepKind::add ||
+         k == PlanStepKind::softmax;  // softmax_f32 documents that y may alias x
+}
+
+}  // namespace
+
+const char* plan_step_kind_name(PlanStepKind k) {
+  int i = static_cast<int>(k);
+  return i >= 0 && i < kPlanStepKindCount ? kKindNames[i] : "?";
+}
+
+bool parse_plan_step_kind(const std::string& s, PlanStepKind* out) {
+  for (int i = 0; i < kPlanStepKindCount; ++i)
+    if (s == kKindNames[i]) {
+      *out = static_cast<PlanStepKind>(i);
+      return true;
+    }
+  return false;
+}
+
+struct Plan::Step {
+  PlanStepKind kind;
+  std::string name;
+  std::vector<Loc> in;
+  std::vector<Shape> in_shapes;
+  Loc out;
+  Shape out_shape;
+  bool in_place = false;
+  // conv
+  std::unique_ptr<ConvOp> conv;
+  // dense: the raw weights are kept so that the packing can be redone if the active ISA changes
+  // (tests switch ISAs; the packing is ISA-specific).
+  std::size_t M = 0, K = 0, N = 0;
+  std::vector<float> w, bias;
+  std::unique_ptr<PackedB> packed;
+  Isa packed_isa = Isa::scalar;
+  Activation act = Activation::none;
+  float alpha = 0.f;
+  // pool / global pool
+  PoolDesc pool;
+  PoolKind pool_kind = PoolKind::max;
+  std::size_t gN = 0, gP = 0, gC = 0;
+  // zero pad
+  std::array<std::size_t, 3> zin{{1, 1, 1}}, zb{{0, 0, 0}}, za{{0, 0, 0}};
+  // batch norm folded
+  std::vector<float> scale, shift;
+  // unary
+  UnaryOp unary = UnaryOp::relu;
+  // softmax / concat
+  std::size_t axis = 0;
+
+  std::string who() const { return "plan step '" + name + "' (" + plan_step_kind_name(kind) + ")"; }
+};
+
+Plan::~Plan() = default;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& who, const std::string& msg) { throw InvalidArgument(who + ": " + msg); }
+
+void expect_shape(const std::string& who, const char* what, const Shape& got, const Shape& want) {
+  if (got != want) fail(who, std::string(what) + ": expected shape " + shape_str(want) + ", got " + shape_str(got));
+}
+
+void expect_weights(const std::string& who, const PlanStepSpec& s, std::size_t n) {
+  if (s.weights.size() != n)
+    fail(who, "expected " + std::to_string(n) + " weight arrays, got " + std::to_string(s.weights.size()));
+}
+
+void expect_weight(const std::string& who, const PlanStepSpec& s, std::size_t i, const char* what, std::size_t n) {
+  if (s.weights[i].size != n || (n > 0 && !s.weights[i].data))
+    fail(who, std::string(what) + ": expected " + std::to_string(n) + " floats, got " +
+                  std::to_string(s.weights[i].size));
+}
+
+}  // namespace
+
+Plan::Plan(const PlanSpec& spec) : shapes_(spec.values), inputs_(spec.inputs), outputs_(spec.outputs) {
+  const std::size_t nv = shapes_.size();
+  const std::size_t ns = spec.steps.size();
+  if (inputs_.empty()) throw InvalidArgument("plan: at least one input is required");
+  if (outputs_.empty()) throw InvalidArgument("plan: at least one output is required");
+  for (auto& sh : shapes_)
+    if (sh.empty()) throw InvalidArgument("plan: every value needs a rank >= 1 shape (batch first)");
+
+  // ---- definitions: each value is an input or the output of exactly one step, defined before use.
+  constexpr std::size_t kUndef = static_cast<std::size_t>(-1);
+  constexpr std::size_t kInput = static_cast<std::size_t>(-2);
+  std::vector<std::size_t> def(nv, kUndef);
+  for (std::size_t k = 0; k < inputs_.size(); ++k) {
+    std::size_t v = inputs_[k];
+    if (v >= nv) throw InvalidArgument("plan: input " + std::to_string(k) + " refers to value " + std::to_string(v) +
+                                       " but there are " + std::to_string(nv) + " values");
+    if (def[v] != kUndef) throw InvalidArgument("plan: value " + std::to_string(v) + " is listed as an input twice");
+    def[v] = kInput;
+  }
+  for (std::size_t i = 0; i < ns; ++i) {
+    const auto& s = spec.steps[i];
+    std::string who = "plan step " + std::to_string(i) + " '" + s.name + "' (" + plan_step_kind_name(s.kind) + ")";
+    if (s.inputs.empty()) fail(who, "has no inputs");
+    for (std::size_t v : s.inputs) {
+      if (v >= nv) fail(who, "input value " + std::to_string(v) + " is out of range (" + std::to_string(nv) + " values)");
+      if (def[v] == kUndef) fail(who, "reads value " + std::to_string(v) + " before any step produces it");
+    }
+    if (s.output >= nv) fail(who, "output value " + std::to_string(s.output) + " is out of range");
+    if (def[s.output] != kUndef) fail(who, "value " + std::to_string(s.output) + " is produced twice");
+    def[s.output] = i;
+  }
+  for (std::size_t k = 0; k < outputs_.size(); ++k) {
+    std::size_t v = outputs_[k];
+    if (v >= nv || def[v] == kUndef)
+      throw InvalidArgument("plan: output " + std::to_string(k) + " refers to a value no step produces");
+  }
+
+  // ---- storage roots: an alias shares its input's storage.
+  std::vector<std::size_t> root(nv);
+  for (std::size_t v = 0; v < nv; ++v) root[v] = v;
+  for (std::size_t i = 0; i < ns; ++i) {
+    const auto& s = spec.steps[i];
+    if (s.kind != PlanStepKind::alias) continue;
+    if (s.inputs.size() != 1) fail("plan step '" + s.name + "' (alias)", "expected 1 input");
+    if (shape_numel(shapes_[s.inputs[0]]) != shape_numel(shapes_[s.output]))
+      fail("plan step '" + s.name + "' (alias)", "cannot view " + shape_str(shapes_[s.inputs[0]]) + " as " +
+                                                    shape_str(shapes_[s.output]) + " (different sizes)");
+    root[s.output] = root[s.inputs[0]];
+  }
+
+  // ---- homes: inputs stay in the caller's buffers; each output is written in place into the
+  // caller's output buffer when its storage is a step result not already bound to another output.
+  std::vector<Loc> home(nv);
+  std::vector<bool> bound(nv, false);
+  for (std::size_t k = 0; k < inputs_.size(); ++k) home[inputs_[k]] = Loc{Home::input, k};
+  for (std::size_t k = 0; k < outputs_.size(); ++k) {
+    std::size_t r = root[outputs_[k]];
+    if (def[r] != kInput && !bound[r]) {
+      bound[r] = true;
+      home[r] = Loc{Home::output, k};
+    } else {
+      // copied at the end (see copies_ below)
+    }
+  }
+
+  // ---- lifetimes of arena storage (step index of definition and of last read).
+  std::vector<std::size_t> last(nv, 0);
+  for (std::size_t v = 0; v < nv; ++v)
+    if (def[v] != kInput && def[v] != kUndef) last[v] = def[v];
+  for (std::size_t i = 0; i < ns; ++i)
+    for (std::size_t v : spec.steps[i].inputs) last[root[v]] = std::max(last[root[v]], i);
+
+  // ---- slots: greedy reuse of freed slots (best fit, growing a free slot if none is big enough).
+  struct Slot {
+    std::size_t floats = 0;
+    bool busy = false;
+  };
+  std::vector<Slot> slots;
+  std::vector<std::size_t> slot_of(nv, kUndef);
+  std::vector<bool> in_place(ns, false), handed(nv, false);
+  auto is_arena = [&](std::size_t r) { return def[r] != kInput && !bound[r]; };
+  auto acquire = [&](std::size_t floats) {
+    std::size_t best = kUndef, grow = kUndef;
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      if (slots[k].busy) continue;
+      if (slots[k].floats >= floats && (best == kUndef || slots[k].floats < slots[best].floats)) best = k;
+      if (grow == kUndef || slots[k].floats > slots[grow].floats) grow = k;
+    }
+    if (best == kUndef && grow != kUndef) (best = grow, slots[grow].floats = floats);
+    if (best == kUndef) (best = slots.size(), slots.push_back(Slot{floats, false}));
+    slots[best].busy = true;
+    return best;
+  };
+  for (std::size_t i = 0; i < ns; ++i) {
+    const auto& s = spec.steps[i];
+    if (s.kind == PlanStepKind::alias) continue;
+    std::size_t r = s.output;  // a non-alias output is its own root
+    std::size_t need = shape_numel(shapes_[r]);
+    if (is_arena(r)) {
+      if (elementwise(s.kind)) {
+        for (std::size_t v : s.inputs) {
+          std::size_t q = root[v];
+          if (is_arena(q) && last[q] == i && slot_of[q] != kUndef && !handed[q] && shape_numel(shapes_[q]) == need) {
+            slot_of[r] = slot_of[q];
+            handed[q] = true;  // the slot now belongs to r: not released below
+            in_place[i] = true;
+            break;
+          }
+        }
+      }
+      if (slot_of[r] == kUndef) slot_of[r] = acquire(std::max<std::size_t>(need, 1));
+    }
+    for (std::size_t v : s.inputs) {
+      std::size_t q = root[v];
+      if (is_arena(q) && last[q] == i && slot_of[q] != kUndef && !handed[q]) slots[slot_of[q]].busy = false;
+    }
+    if (is_arena(r) && last[r] == i) slots[slot_of[r]].busy = false;  // produced but never read
+  }
+  std::vector<std::size_t> slot_at(slots.size());
+  std::size_t off = 0;
+  for (std::size_t k = 0; k < slots.size(); ++k) (slot_at[k] = off, off += round_slot(slots[k].floats));
+  for (std::size_t v = 0; v < nv; ++v)
+    if (slot_of[v] != kUndef) home[v] = Loc{Home::arena, slot_at[slot_of[v]]};
+  auto loc_of = [&](std::size_t v) { return home[root[v]]; };
+
+  // ---- steps: validate shapes and prepare weights.
+  for (std::size_t i = 0; i < ns; ++i) {
+    const auto& s = spec.steps[i];
+    auto st = std::make_unique<Step>();
+    st->kind = s.kind;
+    st->name = s.name;
+    st->in_place = in_place[i];
+    for (std::size_t v : s.inputs) (st->in.push_back(loc_of(v)), st->in_shapes.push_back(shapes_[v]));
+    st->out = loc_of(s.output);
+    st->out_shape = shapes_[s.output];
+    const std::string who = st->who();
+    const Shape& x = st->in_shapes[0];
+    const Shape& y = st->out_shape;
+    const std::size_t xn = shape_numel(x), yn = shape_numel(y);
+    if (s.kind != PlanStepKind::alias) unshared_floats_ += yn;
+    auto single = [&] {
+      if (s.inputs.size() != 1) fail(who, "expected 1 input, got " + std::to_string(s.inputs.size()));
+    };
+    switch (s.kind) {
+      case PlanStepKind::alias: single(); break;
+      case PlanStepKind::conv: {
+        single();
+        ConvDesc d = s.conv;
+        apply_padding(d, s.padding);  // validates, computes the output size
+        if (d.input_size() != xn || x[0] != d.N || x.back() != d.C)
+          fail(who, "the input " + shape_str(x) + " does not match the convolution " + d.str());
+        if (d.output_size() != yn || y[0] != d.N || y.back() != d.K)
+          fail(who, "output: the convolution " + d.str() + " gives " + std::to_string(d.output_size()) +
+                        " values, the plan expects shape " + shape_str(y));
+        expect_weights(who, s, d.has_bias ? 2 : 1);
+        expect_weight(who, s, 0, "filter", d.filter_size());
+        if (d.has_bias) expect_weight(who, s, 1, "bias", d.K);
+        st->conv = std::make_unique<ConvOp>(d, s.weights[0].data, d.has_bias ? s.weights[1].data : nullptr,
+                                            s.algorithm);
+        workspace_floats_ = std::max(workspace_floats_, st->conv->workspace_floats());
+        weight_floats_ += d.filter_size() + (d.has_bias ? d.K : 0);
+        break;
+      }
+      case PlanStepKind::dense: {
+        single();
+        st->K = s.dense_k;
+        st->N = s.dense_n;
+        if (st->K == 0 || st->N == 0) fail(who, "input features and units must be positive");
+        if (x.back() != st->K) fail(who, "input: expected " + std::to_string(st->K) + " features on the last axis, got shape " + shape_str(x));
+        st->M = xn / st->K;
+        Shape want = x;
+        want.back() = st->N;
+        expect_shape(who, "output", y, want);
+        if (s.weights.size() != 1 && s.weights.size() != 2)
+          fail(who, "expected 1 or 2 weight arrays (kernel, bias), got " + std::to_string(s.weights.size()));
+        expect_weight(who, s, 0, "kernel", st->K * st->N);
+        st->w.assign(s.weights[0].data, s.weights[0].data + st->K * st->N);
+        if (s.weights.size() == 2) {
+          expect_weight(who, s, 1, "bias", st->N);
+          st->bias.assign(s.weights[1].data, s.weights[1].data + st->N);
+        }
+        st->act = s.act;
+        st->alpha = s.act_alpha;
+        st->packed_isa = active_isa();
+        st->packed = pack_b(false, st->K, st->N, st->w.data(), st->N);
+        weight_floats_ += 2 * st->K * st->N + st->bias.size();
+        break;
+      }
+      case PlanStepKind::pool: {
+        single();
+        PoolDesc d = s.pool;
+        d.finalize(s.padding);
+        if (d.input_size() != xn || x[0] != d.N || x.back() != d.C)
+          fail(who, "the input " + shape_str(x) + " does not match the pooling " + d.str());
+        if (d.output_size() != yn) fail(who, "output: the pooling " + d.str() + " does not give shape " + shape_str(y));
+        st->pool = d;
+        st->pool_kind = s.pool_kind;
+        break;
+      }
+      case PlanStepKind::global_pool: {
+        single();
+        if (x.size() < 3) fail(who, "expected an input of rank >= 3 ([N, ...spatial, C]), got " + shape_str(x));
+        st->gN = x[0];
+        st->gC = x.back();
+        st->gP = st->gN * st->gC == 0 ? 0 : xn / (st->gN * st->gC);
+        if (yn != st->gN * st->gC) fail(who, "output: expected " + std::to_string(st->gN * st->gC) + " values ([N, C]), got shape " + shape_str(y));
+        st->pool_kind = s.pool_kind;
+        break;
+      }
+      case PlanStepKind::zero_pad: {
+        single();
+        if (x.size() < 3 || x.size() > 5) fail(who, "expected an input of rank 3, 4 or 5, got " + shape_str(x));
+        std::size_t sp = x.size() - 2;
+        Shape want = x;
+        for (std::size_t d = 0; d < 3; ++d) {
+          st->zb[d] = s.pad_before[d];
+          st->za[d] = s.pad_after[d];
+          if (d + sp >= 3) {
+            st->zin[d] = x[1 + d + sp - 3];
+            want[1 + d + sp - 3] += s.pad_before[d] + s.pad_after[d];
+          } else if (s.pad_before[d] || s.pad_after[d]) {
+            fail(who, "padding given for a dimension the input does not have");
+          }
+        }
+        expect_shape(who, "output", y, want);
+        break;
+      }
+      case PlanStepKind::batch_norm: {
+        single();
+        expect_shape(who, "output", y, x);
+        const std::size_t C = x.back();
+        expect_weights(who, s, 4);
+        expect_weight(who, s, 0, "moving mean", C);
+        expect_weight(who, s, 1, "moving variance", C);
+        if (s.weights[2].size) expect_weight(who, s, 2, "gamma", C);
+        if (s.weights[3].size) expect_weight(who, s, 3, "beta", C);
+        if (!(s.epsilon > 0)) fail(who, "epsilon must be > 0");
+        // Folded exactly as the eager layer computes it, in float32 step by step, so that the plan
+        // and predictSync agree bit for bit: scale = rsqrt(var + eps) * gamma,
+        // shift = beta - mean * scale; y = x * scale + shift.
+        const float eps = static_cast<float>(s.epsilon);
+        st->scale.resize(C);
+        st->shift.resize(C);
+        for (std::size_t c = 0; c < C; ++c) {
+          float v = s.weights[1].data[c] + eps;
+          float sc = static_cast<float>(1.0 / std::sqrt(static_cast<double>(v)));
+          if (s.weights[2].size) sc = sc * s.weights[2].data[c];
+          float sh = -(s.weights[0].data[c] * sc);
+          if (s.weights[3].size) sh = sh + s.weights[3].data[c];
+          st->scale[c] = sc;
+          st->shift[c] = sh;
+        }
+        weight_floats_ += 2 * C;
+        break;
+      }
+      case PlanStepKind::bias_add: {
+        single();
+        expect_shape(who, "output", y, x);
+        expect_weights(who, s, 1);
+        expect_weight(who, s, 0, "bias", x.back());
+        st->shift.assign(s.weights[0].data, s.weights[0].data + x.back());
+        weight_floats_ += x.back();
+        break;
+      }
+      case PlanStepKind::unary: {
+        single();
+        if (yn != xn) fail(who, "output: expected " + std::to_string(xn) + " values, got shape " + shape_str(y));
+        st->unary = s.unary;
+        st->alpha = s.unary_alpha;
+        break;
+      }
+      case PlanStepKind::softmax: {
+        single();
+        expect_shape(who, "output", y, x);
+        if (s.axis >= x.size()) fail(who, "axis " + std::to_string(s.axis) + " is out of range for shape " + shape_str(x));
+        st->axis = s.axis;
+        break;
+      }
+      case PlanStepKind::add: {
+        if (s.inputs.size() < 2) fail(who, "expected at least 2 inputs, got " + std::to_string(s.inputs.size()));
+        for (std::size_t k = 0; k < s.inputs.size(); ++k)
+          expect_shape(who, ("input " + std::to_string(k)).c_str(), st->in_shapes[k], y);
+        break;
+      }
+      case PlanStepKind::concat: {
+        if (s.axis >= y.size() || s.axis == 0) fail(who, "axis " + std::to_string(s.axis) + " is out of range for shape " + shape_str(y));
+        Shape want = x;
+        want[s.axis] = 0;
+        for (std::size_t k = 0; k < s.inputs.size(); ++k) {
+          const Shape& xi = st->in_shapes[k];
+          bool ok = xi.size() == x.size();
+          for (std::size_t d = 0; ok && d < x.size(); ++d) ok = d == s.axis || xi[d] == x[d];
+          if (!ok) fail(who, "input " + std::to_string(k) + " " + shape_str(xi) + " does not match input 0 " + shape_str(x) + " outside axis " + std::to_string(s.axis));
+          want[s.axis] += xi[s.axis];
+        }
+        expect_shape(who, "output", y, want);
+        st->axis = s.axis;
+        break;
+      }
+    }
+    steps_.push_back(std::move(st));
+  }
+  // Outputs not written in place: copied from the caller's input, or from the output buffer the
+  // same storage was bound to (filled by then). Never from the arena (such roots were bound).
+  for (std::size_t k = 0; k < outputs_.size(); ++k) {
+    std::size_t r = root[outputs_[k]];
+    if (home[r].home == Home::output && home[r].at == k) continue;
+    copies_.push_back(FinalCopy{home[r], k, shape_numel(shapes_[outputs_[k]])});
+  }
+
+  workspace_at_ = off;
+  arena_floats_ = off + round_slot(workspace_floats_);
+  arena_ = aligned_array<float>(std::max<std::size_t>(arena_floats_, 1));
+}
+
+float* Plan::resolve(const Loc& l, const std::vector<const float*>& in, const std::vector<float*>& out) const {
+  switch (l.home) {
+    case Home::input: return const_cast<float*>(in[l.at]);  // only ever read (steps never write inputs)
+    case Home::output: return out[l.at];
+    default: return arena_.get() + l.at;
+  }
+}
+
+void Plan::run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs, const CancelToken& cancel) {
+  if (inputs.size() != inputs_.size())
+    throw InvalidArgument("plan: expected " + std::to_string(inputs_.size()) + " input buffers, got " + std::to_string(inputs.size()));
+  if (outputs.size() != outputs_.size())
+    throw InvalidArgument("plan: expected " + std::to_string(outputs_.size()) + " output buffers, got " + std::to_string(outputs.size()));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& s : steps_) {
+    cancel.check();
+    if (s->kind == PlanStepKind::alias) continue;
+    run_step(*s, inputs, outputs, cancel);
+  }
+  for (const auto& c : copies_) std::memcpy(outputs[c.output], resolve(c.from, inputs, outputs), c.floats * sizeof(float));
+}
+
+void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vector<float*>& out,
+                    const CancelToken& cancel) {
+  const float* x = resolve(s.in[0], in, out);
+  float* y = resolve(s.out, in, out);
+  switch (s.kind) {
+    case PlanStepKind::conv: s.conv->run(x, y, arena_.get() + workspace_at_, cancel); return;
+    case PlanStepKind::dense: {
+      if (s.packed_isa != active_isa()) {
+        // Repack once for the new ISA rather than letting every call repack into a temporary.
+        s.packed = pack_b(false, s.K, s.N, s.w.data(), s.N);
+        s.packed_isa = active_isa();
+      }
+      GemmEpilogue epi;
+      epi.bias = s.bias.empty() ? nullptr : s.bias.data();
+      epi.act = s.act;
+      epi.leaky_alpha = s.alpha;
+      sgemm_packed(false, s.M, 1.f, x, s.K, *s.packed, 0.f, y, s.N, &epi, &cancel);
+      return;
+    }
+    case PlanStepKind::pool: pool_forward(s.pool, s.pool_kind, x, y, cancel); return;
+    case PlanStepKind::global_pool: global_pool_forward(s.gN, s.gP, s.gC, s.pool_kind, x, y); return;
+    case PlanStepKind::zero_pad:
+      zero_pad_forward(s.in_shapes[0][0], s.zin, s.in_shapes[0].back(), s.zb, s.za, x, y);
+      return;
+    case PlanStepKind::batch_norm: {
+      // y = x * scale[c] + shift[c]: two roundings (no FMA contraction in baseline x86-64 code),
+      // as the eager mul-then-add.
+      const std::size_t C = s.scale.size();
+      if (C == 0) return;
+      const std::size_t rows = shape_numel(s.out_shape) / C;
+      const float* sc = s.scale.data();
+      const float* sh = s.shift.data();
+      parallel_range(rows, std::max<std::size_t>(1, 4096 / C), [&](std::size_t b, std::size_t e) {
+        for (std::size_t r = b; r < e; ++r) {
+          const float* xr = x + r * C;
+          float* yr = y + r * C;
+          for (std::size_t c = 0; c < C; ++c) {
+            float t = xr[c] * sc[c];
+            yr[c] = t + sh[c];
+          }
+        }
+      });
+      return;
+    }
+    case PlanStepKind::bias_add: {
+      const std::size_t C = s.shift.size();
+      if (C == 0) return;
+      const std::size_t rows = shape_numel(s.out_shape) / C;
+      const float* b = s.shift.data();
+      parallel_range(rows, std::max<std::size_t>(1, 4096 / C), [&](std::size_t r0, std::size_t r1) {
+        for (std::size_t r = r0; r < r1; ++r)
+          for (std::size_t c = 0; c < C; ++c) y[r * C + c] = x[r * C + c] + b[c];
+      });
+      return;
+    }
+    case PlanStepKind::unary: unary_f32(s.unary, x, y, shape_numel(s.out_shape), s.alpha, cancel); return;
+    case PlanStepKind::softmax: softmax_f32(x, y, s.out_shape, s.axis, false, cancel); return;
+    case PlanStepKind::add: {
+      // Left to right, as the eager Add layer reduces its inputs.
+      binary_f32(BinaryOp::add, x, s.out_shape, resolve(s.in[1], in, out), s.out_shape, y, s.out_shape, cancel);
+      for (std::size_t k = 2; k < s.in.size(); ++k)
+        binary_f32(BinaryOp::add, y, s.out_shape, resolve(s.in[k], in, out), s.out_shape, y, s.out_shape, cancel);
+      return;
+    }
+    case PlanStepKind::concat: {
+      const Shape& ys = s.out_shape;
+      std::size_t outer = 1;
+      for (std::size_t d = 0; d < s.axis; ++d) outer *= ys[d];
+      std::size_t inner = shape_numel(ys) / std::max<std::size_t>(outer, 1);  // floats per outer row of y
+      std::size_t col = 0;
+      for (std::size_t k = 0; k < s.in.size(); ++k) {
+        const float* xk = resolve(s.in[k], in, out);
+        std::size_t row = outer ? shape_numel(s.in_shapes[k]) / outer : 0;
+        parallel_range(outer, 64, [&](std::size_t b, std::size_t e) {
+          for (std::size_t o = b; o < e; ++o) std::memcpy(y + o * inner + col, xk + o * row, row * sizeof(float));
+        });
+        col += row;
+      }
+      return;
+    }
+    case PlanStepKind::alias: return;
+  }
+}
+
+std::vector<PlanStepInfo> Plan::describe() const {
+  std::vector<PlanStepInfo> r;
+  for (const auto& s : steps_) {
+    std::string d;
+    if (s->kind == PlanStepKind::conv) d = conv_algorithm_name(s->conv->algorithm());
+    if (s->kind == PlanStepKind::dense) d = "packed";
+    if (s->in_place) d = d.empty() ? "in place" : d + ", in place";
+    r.push_back(PlanStepInfo{s->name, s->kind, d});
+  }
+  return r;
+}
+
+}  // namespace convkit

@@ -1,0 +1,172 @@
+// The inference plan: a model's forward pass compiled once for one input shape (batch included)
+// and then run many times.
+//
+// A plan is a list of steps over *values* (tensors of known shape). Everything that does not
+// depend on the input data is done at build time, so that a run only does the math:
+//  - weights are copied in and pre-transformed: a conv keeps a ConvOp (algorithm chosen once,
+//    Winograd/FFT filter transforms made once), a dense layer keeps its weight matrix packed for
+//    the GEMM micro-kernel (pack_b), a batch norm is folded into a per-channel scale and shift;
+//  - every intermediate value gets a slot in one arena (64-byte aligned), reused between values
+//    whose lifetimes do not overlap; elementwise steps write in place over an input that dies
+//    there; one workspace region (the largest any conv needs) is shared by all steps, since steps
+//    run one after another;
+//  - reshapes (Flatten, Reshape) and inference-time identities (Dropout, GaussianNoise) are
+//    `alias` steps: the output value shares its input's storage, no copy;
+//  - each model output is written straight into the caller's output buffer when it is the
+//    result of a step; only an output that is an alias of an input or of another output is copied.
+//
+// Consequently a run allocates nothing (the caller provides input and output buffers).
+//
+// Concurrency: one arena per plan, so runs of one plan are serialised by a mutex in run(). This
+// costs no throughput: each step's parallel loops take the whole process-wide thread pool anyway
+// (regions from different callers are serialised there too). Different plans run independently.
+//
+// Weights are copied at build: later changes to the model's weights are not seen; the owner
+// (lib/plan) rebuilds the plan when they change.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "conv/conv.h"
+#include "dispatch/cpu.h"
+#include "gemm/gemm.h"
+#include "ops/elementwise.h"
+#include "ops/shape.h"
+#include "pool/pool.h"
+#include "runtime/aligned.h"
+#include "runtime/errors.h"
+
+namespace convkit {
+
+enum class PlanStepKind : int {
+  conv = 0,         // ConvOp (+ fused bias and activation)
+  dense,            // y[M,N] = act(x[M,K] W[K,N] + b) with W pre-packed; M = numel(x) / K
+  pool,             // max / average pooling windows
+  global_pool,      // [N, P, C] -> [N, C]
+  zero_pad,         // Keras ZeroPadding1D/2D/3D
+  batch_norm,       // inference batch norm, folded to y = x * scale[c] + shift[c] over the last axis
+  unary,            // activation y = f(x)
+  softmax,          // along one axis
+  add,              // sum of n >= 2 inputs of the output's shape
+  concat,           // along one axis
+  alias,            // output shares the input's storage (reshape, identity)
+  bias_add,         // y = x + bias[c] over the last axis (a bias the eager layer adds after its op)
+};
+constexpr int kPlanStepKindCount = 12;
+const char* plan_step_kind_name(PlanStepKind k);
+// Accepts the names above ("conv", "dense", ...); false for an unknown name.
+bool parse_plan_step_kind(const std::string& s, PlanStepKind* out);
+
+// A weight array handed to the builder; it is copied (or transformed) during the build.
+struct PlanWeight {
+  const float* data = nullptr;
+  std::size_t size = 0;
+};
+
+// One step as described by the caller (lib/plan via the binding). Only the fields of its kind are
+// read. Value ids index PlanSpec::values.
+struct PlanStepSpec {
+  PlanStepKind kind = PlanStepKind::alias;
+  std::string name;                    // the layer's name, for error messages and describe()
+  std::vector<std::size_t> inputs;
+  std::size_t output = 0;
+  // conv: descriptor (spatial padding explicit or resolved by `padding`), algorithm request,
+  // weights {filter [KD,KH,KW,Cin/g,Cout], bias [Cout] (if conv.has_bias)}. conv.act is fused.
+  ConvDesc conv;
+  Padding padding = Padding::explicit_;
+  ConvAlgorithm algorithm = ConvAlgorithm::auto_;
+  // dense: K = input features, N = units; weights {W [K,N], bias [N] (optional)}; act fused.
+  std::size_t dense_k = 0, dense_n = 0;
+  Activation act = Activation::none;
+  float act_alpha = 0.2f;
+  // pool: descriptor (finalized with `padding`) and kind; global_pool: kind.
+  PoolDesc pool;
+  PoolKind pool_kind = PoolKind::max;
+  // zero_pad: padding per (D, H, W).
+  std::array<std::size_t, 3> pad_before{{0, 0, 0}}, pad_after{{0, 0, 0}};
+  // bias_add: weights {bias [C]}.
+  // batch_norm: weights {moving mean, moving variance, gamma or empty, beta or empty}, epsilon.
+  double epsilon = 1e-3;
+  // unary: op and alpha (leaky slope / elu scale).
+  UnaryOp unary = UnaryOp::relu;
+  float unary_alpha = 0.f;
+  // softmax, concat: the axis (non-negative, < rank).
+  std::size_t axis = 0;
+  std::vector<PlanWeight> weights;
+};
+
+struct PlanSpec {
+  std::vector<Shape> values;           // shape of every value (batch dimension included)
+  std::vector<std::size_t> inputs;     // value ids fed by the caller, in order
+  std::vector<std::size_t> outputs;    // value ids returned to the caller, in order
+  std::vector<PlanStepSpec> steps;     // in execution (topological) order
+};
+
+// What describe() reports per step.
+struct PlanStepInfo {
+  std::string name;
+  PlanStepKind kind;
+  std::string detail;  // e.g. the conv algorithm, "in place", "packed"
+};
+
+class Plan {
+ public:
+  // Validates the whole spec (InvalidArgument naming the step's layer and expected vs got),
+  // copies and transforms the weights, and lays out the arena.
+  explicit Plan(const PlanSpec& spec);
+  ~Plan();
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
+
+  // Runs the plan: inputs[i] has numel(input_shape(i)) floats, outputs[i] numel(output_shape(i)).
+  // Outputs must not overlap the inputs. Serialised per plan (see top). Cancel is checked between
+  // steps and inside the conv/pool tiles.
+  void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs,
+           const CancelToken& cancel = {});
+
+  std::size_t num_inputs() const { return inputs_.size(); }
+  std::size_t num_outputs() const { return outputs_.size(); }
+  const Shape& input_shape(std::size_t i) const { return shapes_[inputs_.at(i)]; }
+  const Shape& output_shape(std::size_t i) const { return shapes_[outputs_.at(i)]; }
+  // Bytes of the activation arena (intermediates + workspace) and of the prepared weights.
+  std::size_t arena_bytes() const { return arena_floats_ * sizeof(float); }
+  std::size_t weight_bytes() const { return weight_floats_ * sizeof(float); }
+  // The part of the arena that is the shared conv workspace.
+  std::size_t workspace_bytes() const { return workspace_floats_ * sizeof(float); }
+  // Sum of the sizes of all non-alias step outputs: what the eager path allocates per call.
+  std::size_t unshared_bytes() const { return unshared_floats_ * sizeof(float); }
+  std::vector<PlanStepInfo> describe() const;
+
+ private:
+  struct Step;
+  // Where a value lives at run time.
+  enum class Home : int { arena = 0, input = 1, output = 2 };
+  struct Loc {
+    Home home = Home::arena;
+    std::size_t at = 0;  // arena offset in floats, or input/output index
+  };
+  float* resolve(const Loc& l, const std::vector<const float*>& in, const std::vector<float*>& out) const;
+  void run_step(Step& s, const std::vector<const float*>& in, const std::vector<float*>& out,
+                const CancelToken& cancel);
+
+  std::vector<Shape> shapes_;
+  std::vector<std::size_t> inputs_, outputs_;
+  std::vector<std::unique_ptr<Step>> steps_;
+  // Outputs that are not produced in place (alias of an input or of another output): copied last.
+  struct FinalCopy {
+    Loc from;
+    std::size_t output;
+    std::size_t floats;
+  };
+  std::vector<FinalCopy> copies_;
+  AlignedPtr<float> arena_;
+  std::size_t arena_floats_ = 0, workspace_at_ = 0, workspace_floats_ = 0;
+  std::size_t weight_floats_ = 0, unshared_floats_ = 0;
+  std::mutex mu_;
+};
+
+}  // namespace convkit

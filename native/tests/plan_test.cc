@@ -1,0 +1,319 @@
+// Inference plan (native/plan): a small residual/multi-branch network built as a plan and run on
+// every ISA, against a plain double-precision forward pass written here (conv via conv_reference.h,
+// everything else inline). Also: arena reuse and in-place steps, outputs that alias inputs or each
+// other, repeated runs reusing the arena, ISA switches (dense repacking), and descriptor errors.
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "conv_reference.h"
+#include "plan/plan.h"
+#include "test_util.h"
+
+using namespace convkit;
+using namespace convkit::test;
+
+namespace {
+
+constexpr std::size_t N = 3, H = 7, W = 6, C = 5, K1 = 8, U = 4;
+
+struct Net {
+  std::vector<float> w1, b1, mean, var, gamma, beta, w2, wd, bd;
+};
+
+Net make_net() {
+  Net n;
+  n.w1 = random_vector(3 * 3 * C * K1, 1, -0.4f, 0.4f);
+  n.b1 = random_vector(K1, 2);
+  n.mean = random_vector(K1, 3);
+  n.var = random_vector(K1, 4, 0.3f, 2.f);
+  n.gamma = random_vector(K1, 5, 0.5f, 1.5f);
+  n.beta = random_vector(K1, 6);
+  n.w2 = random_vector(1 * 1 * C * K1, 7, -0.5f, 0.5f);
+  n.wd = random_vector((2 * K1) * U, 8, -0.3f, 0.3f);
+  n.bd = random_vector(U, 9);
+  return n;
+}
+
+ConvDesc conv_desc(std::size_t k, bool bias, Activation act) {
+  ConvDesc d;
+  d.N = N;
+  d.in = {1, H, W};
+  d.C = C;
+  d.K = K1;
+  d.kernel = {1, k, k};
+  d.has_bias = bias;
+  d.act = act;
+  return d;
+}
+
+// values: 0 x[N,H,W,C]; 1 conv3x3 same + bias + relu; 2 bn; 3 relu6; 4 conv1x1 (no bias);
+// 5 add(3,4); 6 concat(5,2) [N,H,W,2K1]; 7 global avg pool [N,2K1]; 8 dense [N,U];
+// 9 softmax; 10 flatten alias of 6 [N, H*W*2K1]; 11 maxpool 2x2 valid of 5.
+PlanSpec make_spec(const Net& n, const std::vector<Shape>& shapes) {
+  PlanSpec s;
+  s.values = shapes;
+  s.inputs = {0};
+  s.outputs = {9, 10, 11};
+  auto step = [&](PlanStepKind k, const char* name, std::vector<std::size_t> in, std::size_t out) {
+    PlanStepSpec p;
+    p.kind = k;
+    p.name = name;
+    p.inputs = std::move(in);
+    p.output = out;
+    return p;
+  };
+  PlanStepSpec c1 = step(PlanStepKind::conv, "c1", {0}, 1);
+  c1.conv = conv_desc(3, true, Activation::relu);
+  c1.padding = Padding::same;
+  c1.weights = {{n.w1.data(), n.w1.size()}, {n.b1.data(), n.b1.size()}};
+  s.steps.push_back(c1);
+  PlanStepSpec bn = step(PlanStepKind::batch_norm, "bn", {1}, 2);
+  bn.epsilon = 1e-3;
+  bn.weights = {{n.mean.data(), K1}, {n.var.data(), K1}, {n.gamma.data(), K1}, {n.beta.data(), K1}};
+  s.steps.push_back(bn);
+  PlanStepSpec r6 = step(PlanStepKind::unary, "relu6", {2}, 3);
+  r6.unary = UnaryOp::relu6;
+  s.steps.push_back(r6);
+  PlanStepSpec c2 = step(PlanStepKind::conv, "c2", {0}, 4);
+  c2.conv = conv_desc(1, false, Activation::none);
+  c2.padding = Padding::valid;
+  c2.weights = {{n.w2.data(), n.w2.size()}};
+  s.steps.push_back(c2);
+  s.steps.push_back(step(PlanStepKind::add, "add", {3, 4}, 5));
+  PlanStepSpec cat = step(PlanStepKind::concat, "cat", {5, 2}, 6);
+  cat.axis = 3;
+  s.steps.push_back(cat);
+  PlanStepSpec gp = step(PlanStepKind::global_pool, "gap", {6}, 7);
+  gp.pool_kind = PoolKind::avg;
+  s.steps.push_back(gp);
+  PlanStepSpec de = step(PlanStepKind::dense, "dense", {7}, 8);
+  de.dense_k = 2 * K1;
+  de.dense_n = U;
+  de.weights = {{n.wd.data(), n.wd.size()}, {n.bd.data(), n.bd.size()}};
+  s.steps.push_back(de);
+  PlanStepSpec sm = step(PlanStepKind::softmax, "softmax", {8}, 9);
+  sm.axis = 1;
+  s.steps.push_back(sm);
+  s.steps.push_back(step(PlanStepKind::alias, "flatten", {6}, 10));
+  PlanStepSpec mp = step(PlanStepKind::pool, "maxpool", {5}, 11);
+  mp.pool.N = N;
+  mp.pool.in = {1, H, W};
+  mp.pool.C = K1;
+  mp.pool.window = {1, 2, 2};
+  mp.pool.stride = {1, 2, 2};
+  mp.padding = Padding::valid;
+  mp.pool_kind = PoolKind::max;
+  s.steps.push_back(mp);
+  return s;
+}
+
+std::vector<Shape> net_shapes() {
+  return {{N, H, W, C},      {N, H, W, K1}, {N, H, W, K1}, {N, H, W, K1}, {N, H, W, K1}, {N, H, W, K1},
+          {N, H, W, 2 * K1}, {N, 2 * K1},   {N, U},        {N, U},        {N, H * W * 2 * K1}, {N, H / 2, W / 2, K1}};
+}
+
+// The same network in double precision.
+struct Ref {
+  std::vector<double> probs, cat, pool;
+};
+
+Ref reference(const Net& n, const std::vector<float>& x) {
+  ConvDesc d1 = conv_desc(3, true, Activation::relu);
+  apply_padding(d1, Padding::same);
+  ConvDesc d2 = conv_desc(1, false, Activation::none);
+  apply_padding(d2, Padding::valid);
+  std::vector<double> a = ref_forward(d1, x.data(), n.w1.data(), n.b1.data());
+  std::vector<double> c2 = ref_forward(d2, x.data(), n.w2.data(), nullptr);
+  const std::size_t P = N * H * W;
+  std::vector<double> bn(P * K1), sum(P * K1);
+  for (std::size_t i = 0; i < P * K1; ++i) {
+    std::size_t c = i % K1;
+    bn[i] = (a[i] - n.mean[c]) / std::sqrt((double)n.var[c] + 1e-3) * n.gamma[c] + n.beta[c];
+    double r6 = std::min(std::max(bn[i], 0.0), 6.0);
+    sum[i] = r6 + c2[i];
+  }
+  Ref r;
+  r.cat.resize(P * 2 * K1);
+  for (std::size_t p = 0; p < P; ++p)
+    for (std::size_t c = 0; c < K1; ++c) (r.cat[p * 2 * K1 + c] = sum[p * K1 + c], r.cat[p * 2 * K1 + K1 + c] = bn[p * K1 + c]);
+  r.probs.resize(N * U);
+  for (std::size_t b = 0; b < N; ++b) {
+    std::vector<double> g(2 * K1, 0.0), z(U);
+    for (std::size_t p = 0; p < H * W; ++p)
+      for (std::size_t c = 0; c < 2 * K1; ++c) g[c] += r.cat[(b * H * W + p) * 2 * K1 + c] / (H * W);
+    double mx = -1e300, den = 0;
+    for (std::size_t u = 0; u < U; ++u) {
+      z[u] = n.bd[u];
+      for (std::size_t c = 0; c < 2 * K1; ++c) z[u] += g[c] * n.wd[c * U + u];
+      mx = std::max(mx, z[u]);
+    }
+    for (std::size_t u = 0; u < U; ++u) den += std::exp(z[u] - mx);
+    for (std::size_t u = 0; u < U; ++u) r.probs[b * U + u] = std::exp(z[u] - mx) / den;
+  }
+  r.pool.resize(N * (H / 2) * (W / 2) * K1);
+  for (std::size_t b = 0; b < N; ++b)
+    for (std::size_t i = 0; i < H / 2; ++i)
+      for (std::size_t j = 0; j < W / 2; ++j)
+        for (std::size_t c = 0; c < K1; ++c) {
+          double m = -1e300;
+          for (std::size_t di = 0; di < 2; ++di)
+            for (std::size_t dj = 0; dj < 2; ++dj) m = std::max(m, sum[((b * H + 2 * i + di) * W + 2 * j + dj) * K1 + c]);
+          r.pool[((b * (H / 2) + i) * (W / 2) + j) * K1 + c] = m;
+        }
+  return r;
+}
+
+void test_network() {
+  Net n = make_net();
+  auto shapes = net_shapes();
+  std::vector<float> x = random_vector(N * H * W * C, 10);
+  Ref ref = reference(n, x);
+  for_each_isa([&](Isa) {
+    Plan plan(make_spec(n, shapes));
+    std::vector<float> probs(N * U), cat(N * H * W * 2 * K1), pool(N * (H / 2) * (W / 2) * K1);
+    for (int rep = 0; rep < 3; ++rep) {  // the arena is reused run after run
+      std::fill(probs.begin(), probs.end(), -1.f);
+      plan.run({x.data()}, {probs.data(), cat.data(), pool.data()});
+      double e1 = error_ratio(probs.data(), ref.probs.data(), probs.size(), 1e-5, 1e-4);
+      double e2 = error_ratio(cat.data(), ref.cat.data(), cat.size(), 1e-5, 1e-4);
+      double e3 = error_ratio(pool.data(), ref.pool.data(), pool.size(), 1e-5, 1e-4);
+      CK_CHECK_MSG(e1 <= 1 && e2 <= 1 && e3 <= 1, "rep %d: probs %g cat %g pool %g", rep, e1, e2, e3);
+    }
+    // Values that are not alive together share arena slots; elementwise steps run in place.
+    CK_CHECK(plan.arena_bytes() - plan.workspace_bytes() < plan.unshared_bytes());
+    int in_place = 0;
+    for (auto& s : plan.describe()) in_place += s.detail.find("in place") != std::string::npos;
+    CK_CHECK_MSG(in_place >= 2, "in-place steps: %d", in_place);
+  });
+}
+
+// Dense packed for one ISA keeps giving right answers after the active ISA changes.
+void test_isa_switch() {
+  const std::size_t M = 5, Kd = 37, Nd = 19;
+  auto w = random_vector(Kd * Nd, 20), x = random_vector(M * Kd, 21), b = random_vector(Nd, 22);
+  PlanSpec s;
+  s.values = {{M, Kd}, {M, Nd}};
+  s.inputs = {0};
+  s.outputs = {1};
+  PlanStepSpec d;
+  d.kind = PlanStepKind::dense;
+  d.name = "dense";
+  d.inputs = {0};
+  d.output = 1;
+  d.dense_k = Kd;
+  d.dense_n = Nd;
+  d.act = Activation::relu;
+  d.weights = {{w.data(), w.size()}, {b.data(), b.size()}};
+  s.steps = {d};
+  std::vector<double> want(M * Nd);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t j = 0; j < Nd; ++j) {
+      double acc = b[j];
+      for (std::size_t k = 0; k < Kd; ++k) acc += (double)x[m * Kd + k] * w[k * Nd + j];
+      want[m * Nd + j] = acc > 0 ? acc : 0;
+    }
+  Plan plan(s);  // packed for the default ISA
+  for_each_isa([&](Isa) {
+    std::vector<float> y(M * Nd);
+    plan.run({x.data()}, {y.data()});
+    CK_CHECK(error_ratio(y.data(), want.data(), y.size(), 1e-5, 1e-5) <= 1);
+  });
+}
+
+// An output that is the input itself (identity model) or the same storage as another output is
+// copied, not lost.
+void test_output_aliases() {
+  PlanSpec s;
+  s.values = {{2, 3}, {2, 3}, {6}, {2, 3}};
+  s.inputs = {0};
+  s.outputs = {1, 3, 2};  // alias of input, relu, alias of the relu
+  PlanStepSpec a;
+  a.kind = PlanStepKind::alias;
+  a.name = "identity";
+  a.inputs = {0};
+  a.output = 1;
+  PlanStepSpec r;
+  r.kind = PlanStepKind::unary;
+  r.name = "relu";
+  r.unary = UnaryOp::relu;
+  r.inputs = {0};
+  r.output = 3;
+  PlanStepSpec f = a;
+  f.name = "flatten";
+  f.inputs = {3};
+  f.output = 2;
+  s.steps = {a, r, f};
+  Plan plan(s);
+  std::vector<float> x = {-1, 2, -3, 4, -5, 6}, o1(6), o2(6), o3(6);
+  plan.run({x.data()}, {o1.data(), o2.data(), o3.data()});
+  CK_CHECK(o1 == x);
+  std::vector<float> want = {0, 2, 0, 4, 0, 6};
+  CK_CHECK(o2 == want);
+  CK_CHECK(o3 == want);
+}
+
+bool throws_invalid(const PlanSpec& s, const char* needle) {
+  try {
+    Plan p(s);
+  } catch (const InvalidArgument& e) {
+    bool ok = std::string(e.what()).find(needle) != std::string::npos;
+    if (!ok) std::fprintf(stderr, "  message was: %s\n", e.what());
+    return ok;
+  }
+  return false;
+}
+
+void test_errors() {
+  Net n = make_net();
+  auto shapes = net_shapes();
+  {
+    PlanSpec s = make_spec(n, shapes);
+    s.steps[0].weights[0].size -= 1;
+    CK_CHECK(throws_invalid(s, "plan step 'c1' (conv): filter: expected 360 floats, got 359"));
+  }
+  {
+    PlanSpec s = make_spec(n, shapes);
+    s.values[1] = {N, H, W, K1 + 1};
+    CK_CHECK(throws_invalid(s, "plan step 'c1' (conv)"));
+  }
+  {
+    PlanSpec s = make_spec(n, shapes);
+    std::swap(s.steps[0], s.steps[1]);
+    CK_CHECK(throws_invalid(s, "reads value 1 before any step produces it"));
+  }
+  {
+    PlanSpec s = make_spec(n, shapes);
+    s.steps[3].output = 1;
+    CK_CHECK(throws_invalid(s, "is produced twice"));
+  }
+  {
+    PlanSpec s = make_spec(n, shapes);
+    s.values[10] = {N, 5};
+    CK_CHECK(throws_invalid(s, "cannot view"));
+  }
+  {
+    PlanSpec s = make_spec(n, shapes);
+    s.steps[7].dense_k = 2 * K1 + 1;
+    CK_CHECK(throws_invalid(s, "plan step 'dense' (dense): input: expected 17 features"));
+  }
+  Plan ok(make_spec(n, shapes));
+  bool threw = false;
+  try {
+    std::vector<float> x(N * H * W * C);
+    ok.run({x.data()}, {});
+  } catch (const InvalidArgument&) {
+    threw = true;
+  }
+  CK_CHECK(threw);
+}
+
+}  // namespace
+
+int main() {
+  test_network();
+  test_isa_switch();
+  test_output_aliases();
+  test_errors();
+  return finish("plan_test");
+}

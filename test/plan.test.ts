@@ -1,0 +1,282 @@
+/**
+ * Native inference plans (lib/plan, native/plan): the plan's output against the eager layer-by-layer
+ * forward pass `model.apply(x, {training: false})` of the same model, which is computed by separate
+ * code (one native op per layer step, fresh tensors) — for zoo models, functional graphs with
+ * residual and concatenated branches, batch norm with non-trivial statistics and dropout.
+ *
+ * Tolerance: the plan calls the same kernels with the same algorithms and reproduces each layer's
+ * order of roundings (bias after a depthwise conv, batch norm folded exactly as the layer folds
+ * it, relu in the GEMM epilogue), so outputs are expected to be bit-identical; the assertion is
+ * |plan - eager| <= 1e-6 * (1 + |eager|) and the tests also report exact equality.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Tensor } from '../lib/tensor/index.js';
+import { setSeed } from '../lib/random/index.js';
+import * as L from '../lib/layers/index.js';
+import * as K from '../lib/layers/backend.js';
+import { input, Model, model, sequential } from '../lib/models/index.js';
+import { buildZooModel } from '../lib/zoo/index.js';
+import { InferencePlan, invalidateInferencePlans, setInferencePlanEnabled } from '../lib/plan/index.js';
+import { backendInfo, memory, setIsa } from '../lib/backend.js';
+import { randomTensor } from './helpers/gradcheck.js';
+import type { LayerInput } from '../lib/layers/layer.js';
+
+/** Replaces every weight with deterministic random values (variances positive), so batch norms matter. */
+function randomizeWeights(m: Model, seed: number): void {
+  m.weights.forEach((w, i) => {
+    const n = w.size;
+    const t = randomTensor([...w.shape], seed + i, 0.5);
+    if (w.name.includes('moving_variance') || w.name.includes('movingVariance')) {
+      const v = K.addScalar(K.abs(t), 0.5);
+      w.assign(v);
+      v.dispose();
+    } else w.assign(t);
+    t.dispose();
+    expect(n).toBeGreaterThan(0);
+  });
+}
+
+function eager(m: Model, x: Tensor | Tensor[]): Tensor[] {
+  const y = m.apply(x, { training: false });
+  return Array.isArray(y) ? y : [y];
+}
+
+/** Largest |a-b| / (1 + |b|) and whether every element is identical. */
+function compare(a: Tensor, b: Tensor): { worst: number; identical: boolean } {
+  expect(a.shape).toEqual(b.shape);
+  const x = a.dataSync(), y = b.dataSync();
+  let worst = 0, identical = true;
+  for (let i = 0; i < y.length; i++) {
+    if (x[i] !== y[i]) identical = false;
+    worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / (1 + Math.abs(y[i]!)));
+  }
+  return { worst, identical };
+}
+
+function expectPlanMatches(m: Model, x: Tensor | Tensor[]): { identical: boolean } {
+  const want = eager(m, x);
+  const got = m.predictSync(x);
+  const gs = Array.isArray(got) ? got : [got];
+  expect(m.inferencePlan.lastPath).toBe('plan');
+  let identical = true;
+  gs.forEach((g, i) => {
+    const c = compare(g, want[i]!);
+    expect(c.worst).toBeLessThanOrEqual(1e-6);
+    identical &&= c.identical;
+  });
+  for (const t of [...gs, ...want]) t.dispose();
+  return { identical };
+}
+
+afterEach(() => setIsa(null));
+
+describe('inference plan: equals the eager forward pass', () => {
+  const zooCases: [string, number[], number, number][] = [
+    ['lenet5', [28, 28, 1], 10, 3],
+    ['cifarBaseline', [32, 32, 3], 10, 3],
+    ['resnet18', [32, 32, 3], 5, 2],
+    ['googlenet', [32, 32, 3], 5, 2],
+  ];
+  for (const [name, shape, classes, batch] of zooCases) {
+    it(`${name} (batch ${batch})`, () => {
+      setSeed(3);
+      const m = buildZooModel(name, { inputShape: shape, classes });
+      randomizeWeights(m, 11);
+      const x = randomTensor([batch, ...shape], 5);
+      const r = expectPlanMatches(m, x);
+      expect(r.identical).toBe(true);
+      const info = m.inferencePlan.plans[0]!;
+      expect(info.inputShapes).toEqual([[batch, ...shape]]);
+      // The arena shares memory between values that are not alive together.
+      expect(info.arenaBytes - info.workspaceBytes).toBeLessThan(info.unsharedBytes);
+      x.dispose();
+      m.dispose();
+    });
+  }
+
+  it('a functional graph with residual Add, Concatenate, BatchNorm, Dropout, depthwise conv, pads and activations', () => {
+    setSeed(4);
+    const inp = input({ shape: [12, 10, 4] });
+    let a = L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(inp) as L.SymbolicTensor;
+    a = L.batchNormalization({ epsilon: 1e-3 }).apply(a) as L.SymbolicTensor;
+    a = L.dropout({ rate: 0.5 }).apply(a) as L.SymbolicTensor;
+    const b = L.conv2d({ filters: 8, kernelSize: 1, activation: 'elu' }).apply(inp) as L.SymbolicTensor;
+    const sum = L.add().apply([a, b]) as L.SymbolicTensor;
+    const r = L.leakyReLU({ alpha: 0.1 }).apply(sum) as L.SymbolicTensor;
+    const d = L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu6' }).apply(r) as L.SymbolicTensor;
+    const p = L.zeroPadding2d({ padding: [[1, 1], [2, 0]] }).apply(sum) as L.SymbolicTensor;
+    const pc = L.conv2d({ filters: 16, kernelSize: 3, strides: 1, activation: 'swish' }).apply(p) as L.SymbolicTensor;
+    const cat = L.concatenate().apply([d, pc, sum]) as L.SymbolicTensor;
+    const pooled = L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(cat) as L.SymbolicTensor;
+    const g = L.globalMaxPooling2d().apply(pooled) as L.SymbolicTensor;
+    const f = L.flatten().apply(pooled) as L.SymbolicTensor;
+    const h = L.dense({ units: 7, activation: 'sigmoid' }).apply(f) as L.SymbolicTensor;
+    const out1 = L.softmax().apply(L.dense({ units: 5 }).apply(L.concatenate().apply([g, h])) as L.SymbolicTensor) as L.SymbolicTensor;
+    const out2 = L.reshape({ targetShape: [7, 1] }).apply(h) as L.SymbolicTensor;
+    const m = model({ inputs: inp, outputs: [out1, out2, sum] });
+    randomizeWeights(m, 21);
+    const x = randomTensor([3, 12, 10, 4], 6);
+    const r2 = expectPlanMatches(m, x);
+    expect(r2.identical).toBe(true);
+    const kinds = m.inferencePlan.plans[0]!.steps.map((s) => s.kind);
+    for (const k of ['conv', 'batchNorm', 'alias', 'add', 'unary', 'zeroPad', 'concat', 'pool', 'globalPool', 'dense', 'softmax', 'biasAdd']) expect(kinds).toContain(k);
+    x.dispose();
+  });
+
+  it('Conv1D with causal padding, pooling 1-D and a two-input model', () => {
+    setSeed(5);
+    const i1 = input({ shape: [20, 3] });
+    const i2 = input({ shape: [6] });
+    const c = L.conv1d({ filters: 4, kernelSize: 3, padding: 'causal', dilationRate: 2, activation: 'relu' }).apply(i1) as L.SymbolicTensor;
+    const mp = L.maxPooling1d({ poolSize: 2 }).apply(c) as L.SymbolicTensor;
+    const gp = L.globalAveragePooling1d().apply(mp) as L.SymbolicTensor;
+    const d = L.dense({ units: 4, activation: 'relu' }).apply(i2) as L.SymbolicTensor;
+    const out = L.dense({ units: 3 }).apply(L.add().apply([gp, d]) as L.SymbolicTensor) as L.SymbolicTensor;
+    const m = model({ inputs: [i1, i2], outputs: out });
+    randomizeWeights(m, 31);
+    const xs = [randomTensor([4, 20, 3], 7), randomTensor([4, 6], 8)];
+    expect(expectPlanMatches(m, xs).identical).toBe(true);
+  });
+
+  it('on every ISA (cifarBaseline, resnet-style block)', () => {
+    setSeed(6);
+    const m = buildZooModel('cifarBaseline', { inputShape: [16, 16, 3], classes: 4 });
+    randomizeWeights(m, 41);
+    const x = randomTensor([5, 16, 16, 3], 9);
+    for (const isa of backendInfo().availableIsas) {
+      setIsa(isa);
+      // The plan built under the previous ISA repacks its dense kernels for this one.
+      expect(expectPlanMatches(m, x).identical).toBe(true);
+    }
+  });
+});
+
+describe('inference plan: runtime behaviour', () => {
+  it('predict() does not block the event loop (timer ticks during one planned batch)', async () => {
+    setSeed(7);
+    const m = buildZooModel('resnet18', { inputShape: [64, 64, 3], classes: 5 });
+    const x = randomTensor([8, 64, 64, 3], 10);
+    m.predictSync(x).valueOf(); // build the plan (sync, on this thread) before timing
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    const y = (await m.predict(x, { batchSize: 8 })) as Tensor;
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    expect(m.inferencePlan.lastPath).toBe('plan');
+    expect(y.shape).toEqual([8, 5]);
+    // One async native call: the timer keeps firing while it runs (blocking would give 0 ticks).
+    expect(ticks).toBeGreaterThanOrEqual(1);
+    expect(ms).toBeGreaterThan(0);
+    y.dispose();
+    x.dispose();
+  });
+
+  it('predict() over several batches equals the eager path, writing batches into one output', async () => {
+    setSeed(8);
+    const m = buildZooModel('lenet5', { classes: 10 });
+    randomizeWeights(m, 51);
+    const x = randomTensor([37, 28, 28, 1], 11);
+    const y = (await m.predict(x, { batchSize: 16 })) as Tensor;
+    const want = eager(m, x)[0]!;
+    expect(compare(y, want).identical).toBe(true);
+    // Plans for 16 and for the last 5 rows.
+    expect(m.inferencePlan.plans.map((p) => p.inputShapes[0]![0]).sort()).toEqual([16, 5].sort());
+  });
+
+  it('steady state: a planned predict allocates only its output tensor', async () => {
+    setSeed(9);
+    const m = buildZooModel('cifarBaseline', { classes: 10 });
+    const x = randomTensor([16, 32, 32, 3], 12);
+    (await m.predict(x)).valueOf();
+    (m.predictSync(x) as Tensor).dispose();
+    const builds = m.inferencePlan.builds;
+    const before = memory().totalAllocations;
+    const runs = 5;
+    for (let i = 0; i < runs; i++) {
+      (m.predictSync(x) as Tensor).dispose();
+      ((await m.predict(x)) as Tensor).dispose();
+    }
+    expect(memory().totalAllocations - before).toBe(2 * runs);
+    expect(m.inferencePlan.builds).toBe(builds);
+    // The eager path allocates a tensor per layer step.
+    setInferencePlanEnabled(m, false);
+    const e0 = memory().totalAllocations;
+    (m.predictSync(x) as Tensor).dispose();
+    expect(memory().totalAllocations - e0).toBeGreaterThan(5);
+  });
+
+  it('setWeights / assign, training and explicit invalidation rebuild the plan', () => {
+    setSeed(10);
+    const m = sequential({ layers: [L.dense({ units: 4, inputShape: [3], activation: 'relu' }), L.dense({ units: 2 })] });
+    const x = randomTensor([2, 3], 13);
+    const y0 = m.predictSync(x) as Tensor;
+    // setWeights replaces the tensors: the plan's copies are stale and must not be used.
+    m.setWeights(m.getWeights().map((w) => K.mulScalar(w, 2)));
+    const y1 = m.predictSync(x) as Tensor;
+    expect(compare(y1, eager(m, x)[0]!).identical).toBe(true);
+    expect(compare(y1, y0).identical).toBe(false);
+    expect(m.inferencePlan.builds).toBe(2);
+    // A training-mode forward (what fit/trainOnBatch run before in-place optimizer updates).
+    m.apply(x, { training: true });
+    const k = m.weights[0]!.read();
+    k.dataSync().fill(0.25); // an in-place update, as optimizers do
+    const y2 = m.predictSync(x) as Tensor;
+    expect(compare(y2, eager(m, x)[0]!).identical).toBe(true);
+    expect(m.inferencePlan.builds).toBe(3);
+    // Direct writes need the explicit call.
+    m.weights[2]!.read().dataSync().fill(0.5);
+    invalidateInferencePlans(m);
+    const y3 = m.predictSync(x) as Tensor;
+    expect(compare(y3, eager(m, x)[0]!).identical).toBe(true);
+    expect(m.inferencePlan.builds).toBe(4);
+  });
+
+  it('subclassed models and unsupported layers use the eager path, with the reason visible', () => {
+    class Net extends Model {
+      d = L.dense({ units: 2 });
+      override call(x: LayerInput): Tensor {
+        return this.d.apply(x as Tensor) as Tensor;
+      }
+    }
+    const n = new Net();
+    const x = randomTensor([2, 3], 14);
+    const y = n.predictSync(x) as Tensor;
+    expect(y.shape).toEqual([2, 2]);
+    expect(n.inferencePlan.lastPath).toBe('eager');
+    const inp = input({ shape: [4, 4, 2] });
+    const m = model({ inputs: inp, outputs: L.upSampling2d({ size: 2 }).apply(inp) as L.SymbolicTensor });
+    const z = m.predictSync(randomTensor([1, 4, 4, 2], 15)) as Tensor;
+    expect(z.shape).toEqual([1, 8, 8, 2]);
+    expect(m.inferencePlan.lastPath).toBe('eager');
+    expect(m.inferencePlan.unsupportedReason).toMatch(/UpSampling2D/);
+  });
+
+  it('a bad input shape is a RangeError naming expected and got', async () => {
+    const m = buildZooModel('lenet5', {});
+    const bad = randomTensor([2, 28, 27, 1], 16);
+    expect(() => m.predictSync(bad)).toThrow(/expects shape \(None, 28, 28, 1\), got \[2, 28, 27, 1\]/);
+    await expect(m.predict(bad)).rejects.toThrow(/expects shape \(None, 28, 28, 1\), got \[2, 28, 27, 1\]/);
+    // The plan object itself checks too.
+    const plan = InferencePlan.build(m, [[2, 28, 28, 1]]);
+    expect(() => plan.run([bad])).toThrow(RangeError);
+    expect(() => plan.run([bad])).toThrow(/input 0 expects shape \[2, 28, 28, 1\], got \[2, 28, 27, 1\]/);
+  });
+
+  it('concurrent async runs of one plan give the right answers (serialised per plan)', async () => {
+    setSeed(11);
+    const m = buildZooModel('cifarBaseline', { inputShape: [16, 16, 3], classes: 3 });
+    const xs = [0, 1, 2, 3].map((i) => randomTensor([4, 16, 16, 3], 20 + i));
+    const ys = (await Promise.all(xs.map((x) => m.predict(x)))) as Tensor[];
+    expect(m.inferencePlan.builds).toBe(1);
+    xs.forEach((x, i) => expect(compare(ys[i]!, eager(m, x)[0]!).identical).toBe(true));
+  });
+
+  it('an AbortSignal rejects a planned predict with an AbortError', async () => {
+    const m = buildZooModel('lenet5', {});
+    const x = randomTensor([8, 28, 28, 1], 17);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(m.predict(x, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
