@@ -491,6 +491,62 @@ export function globalPoolNd(x: Tensor, mode: 'max' | 'avg'): Tensor {
   return globalPool(x, mode);
 }
 
+/**
+ * For each max-pooling window of x (channels-last, N-d, TF 'valid'/'same' geometry; pass
+ * `poolSize` = the spatial shape for global pooling): g at the window's first maximal in-bounds
+ * element, in window order — the element the native max-pool backward routes the gradient to.
+ * This is the adjoint (in g) of MaxPoolGrad(x, ·), i.e. its gradient (op 'maxPoolGather'; not
+ * differentiable in x). A JavaScript loop: it only runs in double-backward passes.
+ */
+export function maxPoolGather(x: Tensor, g: Tensor, poolSize: readonly number[], strides: readonly number[], padding: 'valid' | 'same'): Tensor {
+  if (x.shape.length !== g.shape.length || x.shape.some((d, i) => d !== g.shape[i])) {
+    throw new RangeError(`maxPoolGather: x [${x.shape.join(', ')}] and g [${g.shape.join(', ')}] must have the same shape`);
+  }
+  const r = x.shape.length - 2;
+  const sp = x.shape.slice(1, r + 1);
+  const pads = explicitPads(sp, poolSize, strides, sp.map(() => 1), padding);
+  const outSp = sp.map((d, i) => (padding === 'valid' ? Math.floor((d - poolSize[i]!) / strides[i]!) + 1 : Math.ceil(d / strides[i]!)));
+  const [n, c] = [x.shape[0]!, x.shape[r + 1]!];
+  return runOp('maxPoolGather', [x, g], { poolSize: [...poolSize], strides: [...strides], padding }, () => {
+    const out = allocTensor([n, ...outSp, c]);
+    const o = f32(out);
+    const xv = f32(x);
+    const gv = f32(g);
+    const inStr = stridesOf(sp);
+    const outCount = sizeOf(outSp);
+    const winCount = sizeOf(poolSize);
+    const pos = new Array<number>(r);
+    for (let b = 0; b < n; b++)
+      for (let oi = 0; oi < outCount; oi++) {
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let wi = 0; wi < winCount; wi++) {
+            let rem = wi;
+            let inside = true;
+            let flat = 0;
+            for (let a = r - 1; a >= 0; a--) {
+              const k = rem % poolSize[a]!;
+              rem = Math.floor(rem / poolSize[a]!);
+              const oa = Math.floor(oi / sizeOf(outSp.slice(a + 1))) % outSp[a]!;
+              pos[a] = oa * strides[a]! - pads[a]![0] + k;
+              if (pos[a]! < 0 || pos[a]! >= sp[a]!) inside = false;
+              flat += pos[a]! * inStr[a]!;
+            }
+            if (!inside) continue;
+            const v = xv[(b * sizeOf(sp) + flat) * c + ch]!;
+            if (at < 0 || v > best) {
+              best = v;
+              at = (b * sizeOf(sp) + flat) * c + ch;
+            }
+          }
+          o[(b * outCount + oi) * c + ch] = at < 0 ? 0 : gv[at]!;
+        }
+      }
+    return out;
+  });
+}
+
 /** Broadcasts x to `shape` (numpy rules). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const target = broadcastShape(x.shape, shape, 'broadcastTo');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as K from '../../lib/layers/backend.js';
 import { grad, valueAndGradsOf } from '../../lib/autodiff/index.js';
 import { activationGrad, type ActivationGradKind } from '../../lib/autodiff/native_grad.js';
+import * as nativeGrad from '../../lib/autodiff/native_grad.js';
 import { convBackpropFilter } from '../../lib/ops/conv.js';
 import { globalPoolBackward, poolBackward } from '../../lib/ops/pool.js';
 import { zeroPadBackward } from '../../lib/ops/pad.js';
@@ -51,6 +52,24 @@ describe('gradients of the linear and bilinear backward ops', () => {
       }, [x, dy]);
     }
   });
+  it('MaxPoolGrad and GlobalMaxPoolGrad in dy (the argmax gather), and the gather itself', () => {
+    const cases = [
+      { x: [2, 5, 6, 3], o: { poolSize: [3, 3], strides: [2, 2], padding: 'same' as const } },
+      { x: [1, 6, 6, 2], o: { poolSize: [2, 2], strides: [2, 2], padding: 'valid' as const } },
+      { x: [2, 7, 3], o: { poolSize: [3], strides: [1], padding: 'valid' as const } },
+      { x: [1, 3, 4, 5, 2], o: { poolSize: [2, 2, 2], strides: [1, 2, 2], padding: 'same' as const } },
+    ];
+    for (const c of cases) {
+      const x = randomTensor(c.x, 21);
+      const y = K.poolNd(x, 'max', c.o);
+      gradcheck((dy) => poolBackward(x, dy, 'max', c.o), [randomTensor([...y.shape], 22)]);
+      gradcheck((g) => K.maxPoolGather(x, g, c.o.poolSize, c.o.strides, c.o.padding), [randomTensor(c.x, 23)]);
+    }
+    const xf = randomTensor([2, 3, 5, 4], 24); // channelsFirst
+    gradcheck((dy) => poolBackward(xf, dy, 'max', { poolSize: [2, 2], dataFormat: 'channelsFirst' }), [randomTensor([2, 3, 2, 2], 25)]);
+    gradcheck((dy) => globalPoolBackward(randomTensor([2, 3, 4, 3], 26), dy, 'max'), [randomTensor([2, 3], 27)]);
+    gradcheck((dy) => globalPoolBackward(xf, dy, 'max', 'channelsFirst'), [randomTensor([2, 3], 28)]);
+  });
   it('AvgPoolGrad and GlobalAvgPoolGrad in dy; ZeroPadGrad; bilinearAdjoint', () => {
     const x = randomTensor([2, 5, 6, 3], 1);
     const opts = { poolSize: [3, 3], strides: [2, 2], padding: 'same' as const };
@@ -74,12 +93,21 @@ describe('double backward in use', () => {
     // The inner tape records onto the outer one, so penalty is differentiable in w.
     gradcheck((w) => penalty(w), [randomTensor([3, 3, 2, 3], 12)]);
   });
+  it('gradient penalty through conv, max pooling and dense-like reduction', () => {
+    const x = randomTensor([1, 6, 6, 2], 13, 1, 0.05);
+    const conv = { strides: [1, 1], padding: 'same' as const, dilations: [1, 1], groups: 1 };
+    gradcheck((w) => {
+      const gx = valueAndGradsOf(() => K.sum(K.tanh(K.poolNd(K.convNd(x, w, conv).output, 'max', { poolSize: [2, 2], strides: [2, 2], padding: 'valid' }))), [x]);
+      gx.value.dispose();
+      return K.sum(K.square(gx.grads[0]!));
+    }, [randomTensor([3, 3, 2, 2], 14)], { h: 1e-3 });
+  });
   it('backward ops without a second derivative say so', () => {
-    const x = randomTensor([1, 4, 4, 2], 1);
-    const dy = randomTensor([1, 2, 2, 2], 2);
-    expect(() => grad((a) => K.sum(K.mul(poolBackward(a, dy, 'max', { poolSize: [2, 2] }), a)))(x))
-      .toThrow(/Op 'MaxPoolGrad' has no gradient/);
-    expect(() => grad((g) => K.sum(poolBackward(x, g, 'max', { poolSize: [2, 2] })))(dy))
-      .toThrow(/Op 'MaxPoolGrad' has no gradient .*argmax/);
+    const x = randomTensor([4, 3], 1);
+    const gamma = randomTensor([3], 2);
+    const { batchNormTrain, batchNormTrainGrad } = nativeGrad;
+    const [, mean, , invstd] = batchNormTrain(x, gamma, null, 1e-3);
+    expect(() => grad((d) => K.sum(batchNormTrainGrad(x, d, mean, invstd, gamma, { dx: true, dgamma: false, dbeta: false })[0]!))(randomTensor([4, 3], 3)))
+      .toThrow(/Op 'BatchNormTrainGrad' has no gradient .*second derivative of training-mode batch normalization/);
   });
 });

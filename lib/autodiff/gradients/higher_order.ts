@@ -18,12 +18,13 @@
  *     tanh (in = y):     f' = 1 − y²            → −2y
  *     softplus (in = x): f' = σ(x)              → σ(1 − σ)
  *     swish (in = x):    f' = σ + xσ(1 − σ)     → σ(1 − σ)(2 + x(1 − 2σ))
+ * MaxPoolGrad / GlobalMaxPoolGrad (in dy) ↔ maxPoolGather (g at each window's argmax).
  * The remaining backward ops have no gradient here and say so (registry: noGradient).
  */
 import type { Tensor } from '../../tensor/index.js';
 import * as K from '../../layers/backend.js';
 import { convBackpropInput, convForward, type DataFormat } from '../../ops/conv.js';
-import { globalPool, pool } from '../../ops/pool.js';
+import { globalPool, pool, poolBackward } from '../../ops/pool.js';
 import { type ZeroPadding, zeroPad } from '../../ops/pad.js';
 import { registerGradient, registerNoGradient } from '../registry.js';
 import { activationGrad, type ActivationGradKind } from '../native_grad.js';
@@ -110,7 +111,34 @@ registerGradient('ActivationGrad', ([dd], { inputs, attrs, needsGrad }) => {
   return [dIn, dDy];
 });
 
-registerNoGradient('MaxPoolGrad', 'the second derivative of max pooling (a gather at the recomputed argmax) is not implemented');
-registerNoGradient('GlobalMaxPoolGrad', 'the second derivative of global max pooling is not implemented');
+// MaxPoolGrad(x, dy) routes each dy to its window's (first) argmax: linear in dy, piecewise
+// constant in x. Its adjoint in dy gathers the incoming gradient at those argmaxes (maxPoolGather),
+// whose own adjoint is MaxPoolGrad again. Channels-first runs through channels-last transposes.
+const toCL = (t: Tensor, cf: boolean): Tensor => (cf ? K.toChannelsLast(t) : t);
+const toCF = (t: Tensor, cf: boolean): Tensor => (cf ? K.toChannelsFirst(t) : t);
+
+registerGradient('MaxPoolGrad', ([dd], { inputs, attrs, needsGrad }) => {
+  if (!needsGrad[1]) return [null, null];
+  const cf = attrs['dataFormat'] === 'channelsFirst';
+  const ps = attrs['poolSize'] as number[];
+  const st = attrs['strides'] as number[];
+  return [null, toCF(K.maxPoolGather(toCL(inputs[0]!, cf), toCL(dd!, cf), ps, st, attrs['padding'] as 'valid' | 'same'), cf)];
+});
+
+registerGradient('GlobalMaxPoolGrad', ([dd], { inputs, attrs, needsGrad }) => {
+  if (!needsGrad[1]) return [null, null];
+  const x = toCL(inputs[0]!, attrs['dataFormat'] === 'channelsFirst');
+  const g = toCL(dd!, attrs['dataFormat'] === 'channelsFirst');
+  const sp = x.shape.slice(1, -1);
+  const y = K.maxPoolGather(x, g, sp, sp, 'valid'); // [N, 1, ..., 1, C]
+  return [null, K.reshape(y, [x.shape[0]!, x.shape[x.shape.length - 1]!])];
+});
+
+registerGradient('maxPoolGather', ([dd], { inputs, attrs, needsGrad }) => {
+  if (!needsGrad[1]) return [null, null];
+  const ps = attrs['poolSize'] as number[];
+  return [null, poolBackward(inputs[0]!, dd!, 'max', { poolSize: ps, strides: attrs['strides'] as number[], padding: attrs['padding'] as 'valid' | 'same' })];
+});
+
 registerNoGradient('BatchNormTrainGrad', 'the second derivative of training-mode batch normalization is not implemented');
 registerNoGradient('trainingLossGrad', 'it is the loss gradient precomputed by the loss op (losses are differentiated once)');
