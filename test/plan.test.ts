@@ -19,6 +19,7 @@ import { buildZooModel } from '../lib/zoo/index.js';
 import { InferencePlan, invalidateInferencePlans, setInferencePlanEnabled } from '../lib/plan/index.js';
 import { backendInfo, memory, setIsa } from '../lib/backend.js';
 import { randomTensor } from './helpers/gradcheck.js';
+import { createPredictor } from '../lib/serving/index.js';
 import type { LayerInput } from '../lib/layers/layer.js';
 
 /** Replaces every weight with deterministic random values (variances positive), so batch norms matter. */
@@ -56,7 +57,10 @@ function compare(a: Tensor, b: Tensor): { worst: number; identical: boolean } {
 function expectPlanMatches(m: Model, x: Tensor | Tensor[]): { identical: boolean } {
   const want = eager(m, x);
   const got = m.predictSync(x);
+  // Same structure as the eager call: a list exactly when the model has several outputs.
+  expect(Array.isArray(got)).toBe(want.length > 1);
   const gs = Array.isArray(got) ? got : [got];
+  expect(gs.length).toBe(want.length);
   expect(m.inferencePlan.lastPath).toBe('plan');
   let identical = true;
   gs.forEach((g, i) => {
@@ -138,6 +142,48 @@ describe('inference plan: equals the eager forward pass', () => {
     expect(expectPlanMatches(m, xs).identical).toBe(true);
   });
 
+  it('a nested Sequential is inlined, SeparableConv2D maps to depthwise + pointwise; training the inner model alone invalidates the outer plan', () => {
+    setSeed(12);
+    const inner = sequential({
+      layers: [L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [10, 10, 3] }), L.batchNormalization()],
+    });
+    const inp = input({ shape: [10, 10, 3] });
+    const a = inner.apply(inp) as L.SymbolicTensor;
+    const sep = L.separableConv2d({ filters: 5, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }).apply(a) as L.SymbolicTensor;
+    const out = L.dense({ units: 3, activation: 'softmax' }).apply(L.globalAveragePooling2d().apply(sep) as L.SymbolicTensor) as L.SymbolicTensor;
+    const m = model({ inputs: inp, outputs: out });
+    randomizeWeights(m, 61);
+    const x = randomTensor([2, 10, 10, 3], 18);
+    expect(expectPlanMatches(m, x).identical).toBe(true);
+    const steps = m.inferencePlan.plans[0]!.steps;
+    expect(steps.map((q) => q.name)).toContain(inner.layers[0]!.name);
+    expect(steps.filter((q) => q.kind === 'conv').length).toBe(3);
+    // The inner model trained on its own: a training-mode call, then an in-place update.
+    const builds = m.inferencePlan.builds;
+    (inner.apply(randomTensor([1, 10, 10, 3], 19), { training: true }) as Tensor).dispose();
+    inner.weights[0]!.read().dataSync().fill(0.1);
+    expect(expectPlanMatches(m, x).identical).toBe(true);
+    expect(m.inferencePlan.builds).toBe(builds + 1);
+  });
+
+  it('3-D layers (Conv3D, ZeroPadding3D, pooling 3-D), SpatialDropout2D and GaussianNoise', () => {
+    setSeed(13);
+    const i3 = input({ shape: [5, 6, 7, 2] });
+    let v = L.zeroPadding3d({ padding: [[1, 0], [0, 1], [1, 1]] }).apply(i3) as L.SymbolicTensor;
+    v = L.conv3d({ filters: 4, kernelSize: [2, 3, 3], strides: [1, 2, 1], padding: 'valid', activation: 'sigmoid' }).apply(v) as L.SymbolicTensor;
+    v = L.maxPooling3d({ poolSize: [2, 2, 2], padding: 'same' }).apply(v) as L.SymbolicTensor;
+    const g = L.globalAveragePooling3d().apply(v) as L.SymbolicTensor;
+    const m3 = model({ inputs: i3, outputs: L.gaussianNoise({ stddev: 0.3 }).apply(g) as L.SymbolicTensor });
+    randomizeWeights(m3, 71);
+    expect(expectPlanMatches(m3, randomTensor([2, 5, 6, 7, 2], 20)).identical).toBe(true);
+    const i2 = input({ shape: [6, 6, 3] });
+    const d = L.spatialDropout2d({ rate: 0.5 }).apply(L.conv2d({ filters: 4, kernelSize: 3 }).apply(i2) as L.SymbolicTensor) as L.SymbolicTensor;
+    const m2 = model({ inputs: i2, outputs: d });
+    randomizeWeights(m2, 72);
+    expect(expectPlanMatches(m2, randomTensor([3, 6, 6, 3], 21)).identical).toBe(true);
+    expect(m2.inferencePlan.plans[0]!.steps.map((q) => q.kind)).toEqual(['conv', 'alias']);
+  });
+
   it('on every ISA (cifarBaseline, resnet-style block)', () => {
     setSeed(6);
     const m = buildZooModel('cifarBaseline', { inputShape: [16, 16, 3], classes: 4 });
@@ -182,6 +228,17 @@ describe('inference plan: runtime behaviour', () => {
     expect(compare(y, want).identical).toBe(true);
     // Plans for 16 and for the last 5 rows.
     expect(m.inferencePlan.plans.map((p) => p.inputShapes[0]![0]).sort()).toEqual([16, 5].sort());
+  });
+
+  it('the serving predictor (which calls model.predict) runs through the plan', async () => {
+    setSeed(14);
+    const m = buildZooModel('lenet5', {});
+    const p = createPredictor(m, { maxBatchSize: 8, maxDelayMs: 1 });
+    const xs = [0, 1, 2].map((i) => randomTensor([1, 28, 28, 1], 30 + i));
+    const ys = await Promise.all(xs.map((x) => p.predict(x)));
+    expect(m.inferencePlan.lastPath).toBe('plan');
+    xs.forEach((x, i) => expect(compare(ys[i]!, eager(m, x)[0]!).identical).toBe(true));
+    await p.close();
   });
 
   it('steady state: a planned predict allocates only its output tensor', async () => {

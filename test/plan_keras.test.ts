@@ -44,8 +44,8 @@ describe.skipIf(!FIXTURES)('inference plan on Keras fixture models', () => {
       model.dispose();
     });
   }
-  it('report (at least the residual and the MobileNet fixtures are planned)', () => {
+  it('report (the residual, MobileNet, Xception and nested-model fixtures are planned)', () => {
     console.log(`planned:\n  ${planned.join('\n  ')}\neager:\n  ${eagerOnly.join('\n  ')}`);
-    for (const name of ['k3-resnet-mnist', 'k2-vww-mobilenet', 'k2-jettagger-bn', 'k3h5-ecg-conv1d']) expect(planned.some((p) => p.startsWith(name))).toBe(true);
+    for (const name of ['k3-resnet-mnist', 'k2-vww-mobilenet', 'k2-jettagger-bn', 'k3h5-ecg-conv1d', 'k2-acgan-disc-mnist', 'k2-mini-xception-fer']) expect(planned.some((p) => p.startsWith(name))).toBe(true);
   });
 });

@@ -22,7 +22,10 @@ import { native } from '../native/index.js';
 
 let recording = false;
 let scopeDepth = 0;
-let inFlight: Promise<void> | null = null;
+// Batches launched and not yet settled (they run in launch order, see recording_binding.cc, but
+// their promises may settle in any order) and the first error of one nobody awaited.
+const inFlight = new Set<Promise<void>>();
+let launchError: { error: unknown } | null = null;
 const pendingFrees: (() => void)[] = [];
 const stats = { batches: 0, jobs: 0, syncFlushes: 0 };
 const env = typeof process !== 'undefined' ? process.env : {};
@@ -60,7 +63,7 @@ export function isRecording(): boolean {
 
 /** True when memory may still be used by queued or running native work. */
 function busy(): boolean {
-  return recording || inFlight !== null;
+  return recording || inFlight.size > 0;
 }
 
 /** Called by Storage before freeing native memory: defers the free while native work may use it. */
@@ -81,7 +84,7 @@ export function beforeTensorRead(): void {
   if (scopeDepth > 0) return;
   if (recording) {
     if (native().recordPending() > 0) syncFlush();
-  } else if (inFlight !== null) {
+  } else if (inFlight.size > 0) {
     native().recordWait();
   }
 }
@@ -111,21 +114,16 @@ export function eagerScope<T>(fn: () => T): T {
   }
 }
 
-/**
- * Runs fn recording its native kernel calls, then runs them off the main thread; resolves to fn's
- * result once every kernel has run. Nested calls and calls while a batch is running simply join
- * (fn runs eagerly inside the outer recording / after the running batch).
- */
-export async function runDeferred<T>(fn: () => T): Promise<T> {
-  if (inFlight !== null) await inFlight.catch(() => undefined);
-  if (disabled || recording) return fn();
+// Records fn; returns its result and the number of jobs queued. On a throw, runs what was queued
+// (eager code would have run it before failing) and rethrows.
+function record<T>(fn: () => T): { result: T; queued: number } {
   native().recordBegin();
   recording = true;
-  let result: T;
   try {
-    result = fn();
+    const result = fn();
+    recording = false;
+    return { result, queued: native().recordEnd() };
   } catch (e) {
-    // Run what was queued (eager code would have run it before failing), then rethrow.
     recording = false;
     native().recordEnd();
     try {
@@ -135,21 +133,62 @@ export async function runDeferred<T>(fn: () => T): Promise<T> {
     }
     throw e;
   }
-  recording = false;
-  const queued = native().recordEnd();
-  if (queued === 0) {
-    drainFrees();
-    return result;
-  }
+}
+
+// Starts the queued jobs as one async batch (after any batch still running).
+function launch(): Promise<void> {
   stats.batches++;
-  stats.jobs += queued;
-  const p = native().recordFlushAsync();
-  inFlight = p;
-  try {
-    await p;
-  } finally {
-    inFlight = null;
-    drainFrees();
+  const p: Promise<void> = native()
+    .recordFlushAsync()
+    .finally(() => {
+      inFlight.delete(p);
+      drainFrees();
+    });
+  inFlight.add(p);
+  return p;
+}
+
+function takeLaunchError(): void {
+  if (launchError) {
+    const { error } = launchError;
+    launchError = null;
+    throw error;
   }
+}
+
+/**
+ * Runs fn recording its native kernel calls, then runs them off the main thread; resolves to fn's
+ * result once every kernel has run. Nested calls run fn inside the outer recording.
+ */
+export async function runDeferred<T>(fn: () => T): Promise<T> {
+  if (disabled || recording) return fn();
+  const { result, queued } = record(fn);
+  stats.jobs += queued;
+  if (queued > 0) await launch();
+  takeLaunchError();
   return result;
+}
+
+/**
+ * Records fn and starts its kernels without waiting for them: the caller goes on (e.g. records the
+ * next training step) while they run. Anything that then reads tensor memory waits for them
+ * (beforeTensorRead); an error surfaces at the next runDeferred or settleDeferred.
+ */
+export function launchDeferred(fn: () => void): void {
+  if (disabled || recording) {
+    fn();
+    return;
+  }
+  const { queued } = record(fn);
+  stats.jobs += queued;
+  if (queued === 0) return;
+  launch().catch((error: unknown) => {
+    launchError ??= { error };
+  });
+}
+
+/** Waits for every launched batch; rethrows the first error of one. */
+export async function settleDeferred(): Promise<void> {
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  takeLaunchError();
 }

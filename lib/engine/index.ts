@@ -14,7 +14,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { eagerScope, isRecording, recordableScope } from './deferred.js';
 
-export { runDeferred, isRecording, recordableScope, deferredStats, setDeferredExecution } from './deferred.js';
+export { runDeferred, launchDeferred, settleDeferred, isRecording, recordableScope, deferredStats, setDeferredExecution } from './deferred.js';
 
 export type OpAttrs = Readonly<Record<string, unknown>>;
 

@@ -310,7 +310,7 @@ export class Model extends Layer {
   predictSync(x: Tensor | Tensor[]): Tensor | Tensor[] {
     const xs = this.plannableInputs(x);
     const ys = xs ? predictSyncWithPlan(this, xs) : null;
-    if (ys) return Array.isArray(x) ? ys : ys[0]!;
+    if (ys) return ys.length === 1 ? ys[0]! : ys;  // as call(): a list only for several outputs
     noteEagerPath(this);
     return this.apply(x, { training: false });
   }
@@ -347,7 +347,7 @@ export class Model extends Layer {
     // Through inference plans: one async native call per batch, so the event loop stays free.
     const planned = this.plannableInputs(x);
     const ys = planned ? await predictWithPlan(this, planned, batchSize, { signal: opts.signal }) : null;
-    if (ys) return Array.isArray(x) ? ys : ys[0]!;
+    if (ys) return ys.length === 1 ? ys[0]! : ys;  // as call(): a list only for several outputs
     noteEagerPath(this);
     if (n <= batchSize) return this.apply(x, { training: false });
     const chunks: Tensor[][] = [];

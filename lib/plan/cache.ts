@@ -23,7 +23,6 @@ const MAX_PLANS = 4;
 
 interface PlanState {
   plans: InferencePlan[];
-  epoch: number;
   enabled: boolean;
   /** Why the model cannot be planned (cached per graph), or null. */
   unsupported: { reason: string; nodes: readonly unknown[] | null } | null;
@@ -32,11 +31,14 @@ interface PlanState {
 }
 
 const states = new WeakMap<PlannableModel, PlanState>();
+// Weights epoch per model (nested models included), bumped when weights may change in place.
+const epochs = new WeakMap<PlannableModel, number>();
+const epochOf = (m: PlannableModel): number => epochs.get(m) ?? 0;
 
 function state(model: PlannableModel): PlanState {
   let s = states.get(model);
   if (!s) {
-    s = { plans: [], epoch: 0, enabled: process.env['CONVKIT_PLAN'] !== '0', unsupported: null, lastPath: null, builds: 0 };
+    s = { plans: [], enabled: process.env['CONVKIT_PLAN'] !== '0', unsupported: null, lastPath: null, builds: 0 };
     states.set(model, s);
   }
   return s;
@@ -79,17 +81,20 @@ export function setInferencePlanEnabled(model: PlannableModel, on: boolean): voi
  * weight's memory directly; assign/setWeights and training are detected.
  */
 export function invalidateInferencePlans(model: PlannableModel): void {
+  epochs.set(model, epochOf(model) + 1);
   const s = state(model);
-  s.epoch++;
   s.plans = [];
   s.unsupported = null;
 }
 
-/** Called by Model when it runs in training mode or under a tape (weights may change in place). */
+/**
+ * Called by Model when it runs in training mode or under a tape (weights may change in place).
+ * Plans of this model, and of models that inline it, see the epoch move and are rebuilt.
+ */
 export function noteWeightsMayChange(model: PlannableModel): void {
+  epochs.set(model, epochOf(model) + 1);
   const s = states.get(model);
-  if (s && s.plans.length) (s.epoch++, (s.plans = []));
-  else if (s) s.epoch++;
+  if (s) s.plans = [];
 }
 
 export function noteEagerPath(model: PlannableModel): void {
@@ -114,7 +119,7 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
   if (i >= 0) {
     const p = s.plans[i]!;
     s.plans.splice(i, 1);
-    if (p.isCurrent(model, s.epoch)) {
+    if (p.isCurrent(epochOf)) {
       s.plans.unshift(p);
       p.reportAlgorithms();
       return p;
@@ -122,7 +127,7 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
   }
   let plan: InferencePlan;
   try {
-    plan = InferencePlan.build(model, shapes, s.epoch);
+    plan = InferencePlan.build(model, shapes, epochOf);
   } catch (e) {
     if (e instanceof PlanUnsupported) {
       s.unsupported = { reason: e.message, nodes };

@@ -5,9 +5,10 @@
  * that a plan and `model.apply(x, {training: false})` agree bit for bit where the same algorithm
  * runs.
  *
- * Anything the mapping does not know — a subclassed model, a nested model, a layer class (or a
- * user subclass of one) not listed here, channels-first data, an activation without a native
- * kernel — raises PlanUnsupported with the reason; the model then keeps the eager path.
+ * Nested functional/Sequential models are inlined. Anything the mapping does not know — a
+ * subclassed model, a layer class (or a user subclass of one) not listed here, channels-first
+ * data, an activation without a native kernel — raises PlanUnsupported with the reason; the model
+ * then keeps the eager path.
  */
 import type { Layer } from '../layers/layer.js';
 import type { Node } from '../layers/symbolic.js';
@@ -18,6 +19,7 @@ import { type Tensor } from '../tensor/index.js';
 import { f32 } from '../tensor/internal.js';
 import { Conv1D, Conv2D, Conv3D, type BaseConv } from '../layers/conv.js';
 import { DepthwiseConv2D } from '../layers/depthwise_conv2d.js';
+import { SeparableConv2D } from '../layers/separable_conv2d.js';
 import { Dense } from '../layers/dense.js';
 import {
   AveragePooling1D, AveragePooling2D, AveragePooling3D, type BaseGlobalPooling, type BasePooling, GlobalAveragePooling1D,
@@ -62,6 +64,8 @@ export interface PlanSpec {
   variables: Array<{ variable: LayerVariable; tensor: Tensor }>;
   /** The layers each step name came from (to report the conv algorithm chosen, see plan.ts). */
   layers: Map<string, Layer>;
+  /** Every model whose graph the plan inlined (the model itself first, then nested models), with its nodes then. */
+  models: Array<{ model: PlannableModel; nodes: readonly Node[] }>;
 }
 
 /** Why a model cannot be planned (the eager path is used instead). */
@@ -96,6 +100,7 @@ class Builder {
   steps: PlanStepDesc[] = [];
   variables: Array<{ variable: LayerVariable; tensor: Tensor }> = [];
   layers = new Map<string, Layer>();
+  models: Array<{ model: PlannableModel; nodes: readonly Node[] }> = [];
 
   value(shape: readonly (number | null)[], who: string): number {
     if (shape.some((d) => d === null || !Number.isSafeInteger(d))) {
@@ -166,6 +171,22 @@ function depthwise(b: Builder, l: DepthwiseConv2D, x: number, out: (number | nul
   return b.activation(l.activation.name, l.name, y);
 }
 
+function separable(b: Builder, l: SeparableConv2D, x: number, out: (number | null)[]): number {
+  channelsLast(l);
+  const xs = b.values[x]!;
+  const c = xs[3]!;
+  const dm = l.depthMultiplier;
+  // As the eager layer: depthwise conv (groups = C, no bias), then a 1×1 conv ('auto', no bias),
+  // then the bias and the activation as separate steps (SpatialConv2D.finish).
+  const mid = [xs[0]!, out[1]!, out[2]!, c * dm];
+  const dwParams = [xs[0]!, 1, xs[1]!, xs[2]!, c, c * dm, 1, ...l.kernelSize, 1, ...l.strides, 1, ...l.dilationRate, 0, 0, 0, 0, 0, 0, c];
+  const d = b.step({ kind: 'conv', name: l.name, inputs: [x], params: dwParams, padding: l.padding, algorithm: l.algorithm, activation: 'none', weights: [b.weight(l.depthwiseKernel)] }, mid);
+  const pwParams = [xs[0]!, 1, out[1]!, out[2]!, c * dm, l.filters, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1];
+  let y = b.step({ kind: 'conv', name: l.name, inputs: [d], params: pwParams, padding: 'valid', algorithm: 'auto', activation: 'none', weights: [b.weight(l.pointwiseKernel)] }, out);
+  if (l.bias) y = b.step({ kind: 'biasAdd', name: l.name, inputs: [y], weights: [b.weight(l.bias)] }, out);
+  return b.activation(l.activation.name, l.name, y);
+}
+
 function dense(b: Builder, l: Dense, x: number, out: (number | null)[]): number {
   const xs = b.values[x]!;
   const K = xs[xs.length - 1]!;
@@ -220,6 +241,7 @@ const MAPPERS = new Map<unknown, Mapper>([
   [Conv2D, (b, l, ins, out) => conv(b, l as BaseConv, ins[0]!, out)],
   [Conv3D, (b, l, ins, out) => conv(b, l as BaseConv, ins[0]!, out)],
   [DepthwiseConv2D, (b, l, ins, out) => depthwise(b, l as DepthwiseConv2D, ins[0]!, out)],
+  [SeparableConv2D, (b, l, ins, out) => separable(b, l as SeparableConv2D, ins[0]!, out)],
   [Dense, (b, l, ins, out) => dense(b, l as Dense, ins[0]!, out)],
   ...[MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D].map(
     (c) => [c, ((b, l, ins, out) => pool(b, l as BasePooling, ins[0]!, out)) as Mapper] as const,
@@ -268,48 +290,69 @@ export function plannableLayerClasses(): string[] {
   return [...MAPPERS.keys()].map((c) => (c as { className: string }).className).sort();
 }
 
+function isModel(l: unknown): l is PlannableModel {
+  return typeof (l as { graphNodes?: unknown }).graphNodes === 'function' && Array.isArray((l as { inputs?: unknown }).inputs);
+}
+
 /**
- * Builds the descriptors of `model` for concrete input shapes (batch included). Throws
- * PlanUnsupported when the model cannot be planned.
+ * Emits the steps of `model`'s graph with its inputs bound to the values `ins`; returns the values
+ * of its outputs. A nested functional/Sequential model is inlined the same way (its layers become
+ * steps of the outer plan), as the eager path runs it as a call inside the outer graph.
  */
-export function compilePlanSpec(model: PlannableModel, inputShapes: readonly (readonly number[])[]): PlanSpec {
+function emitModel(b: Builder, model: PlannableModel, ins: number[]): number[] {
   const nodes = model.graphNodes();
   if (!nodes) throw new PlanUnsupported(`model '${model.name}' has no layer graph (subclassed or not built yet)`);
   const proto = Object.getPrototypeOf(model) as { call?: unknown };
   const graphCalls = ['Functional', 'Sequential'].map((n) => (getLayerClass(n) as unknown as { prototype: { call: unknown } }).prototype.call);
   if (!graphCalls.includes(proto.call)) throw new PlanUnsupported(`model '${model.name}' overrides call()`);
-  const b = new Builder();
-  const ids = new Map<SymbolicTensor, number>();
+  b.models.push({ model, nodes });
   const graphInputs = model.inputs;
-  if (graphInputs.length !== inputShapes.length) throw new PlanUnsupported(`model '${model.name}' has ${graphInputs.length} inputs, got ${inputShapes.length}`);
-  const inputs = graphInputs.map((t, i) => {
-    const id = b.value(inputShapes[i]!, `input ${i}`);
-    ids.set(t, id);
-    return id;
+  if (graphInputs.length !== ins.length) throw new PlanUnsupported(`model '${model.name}' has ${graphInputs.length} inputs, got ${ins.length}`);
+  const ids = new Map<SymbolicTensor, number>();
+  graphInputs.forEach((t, i) => {
+    const s = b.values[ins[i]!]!;
+    if (t.shape.length !== s.length || t.shape.some((d, k) => d !== null && d !== s[k])) {
+      throw new PlanUnsupported(`model '${model.name}': input ${i} expects shape [${t.shape.join(', ')}], got [${s.join(', ')}]`);
+    }
+    ids.set(t, ins[i]!);
   });
   for (const n of nodes) {
     const layer = n.layer;
-    const map = MAPPERS.get(layer.constructor);
-    if (!map) {
-      const what = 'graphNodes' in layer ? 'a nested model' : `layer class ${layer.getClassName()}`;
-      throw new PlanUnsupported(`layer '${layer.name}': ${what} is not supported by inference plans`);
-    }
-    if (n.outputs.length !== 1) throw new PlanUnsupported(`layer '${layer.name}': several outputs`);
-    const ins = n.inputs.map((t) => {
+    const inIds = n.inputs.map((t) => {
       const v = ids.get(t);
       if (v === undefined) throw new PlanUnsupported(`layer '${layer.name}': input '${t.name}' is not computed before it (graph order)`);
       return v;
     });
-    const inShapes = ins.map((v) => b.values[v]!);
+    if (isModel(layer)) {
+      const outs = emitModel(b, layer, inIds);
+      if (outs.length !== n.outputs.length) throw new PlanUnsupported(`nested model '${layer.name}': ${outs.length} outputs for ${n.outputs.length} tensors`);
+      n.outputs.forEach((t, i) => ids.set(t, outs[i]!));
+      continue;
+    }
+    const map = MAPPERS.get(layer.constructor);
+    if (!map) throw new PlanUnsupported(`layer '${layer.name}': layer class ${layer.getClassName()} is not supported by inference plans`);
+    if (n.outputs.length !== 1) throw new PlanUnsupported(`layer '${layer.name}': several outputs`);
+    const inShapes = inIds.map((v) => b.values[v]!);
     const outShape = layer.computeOutputShape(n.inputIsList ? inShapes : inShapes[0]!);
     if (Array.isArray(outShape[0])) throw new PlanUnsupported(`layer '${layer.name}': several outputs`);
     b.layers.set(layer.name, layer);
-    ids.set(n.outputs[0]!, map(b, layer, ins, outShape as (number | null)[]));
+    ids.set(n.outputs[0]!, map(b, layer, inIds, outShape as (number | null)[]));
   }
-  const outputs = model.outputs.map((t) => {
+  return model.outputs.map((t) => {
     const v = ids.get(t);
     if (v === undefined) throw new PlanUnsupported(`output '${t.name}' is not computed by the graph`);
     return v;
   });
-  return { values: b.values, inputs, outputs, steps: b.steps, variables: b.variables, layers: b.layers };
+}
+
+/**
+ * Builds the descriptors of `model` for concrete input shapes (batch included). Throws
+ * PlanUnsupported when the model cannot be planned.
+ */
+export function compilePlanSpec(model: PlannableModel, inputShapes: readonly (readonly number[])[]): PlanSpec {
+  const b = new Builder();
+  if (model.inputs.length !== inputShapes.length) throw new PlanUnsupported(`model '${model.name}' has ${model.inputs.length} inputs, got ${inputShapes.length}`);
+  const inputs = inputShapes.map((s, i) => b.value(s, `input ${i}`));
+  const outputs = emitModel(b, model, inputs);
+  return { values: b.values, inputs, outputs, steps: b.steps, variables: b.variables, layers: b.layers, models: b.models };
 }

@@ -64,7 +64,7 @@ export class InferencePlan {
   readonly outputShapes: number[][];
   private cachedInfo: InferencePlanInfo | null = null;
 
-  private constructor(spec: PlanSpec, readonly epoch: number, private readonly nodes: readonly unknown[]) {
+  private constructor(spec: PlanSpec, private readonly epochs: readonly number[]) {
     this.spec = spec;
     const { values, inputs, outputs, steps } = spec;
     this.handle = native().planCreate(values, inputs, outputs, steps);
@@ -76,18 +76,22 @@ export class InferencePlan {
    * Compiles `model` for these input shapes. Throws PlanUnsupported (compile.ts) for models the
    * plan cannot express, and RangeError from the native build for inconsistent descriptors.
    */
-  static build(model: PlannableModel, inputShapes: readonly (readonly number[])[], epoch = 0): InferencePlan {
+  static build(model: PlannableModel, inputShapes: readonly (readonly number[])[], epochOf: (m: PlannableModel) => number = () => 0): InferencePlan {
     const spec = compilePlanSpec(model, inputShapes);
-    return new InferencePlan(spec, epoch, model.graphNodes() ?? []);
+    return new InferencePlan(spec, spec.models.map((m) => epochOf(m.model)));
   }
 
-  /** False once a weight was re-assigned, the graph changed, or the weights epoch moved. */
-  isCurrent(model: PlannableModel, epoch: number): boolean {
-    if (epoch !== this.epoch) return false;
+  /**
+   * False once a weight was re-assigned, the graph of the model (or of a nested model) changed,
+   * or the weights epoch of any of them moved.
+   */
+  isCurrent(epochOf: (m: PlannableModel) => number): boolean {
     for (const { variable, tensor } of this.spec.variables) if (variable.read() !== tensor || tensor.isDisposed) return false;
-    const nodes = model.graphNodes();
-    if (!nodes || nodes.length !== this.nodes.length) return false;
-    return nodes.every((n, i) => n === this.nodes[i]);
+    return this.spec.models.every(({ model, nodes }, i) => {
+      if (epochOf(model) !== this.epochs[i]) return false;
+      const now = model.graphNodes();
+      return now !== null && now.length === nodes.length && now.every((n, k) => n === nodes[k]);
+    });
   }
 
   /**

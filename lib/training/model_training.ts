@@ -14,7 +14,7 @@
 import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/index.js';
 import { f32, viewOf } from '../tensor/internal.js';
-import { recordableScope, runDeferred, withoutRecording } from '../engine/index.js';
+import { launchDeferred, recordableScope, runDeferred, settleDeferred, withoutRecording } from '../engine/index.js';
 import * as K from '../layers/backend.js';
 import {
   type Batch,
@@ -206,8 +206,9 @@ function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
 /**
  * trainStep with its kernels off the main thread (lib/engine/deferred.ts): the forward pass is
  * recorded and runs as one async native batch; the loss, its gradient and the metrics are computed
- * on its outputs; then backward and the optimizer update run as a second batch. The same ops in the
- * same order as trainStep, so the same numbers.
+ * on its outputs; then backward and the optimizer update run as a second batch, launched without
+ * waiting so that the next step is recorded while it runs. The same ops in the same order as
+ * trainStep, so the same numbers.
  */
 async function trainStepDeferred(m: Model, c: Compiled, b: Batch, lossMean: Mean): Promise<number> {
   const ys = asList(b.y);
@@ -230,7 +231,9 @@ async function trainStepDeferred(m: Model, c: Compiled, b: Batch, lossMean: Mean
     for (const t of f.outputs) t.dispose();
     throw e;
   }
-  await runDeferred(() => {
+  // Backward and the update are launched, not awaited: fit records the next step while they run
+  // (batches run in order; anything that reads the weights meanwhile waits for them).
+  launchDeferred(() => {
     let grads: Tensor[] = [];
     try {
       grads = f.backward(seeds);
@@ -522,6 +525,8 @@ async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c
           await runBatch(bt, true);
         }
       }
+      // The last step's backward/update may still be running: finish it (and surface its error).
+      await settleDeferred();
       if (args.signal?.aborted) {
         history.aborted = true;
         break;
@@ -536,6 +541,9 @@ async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c
     if (args.signal?.aborted) history.aborted = true;
     await list.onTrainEnd(history.epoch.length ? lastLogs(history) : undefined);
   } finally {
+    // On an error path, still let launched work finish before fit settles (its error, if any, is
+    // secondary to the one propagating).
+    await settleDeferred().catch(() => undefined);
     for (const t of owned) t.dispose();
   }
   return history;

@@ -14,8 +14,8 @@
 //   recordEnd() -> number         stop queueing; returns the number of queued jobs
 //   recordPending() -> number     queued jobs not yet run
 //   recordFlush()                 run the queue now on this thread (after any batch in flight)
-//   recordFlushAsync() -> Promise run the queue on the libuv pool (Error if a batch is in flight)
-//   recordWait()                  block until the batch in flight (if any) has finished
+//   recordFlushAsync() -> Promise run the queue on the libuv pool, after any batch in flight
+//   recordWait()                  block until every batch in flight has finished
 #include <utility>
 
 #include "binding/binding.h"
@@ -85,19 +85,21 @@ Napi::Value record_wait(const Napi::CallbackInfo& info) {
 Napi::Value record_flush_async(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Recording& r = instance(env).recording;
-  if (r.in_flight && !r.in_flight->done)
-    throw Napi::Error::New(env, "convkit: recordFlushAsync() while a recorded batch is still running");
   auto jobs = std::make_shared<std::vector<std::function<void(const CancelToken&)>>>(std::move(r.jobs));
   r.jobs.clear();
   std::vector<Napi::Value> keep;
   keep.reserve(r.refs.size());
   for (auto& ref : r.refs) keep.push_back(ref.Value());
+  // Batches run in the order they were flushed: a batch flushed while the previous one is still
+  // running waits for it on its pool thread (the libuv queue is FIFO, so the one it waits for
+  // already has a thread; no deadlock). This lets JavaScript record the next batch meanwhile.
+  std::shared_ptr<Recording::InFlight> prev = r.in_flight;
   auto flight = std::make_shared<Recording::InFlight>();
   r.in_flight = flight;
   Napi::Promise p = run_async(
       env, keep,
-      [jobs, flight] {
-        // Mark the batch finished however it ends, so recordWait() never blocks forever.
+      [jobs, flight, prev] {
+        // Mark the batch finished however it ends, so recordWait() and later batches never block forever.
         struct Done {
           std::shared_ptr<Recording::InFlight> f;
           ~Done() {
@@ -108,6 +110,10 @@ Napi::Value record_flush_async(const Napi::CallbackInfo& info) {
             f->cv.notify_all();
           }
         } done{flight};
+        if (prev) {
+          std::unique_lock<std::mutex> lk(prev->mu);
+          prev->cv.wait(lk, [&] { return prev->done; });
+        }
         for (auto& j : *jobs) j(CancelToken{});
       },
       [flight](Napi::Env e) -> Napi::Value {
