@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "conv/conv_common.h"
+#include "conv/conv_direct_rows.h"
 #include "conv/direct_kernels.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
@@ -28,6 +29,10 @@ struct Gather {
   float* dst;
   Activation act;
   float alpha;
+  // Forward only: src column = ow*wstride - wpad + kw*wdil, linear in ow, which lets interior
+  // blocks use the implicit-addressing kernels.
+  bool linear = false;
+  std::size_t wstride = 1, wdil = 1, wpad = 0;
 };
 
 void run_gather(const Gather& G, const CancelToken& cancel) {
@@ -38,22 +43,70 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
   const bool dw = G.inner == 1 && G.nco_g == 1 && G.groups > 1;
   std::vector<float> zero(std::max(G.src_C, G.dst_C) + 64, 0.f);
 
+  // Channel block: the widest variant unless its masked tail wastes lanes the narrower ones would
+  // not (96 channels = 3 x 32 rather than 64 + a half-empty 64), with a small premium on the
+  // narrower blocks, which load fewer weight vectors per broadcast.
   int vi = 2;
   if (!dw) {
-    if (G.nco_g >= (std::size_t)K.v[0].cob) vi = 0;
-    else if (G.nco_g >= (std::size_t)K.v[1].cob) vi = 1;
+    const double premium[3] = {1.0, 1.1, 1.3};
+    double best = 1e300;
+    for (int i = 0; i < 3; ++i) {
+      const std::size_t cob = (std::size_t)K.v[i].cob;
+      const double cost = (double)((G.nco_g + cob - 1) / cob * cob) * premium[i];
+      if (cost < best) best = cost, vi = i;
+    }
   }
   const DirectVariant& V = K.v[vi];
   const std::size_t P = dw ? K.dwP : V.P;
 
   parallel_range(rows, 1, [&](std::size_t rb, std::size_t re) {
     std::vector<const float*> ptrs(T * P), gp(T * P);
+    std::vector<std::ptrdiff_t> toff(T);
     std::vector<float*> outs(P);
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
       std::size_t oh = r % G.odim[1], od = (r / G.odim[1]) % G.odim[0], n = r / (G.odim[1] * G.odim[0]);
+      // Interior blocks (forward, groups of ordinary channels): every tap's row exists and the
+      // block's columns stay inside the input; tap t of pixel ow reads
+      //   src + toff[t] + ow*wstride*C,  toff[t] = (row(kd, kh)*W + kw*wdil - wpad)*C.
+      bool row_in = G.linear && !dw;
+      if (row_in) {
+        std::size_t t = 0;
+        for (std::size_t kd = 0; kd < G.kdim[0] && row_in; ++kd) {
+          long sd = G.map[0][od * G.kdim[0] + kd];
+          for (std::size_t kh = 0; kh < G.kdim[1] && row_in; ++kh) {
+            long sh = G.map[1][oh * G.kdim[1] + kh];
+            row_in = sd >= 0 && sh >= 0;
+            for (std::size_t kw = 0; kw < G.kdim[2] && row_in; ++kw, ++t)
+              toff[t] = ((((std::ptrdiff_t)n * (std::ptrdiff_t)G.sdim[0] + sd) * (std::ptrdiff_t)G.sdim[1] + sh) *
+                             (std::ptrdiff_t)G.sdim[2] +
+                         (std::ptrdiff_t)(kw * G.wdil) - (std::ptrdiff_t)G.wpad) *
+                        (std::ptrdiff_t)G.src_C;
+          }
+        }
+      }
       for (std::size_t ow0 = 0; ow0 < OW; ow0 += P) {
         std::size_t np = std::min(P, OW - ow0);
+        if (row_in && np == P && ow0 * G.wstride >= G.wpad &&
+            (ow0 + P - 1) * G.wstride + (G.kdim[2] - 1) * G.wdil < G.sdim[2] + G.wpad) {
+          float* out0 = G.dst + (((n * G.odim[0] + od) * G.odim[1] + oh) * OW + ow0) * G.dst_C;
+          const std::ptrdiff_t boff = (std::ptrdiff_t)(ow0 * G.wstride * G.src_C);
+          const std::ptrdiff_t pstride = (std::ptrdiff_t)(G.wstride * G.src_C);
+          for (std::size_t g = 0; g < G.groups; ++g) {
+            const float* wg = G.w + g * G.w_goff;
+            const float* bg = G.bias ? G.bias + g * G.nco_g : nullptr;
+            for (std::size_t j0 = 0; j0 < G.nco_g; j0 += V.cob) {
+              std::size_t nco = std::min<std::size_t>(V.cob, G.nco_g - j0);
+              std::array<float*, 16> oj{};
+              for (std::size_t p = 0; p < P; ++p) oj[p] = out0 + p * G.dst_C + g * G.nco_g + j0;
+              (nco == (std::size_t)V.cob ? V.ifull : V.itail)(T, G.inner, G.src + g * G.inner, toff.data(), boff,
+                                                            pstride, wg + j0, G.ldw, G.wtap, nco, oj.data(),
+                                                            bg ? bg + j0 : nullptr);
+            }
+          }
+          if (G.act != Activation::none) apply_activation(out0, P * G.dst_C, G.act, G.alpha);
+          continue;
+        }
         for (std::size_t p = 0; p < P; ++p) {
           std::size_t ow = ow0 + (p < np ? p : 0);
           std::size_t t = 0;
@@ -108,6 +161,13 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
 
 void conv_direct_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                          const CancelToken& cancel) {
+  // Few input channels: vectorise over the output row instead of the output channels.
+  if (conv_rows_preferred(d, ConvPass::forward)) return conv_rows_forward(d, x, w, bias, y, cancel);
+  conv_direct_channels_forward(d, x, w, bias, y, cancel);
+}
+
+void conv_direct_channels_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                                  const CancelToken& cancel) {
   Gather G;
   G.N = d.N;
   G.groups = d.groups;
@@ -129,10 +189,20 @@ void conv_direct_forward(const ConvDesc& d, const float* x, const float* w, cons
   G.dst = y;
   G.act = d.act;
   G.alpha = d.leaky_alpha;
+  G.linear = true;
+  G.wstride = d.stride[2];
+  G.wdil = d.dilation[2];
+  G.wpad = d.pad_before[2];
   run_gather(G, cancel);
 }
 
 void conv_direct_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx, const CancelToken& cancel) {
+  if (conv_rows_preferred(d, ConvPass::dgrad)) return conv_rows_dgrad(d, dy, w, dx, cancel);
+  conv_direct_channels_dgrad(d, dy, w, dx, cancel);
+}
+
+void conv_direct_channels_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx,
+                                const CancelToken& cancel) {
   Gather G;
   G.N = d.N;
   G.groups = d.groups;
@@ -169,6 +239,12 @@ void conv_direct_dgrad(const ConvDesc& d, const float* dy, const float* w, float
 
 void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
                        const CancelToken& cancel) {
+  if (conv_rows_preferred(d, ConvPass::wgrad)) return conv_rows_wgrad(d, x, dy, dw, db, cancel);
+  conv_direct_channels_wgrad(d, x, dy, dw, db, cancel);
+}
+
+void conv_direct_channels_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
+                                const CancelToken& cancel) {
   const DirectKernels& K = direct_kernels();
   const std::size_t T = d.taps(), cg = d.cin_g(), og = d.cout_g();
   const std::size_t npix = d.N * d.out_pixels();

@@ -29,12 +29,14 @@ void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
 
 // The cost model behind 'auto' (pure). Always returns a concrete, supported algorithm:
 //  - depthwise (one input and one output channel per group) -> direct (channel-vector kernels)
+//  - few input channels (<= 4, rows >= 8 wide, groups 1): weight gradient (<= 16 output
+//    channels) and stride-1 input gradient (<= 32) -> direct (its row-vectorised kernels)
 //  - weight gradient -> im2col (GEMM over all pixels per column tile)
 //  - stride 1, groups 1, >= 16 channels in and out: 3x3 undilated -> Winograd (F4 when the tiled
 //    plane is >= 8x8, else F2); dilated extent >= 7 -> FFT (forward and input gradient)
 //  - other input gradients -> im2col (GEMM + col2im)
-//  - forward 1x1 stride 1 -> im2col (straight sgemm); few channels (< 16) or dilation -> direct
-//    (but im2col when taps*Cin/g >= 256, e.g. 11x11 on RGB); else im2col.
+//  - forward 1x1 stride 1 -> im2col (straight sgemm); few channels (< 16) or dilation -> direct;
+//    else im2col.
 ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p);
 
 }  // namespace convkit

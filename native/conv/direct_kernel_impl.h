@@ -42,6 +42,40 @@ void direct_tile(std::size_t T, std::size_t cin, const float* const* ptrs, const
   }
 }
 
+// direct_tile for an interior block of exactly P pixels, addressed by tap offsets (direct_kernels.h).
+template <class V, int P, int NV, bool TAIL>
+void direct_tile_implicit(std::size_t T, std::size_t cin, const float* base, const std::ptrdiff_t* toff,
+                          std::ptrdiff_t boff, std::ptrdiff_t pstride, const float* w, std::size_t ldw,
+                          std::size_t wtap, std::size_t nco, float* const* outs, const float* bias) {
+  constexpr int W = V::W;
+  typename V::T acc[P][NV];
+  for (int j = 0; j < NV; ++j) {
+    typename V::T b = V::zero();
+    if (bias) b = TAIL ? V::loadn(bias + j * W, (int)nco - j * W) : V::load(bias + j * W);
+    for (int p = 0; p < P; ++p) acc[p][j] = b;
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const float* q0 = base + (toff[t] + boff);
+    const float* wt = w + t * wtap;
+    for (std::size_t c = 0; c < cin; ++c) {
+      const float* wc = wt + c * ldw;
+      typename V::T wv[NV];
+      for (int j = 0; j < NV; ++j) wv[j] = TAIL ? V::loadn(wc + j * W, (int)nco - j * W) : V::load(wc + j * W);
+      for (int p = 0; p < P; ++p) {
+        typename V::T x = V::bcast(q0[p * pstride + (std::ptrdiff_t)c]);
+        for (int j = 0; j < NV; ++j) acc[p][j] = V::fma(x, wv[j], acc[p][j]);
+      }
+    }
+  }
+  for (int p = 0; p < P; ++p)
+    for (int j = 0; j < NV; ++j) {
+      if (TAIL)
+        V::storen(outs[p] + j * W, acc[p][j], (int)nco - j * W);
+      else
+        V::store(outs[p] + j * W, acc[p][j]);
+    }
+}
+
 template <class V, int CB, int NV, bool TAIL>
 void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb, std::size_t nco,
                 float* dw, std::size_t ldw) {
@@ -159,6 +193,12 @@ DirectKernels make_direct_kernels() {
             &wgrad_tile<V, CB2, 2, true>};
   k.v[2] = {P1, 1 * W, &direct_tile<V, P1, 1, false>, &direct_tile<V, P1, 1, true>, CB1, &wgrad_tile<V, CB1, 1, false>,
             &wgrad_tile<V, CB1, 1, true>};
+  k.v[0].ifull = &direct_tile_implicit<V, P4, 4, false>;
+  k.v[0].itail = &direct_tile_implicit<V, P4, 4, true>;
+  k.v[1].ifull = &direct_tile_implicit<V, P2, 2, false>;
+  k.v[1].itail = &direct_tile_implicit<V, P2, 2, true>;
+  k.v[2].ifull = &direct_tile_implicit<V, P1, 1, false>;
+  k.v[2].itail = &direct_tile_implicit<V, P1, 1, true>;
   k.dwP = DWP;
   k.dw = &dw_tile<V, DWP>;
   k.dw_wgrad = &dw_wgrad<V>;

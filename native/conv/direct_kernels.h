@@ -20,6 +20,13 @@ namespace convkit {
 using DirectTileFn = void (*)(std::size_t T, std::size_t cin, const float* const* ptrs, const float* w,
                               std::size_t ldw, std::size_t wtap, std::size_t nco, std::size_t np, float* const* outs,
                               const float* bias);
+// The same block for P pixels whose taps all read inside the input at a constant pixel stride (the
+// interior of a forward convolution): ptrs[t][p] = base + (toff[t] + boff + p*pstride), so the
+// driver builds T offsets per output row instead of T*P pointers per block (with Cin = 3 building
+// those pointers cost as much as the multiply-adds).
+using DirectImplicitFn = void (*)(std::size_t T, std::size_t cin, const float* base, const std::ptrdiff_t* toff,
+                                  std::ptrdiff_t boff, std::ptrdiff_t pstride, const float* w, std::size_t ldw,
+                                  std::size_t wtap, std::size_t nco, float* const* outs, const float* bias);
 // Weight gradient block: dw[c][j] += sum_p xp[p][c] * dyp[p][j], c < cb (<= CB), j < nco.
 using WgradTileFn = void (*)(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb,
                              std::size_t nco, float* dw, std::size_t ldw);
@@ -36,6 +43,7 @@ struct DirectVariant {
   DirectTileFn full, tail;  // tail: nco < cob (masked loads/stores)
   int CB;          // input channels per wgrad block
   WgradTileFn wfull, wtail;
+  DirectImplicitFn ifull, itail;  // interior blocks of exactly P pixels
 };
 
 struct DirectKernels {

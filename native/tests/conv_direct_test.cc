@@ -3,6 +3,7 @@
 // Tolerance: 2e-5 of the output's scale (plain float sums over at most a few hundred terms).
 #include "conv/conv_direct.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "conv_reference.h"
@@ -15,7 +16,18 @@ int main() {
   const double tol = 2e-5;
   for_each_isa([&](Isa) {
     unsigned seed = 1;
-    for (auto& cs : conv_cases()) {
+    // conv_cases() plus rows wide enough for whole interior blocks of the implicit-addressing
+    // kernels (12 pixels on AVX-512) next to edge blocks, with every channel-block width.
+    auto cases = conv_cases();
+    cases.push_back({mk(2, {1, 9, 40}, 3, 64, {1, 7, 7}, {1, 2, 2}), Padding::same, "wide 7x7 stride 2, 64 out"});
+    cases.push_back({mk(1, {1, 8, 45}, 5, 40, {1, 3, 3}, {1, 1, 1}, {1, 1, 2}), Padding::same, "wide dilated, 40 out"});
+    cases.push_back({mk(2, {1, 6, 50}, 8, 12, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, 2), Padding::valid, "wide groups 2"});
+    cases.push_back({mk(1, {3, 5, 41}, 6, 17, {2, 3, 3}, {1, 1, 3}), Padding::same, "wide 3d stride 3, 17 out"});
+    ConvDesc wb = mk(1, {1, 5, 37}, 7, 33, {1, 3, 5});
+    wb.has_bias = true;
+    wb.act = Activation::leaky_relu;
+    cases.push_back({wb, Padding::same, "wide bias + leaky relu, 33 out"});
+    for (auto& cs : cases) {
       ConvDesc d = cs.d;
       apply_padding(d, cs.pad);
       auto x = random_vector(d.input_size(), seed++);
@@ -36,6 +48,23 @@ int main() {
       CK_CHECK_MSG(e < tol, "wgrad %s: err %g", cs.what, e);
       e = scaled_error(db.data(), rdb);
       CK_CHECK_MSG(e < tol, "bias grad %s: err %g", cs.what, e);
+      // The channel-vectorised kernels alone (conv_direct_* hands few-channel layers to the row
+      // kernels, tested in conv_rows_test; this keeps the channel kernels covered on those shapes).
+      std::fill(y.begin(), y.end(), -7.f);
+      conv_direct_channels_forward(d, x.data(), w.data(), b.data(), y.data());
+      e = scaled_error(y.data(), ref_forward(d, x.data(), w.data(), b.data()));
+      CK_CHECK_MSG(e < tol, "channels forward %s: err %g", cs.what, e);
+      std::fill(dw.begin(), dw.end(), -7.f);
+      std::fill(db.begin(), db.end(), -7.f);
+      conv_direct_channels_wgrad(d, x.data(), dy.data(), dw.data(), db.data());
+      e = scaled_error(dw.data(), rdw);
+      CK_CHECK_MSG(e < tol, "channels wgrad %s: err %g", cs.what, e);
+      e = scaled_error(db.data(), rdb);
+      CK_CHECK_MSG(e < tol, "channels bias grad %s: err %g", cs.what, e);
+      std::fill(dx.begin(), dx.end(), -7.f);
+      conv_direct_channels_dgrad(d, dy.data(), w.data(), dx.data());
+      e = scaled_error(dx.data(), ref_dgrad(d, dy.data(), w.data()));
+      CK_CHECK_MSG(e < tol, "channels dgrad %s: err %g", cs.what, e);
     }
   });
   return finish("conv_direct_test");

@@ -53,15 +53,15 @@ int main() {
   CK_CHECK(select_conv_algorithm(tiny, ConvPass::forward) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(dw, ConvPass::forward) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(dw, ConvPass::wgrad) == ConvAlgorithm::direct);
-  CK_CHECK(select_conv_algorithm(lenet, ConvPass::wgrad) == ConvAlgorithm::im2col);
-  CK_CHECK(select_conv_algorithm(lenet, ConvPass::dgrad) == ConvAlgorithm::im2col);
+  CK_CHECK(select_conv_algorithm(lenet, ConvPass::wgrad) == ConvAlgorithm::direct);  // row kernels
+  CK_CHECK(select_conv_algorithm(lenet, ConvPass::dgrad) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(stem, ConvPass::dgrad) == ConvAlgorithm::im2col);
   CK_CHECK(select_conv_algorithm(big, ConvPass::dgrad) == ConvAlgorithm::fft);
   CK_CHECK(select_conv_algorithm(pw, ConvPass::forward) == ConvAlgorithm::im2col);
   CK_CHECK(select_conv_algorithm(big, ConvPass::forward) == ConvAlgorithm::fft);
   CK_CHECK(select_conv_algorithm(lenet, ConvPass::forward) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(stem, ConvPass::forward) == ConvAlgorithm::direct);  // Cin 3: thin column matrix
-  CK_CHECK(select_conv_algorithm(alex, ConvPass::forward) == ConvAlgorithm::im2col);
+  CK_CHECK(select_conv_algorithm(alex, ConvPass::forward) == ConvAlgorithm::direct);  // implicit-addressing tiles
   for (auto& cs : conv_cases()) {
     ConvDesc d = fin(cs.d, cs.pad);
     for (ConvPass p : {ConvPass::forward, ConvPass::dgrad, ConvPass::wgrad}) {
