@@ -58,34 +58,31 @@ function outputsOf(result: Tensor | readonly Tensor[]): readonly Tensor[] {
   return Array.isArray(result) ? (result as readonly Tensor[]) : [result as Tensor];
 }
 
-export function runOp<T extends Tensor | readonly Tensor[]>(
+function run<T extends Tensor | readonly Tensor[]>(
   name: string,
   inputs: readonly Tensor[],
   attrs: OpAttrs,
   forward: () => T,
+  nativeOnly: boolean,
 ): T {
   checkInputs(name, inputs);
-  // Under deferred execution (lib/engine/deferred.ts) an op that may touch tensor memory from
-  // JavaScript runs eagerly, after everything queued before it.
-  const result = isRecording() ? eagerScope(forward) : forward();
+  // Under deferred execution (lib/engine/deferred.ts) a native-only op's kernels are queued; any
+  // other op (it may touch tensor memory from JavaScript) runs eagerly, after everything queued.
+  const result = !isRecording() ? forward() : nativeOnly ? recordableScope(forward) : eagerScope(forward);
   if (recorder) recorder({ name, inputs, attrs, outputs: outputsOf(result) });
   return result;
+}
+
+export function runOp<T extends Tensor | readonly Tensor[]>(name: string, inputs: readonly Tensor[], attrs: OpAttrs, forward: () => T): T {
+  return run(name, inputs, attrs, forward, false);
 }
 
 /**
  * runOp for ops whose forward only allocates outputs and hands tensor memory to native kernels
  * (no JavaScript reads or writes of it): under deferred execution their kernels are queued.
  */
-export function runNativeOp<T extends Tensor | readonly Tensor[]>(
-  name: string,
-  inputs: readonly Tensor[],
-  attrs: OpAttrs,
-  forward: () => T,
-): T {
-  checkInputs(name, inputs);
-  const result = isRecording() ? recordableScope(forward) : forward();
-  if (recorder) recorder({ name, inputs, attrs, outputs: outputsOf(result) });
-  return result;
+export function runNativeOp<T extends Tensor | readonly Tensor[]>(name: string, inputs: readonly Tensor[], attrs: OpAttrs, forward: () => T): T {
+  return run(name, inputs, attrs, forward, true);
 }
 
 export async function runOpAsync<T extends Tensor | readonly Tensor[]>(

@@ -17,6 +17,7 @@ import type { LayerVariable } from '../layers/variable.js';
 import { isTaping, tidy } from '../autodiff/scope.js';
 import { recordForward, variableGrads } from '../autodiff/tape.js';
 import * as K from '../layers/backend.js';
+import { runDeferred } from '../engine/index.js';
 import { InputLayer } from './input_layer.js';
 import { formatSummary, type SummaryOptions } from './summary.js';
 import { profileModel, type ProfileOptions, type ProfileReport } from './profile.js';
@@ -349,17 +350,20 @@ export class Model extends Layer {
     const ys = planned ? await predictWithPlan(this, planned, batchSize, { signal: opts.signal }) : null;
     if (ys) return ys.length === 1 ? ys[0]! : ys;  // as call(): a list only for several outputs
     noteEagerPath(this);
-    if (n <= batchSize) return this.apply(x, { training: false });
+    // Eager path (no plan for this model): the kernels still run off the main thread, recorded and
+    // run as one async batch per chunk (lib/engine/deferred.ts).
+    if (n <= batchSize) return runDeferred(() => this.apply(x, { training: false }));
     const chunks: Tensor[][] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const out = tidy(() => {
-        const part = xs.map((t) => K.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
-        const y = this.apply(Array.isArray(x) ? part : part[0]!, { training: false });
-        return Array.isArray(y) ? y : [y];
-      });
+      const out = await runDeferred(() =>
+        tidy(() => {
+          const part = xs.map((t) => K.slice(t, [start, ...t.shape.slice(1).map(() => 0)], [size, ...t.shape.slice(1)]));
+          const y = this.apply(Array.isArray(x) ? part : part[0]!, { training: false });
+          return Array.isArray(y) ? y : [y];
+        }),
+      );
       chunks.push(out);
-      await new Promise<void>((r) => setImmediate(r));
     }
     const joined = chunks[0]!.map((_, k) => {
       const parts = chunks.map((c) => c[k]!);

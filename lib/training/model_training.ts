@@ -11,7 +11,7 @@
  * runs; it stops cleanly after the current batch when the signal fires or a callback sets
  * model.stopTraining.
  */
-import { Model } from '../models/model.js';
+import { Model, type TrainingForward } from '../models/model.js';
 import type { Tensor } from '../tensor/index.js';
 import { f32, viewOf } from '../tensor/internal.js';
 import { launchDeferred, recordableScope, runDeferred, settleDeferred, withoutRecording } from '../engine/index.js';
@@ -165,15 +165,13 @@ function buildMetrics(c: Compiled, predShape: readonly number[], trueShape: read
 }
 
 /**
- * One batch: forward in training mode on the tape (model.forwardForTraining), the loss value and
- * d loss / d yPred in one fused pass per output, backward seeded with those gradients, then one
- * native optimizer call over all trainable weights. Returns the batch loss (with regularization).
+ * The loss of a recorded training forward pass (with its regularization penalties), its gradient
+ * with respect to each output as backward seeds, and the metric updates. On an error the forward
+ * pass is abandoned and everything it made is freed.
  */
-function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
+function lossAndSeeds(m: Model, c: Compiled, b: Batch, f: TrainingForward): { value: number; seeds: Tensor[] } {
   const ys = asList(b.y);
-  const f = m.forwardForTraining(b.x);
   const seeds: Tensor[] = [];
-  let grads: Tensor[] = [];
   let value = f.regularizationLoss;
   try {
     if (f.outputs.length !== ys.length) throw new RangeError(`Model '${m.name}' has ${f.outputs.length} output(s), got ${ys.length} target(s)`);
@@ -185,6 +183,19 @@ function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
       seeds.push(K.fromValues(out.grad!, [...p.shape]));
       if (k === 0) updateMetrics(c.metrics!, yt, { pred, predShape: p.shape }, b.sampleWeight);
     });
+  } catch (e) {
+    f.dispose();
+    for (const t of seeds) t.dispose();
+    for (const t of f.outputs) t.dispose();
+    throw e;
+  }
+  return { value, seeds };
+}
+
+/** Backward from the seeds, then one native optimizer call over all trainable weights. */
+function backwardAndUpdate(c: Compiled, f: TrainingForward, seeds: Tensor[]): void {
+  let grads: Tensor[] = [];
+  try {
     grads = f.backward(seeds);
   } catch (e) {
     f.dispose();
@@ -195,10 +206,24 @@ function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
   }
   try {
     const weights = f.weights;
-    if (weights.length > 0) c.optimizer.applyArrays(weights, weights.map((w) => f32(w.read(), w.name)), grads.map((g) => f32(g)));
+    // The optimizer only hands parameter and gradient memory to its native step: recordable.
+    if (weights.length > 0)
+      recordableScope(() => c.optimizer.applyArrays(weights, weights.map((w) => f32(w.read(), w.name)), grads.map((g) => f32(g))));
   } finally {
     for (const g of grads) g.dispose();
   }
+}
+
+/**
+ * One batch, eagerly (trainOnBatch): forward in training mode on the tape
+ * (model.forwardForTraining), the loss value and d loss / d yPred in one fused pass per output,
+ * backward seeded with those gradients, then one native optimizer call over all trainable weights.
+ * Returns the batch loss (with regularization).
+ */
+function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
+  const f = m.forwardForTraining(b.x);
+  const { value, seeds } = lossAndSeeds(m, c, b, f);
+  backwardAndUpdate(c, f, seeds);
   lossMean.add(value, batchSizeOf(b.x));
   return value;
 }
@@ -207,52 +232,13 @@ function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
  * trainStep with its kernels off the main thread (lib/engine/deferred.ts): the forward pass is
  * recorded and runs as one async native batch; the loss, its gradient and the metrics are computed
  * on its outputs; then backward and the optimizer update run as a second batch, launched without
- * waiting so that the next step is recorded while it runs. The same ops in the same order as
- * trainStep, so the same numbers.
+ * waiting so that the next step is recorded while it runs (anything that reads the weights
+ * meanwhile waits for it). The same ops in the same order as trainStep, so the same numbers.
  */
 async function trainStepDeferred(m: Model, c: Compiled, b: Batch, lossMean: Mean): Promise<number> {
-  const ys = asList(b.y);
   const f = await runDeferred(() => m.forwardForTraining(b.x));
-  const seeds: Tensor[] = [];
-  let value = f.regularizationLoss;
-  try {
-    if (f.outputs.length !== ys.length) throw new RangeError(`Model '${m.name}' has ${f.outputs.length} output(s), got ${ys.length} target(s)`);
-    f.outputs.forEach((p, k) => {
-      const yt = ys[k]!;
-      const pred = f32(p, 'model output');
-      const out = c.loss.compute(viewOf(yt, 'y'), yt.shape, pred, p.shape, { sampleWeight: b.sampleWeight });
-      value += out.value;
-      seeds.push(K.fromValues(out.grad!, [...p.shape]));
-      if (k === 0) updateMetrics(c.metrics!, yt, { pred, predShape: p.shape }, b.sampleWeight);
-    });
-  } catch (e) {
-    f.dispose();
-    for (const t of seeds) t.dispose();
-    for (const t of f.outputs) t.dispose();
-    throw e;
-  }
-  // Backward and the update are launched, not awaited: fit records the next step while they run
-  // (batches run in order; anything that reads the weights meanwhile waits for them).
-  launchDeferred(() => {
-    let grads: Tensor[] = [];
-    try {
-      grads = f.backward(seeds);
-    } catch (e) {
-      f.dispose();
-      throw e;
-    } finally {
-      for (const t of seeds) t.dispose();
-      for (const t of f.outputs) t.dispose();
-    }
-    try {
-      const weights = f.weights;
-      // The optimizer only hands parameter and gradient memory to its native step: recordable.
-      if (weights.length > 0)
-        recordableScope(() => c.optimizer.applyArrays(weights, weights.map((w) => f32(w.read(), w.name)), grads.map((g) => f32(g))));
-    } finally {
-      for (const g of grads) g.dispose();
-    }
-  });
+  const { value, seeds } = lossAndSeeds(m, c, b, f);
+  launchDeferred(() => backwardAndUpdate(c, f, seeds));
   lossMean.add(value, batchSizeOf(b.x));
   return value;
 }

@@ -139,4 +139,28 @@ describe('deferred execution', () => {
     expect(rec.algorithm).toBe(eager.algorithm);
     expect(Array.from(rec.output.dataSync())).toEqual(Array.from(eager.output.dataSync()));
   });
+
+  it('predict on the eager path (a subclassed model, no plan) runs its kernels in async batches', async () => {
+    class Net extends ck.Model {
+      c = L.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' });
+      p = L.maxPooling2d({ poolSize: 2 });
+      f = L.flatten();
+      d = L.dense({ units: 4, activation: 'softmax' });
+      override call(x: ck.Tensor | ck.Tensor[]): ck.Tensor {
+        const t = Array.isArray(x) ? x[0]! : x;
+        return this.d.apply(this.f.apply(this.p.apply(this.c.apply(t) as ck.Tensor) as ck.Tensor) as ck.Tensor) as ck.Tensor;
+      }
+    }
+    ck.setSeed(5);
+    const net = new Net();
+    const x = ck.randomNormal([10, 8, 8, 2], 0, 1, 'float32', 6);
+    const want = (net.predictSync(x) as ck.Tensor).dataSync();
+    for (const batchSize of [32, 4]) {
+      const before = ck.deferredStats().batches;
+      const y = (await net.predict(x, { batchSize })) as ck.Tensor;
+      expect(net.inferencePlan.lastPath).toBe('eager');
+      expect(ck.deferredStats().batches - before).toBe(batchSize === 32 ? 1 : 3);
+      expect(Array.from(y.dataSync())).toEqual(Array.from(want));
+    }
+  });
 });
