@@ -226,8 +226,18 @@ describe('inference plan: runtime behaviour', () => {
     const y = (await m.predict(x, { batchSize: 16 })) as Tensor;
     const want = eager(m, x)[0]!;
     expect(compare(y, want).identical).toBe(true);
-    // Plans for 16 and for the last 5 rows.
-    expect(m.inferencePlan.plans.map((p) => p.inputShapes[0]![0]).sort()).toEqual([16, 5].sort());
+    // Plans for 16 and for the last 5 rows; the second reuses the first's prepared weights.
+    const plans = m.inferencePlan.plans;
+    expect(plans.map((p) => p.inputShapes[0]![0]).sort()).toEqual([16, 5].sort());
+    const [first, second] = [...plans].reverse();
+    expect(first!.newWeightBytes).toBe(first!.weightBytes);
+    expect(second!.newWeightBytes).toBe(0);
+    // Alternating batch sizes (the shared conv operators are re-shaped per run) stays exact.
+    const x16 = randomTensor([16, 28, 28, 1], 40);
+    for (const t of [x16, x, x16]) {
+      const got = (await m.predict(t, { batchSize: 16 })) as Tensor;
+      expect(compare(got, eager(m, t)[0]!).identical).toBe(true);
+    }
   });
 
   it('the serving predictor (which calls model.predict) runs through the plan', async () => {

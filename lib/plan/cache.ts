@@ -2,7 +2,9 @@
  * Per-model plan cache and the predict paths that use it.
  *
  * A model keeps up to MAX_PLANS plans keyed by input shapes (a serving batch size and the last
- * partial batch of predict(), typically), least recently used evicted first. State lives in a
+ * partial batch of predict(), typically), least recently used evicted first. The plans of a model
+ * share one set of prepared weights (PlanWeightsHandle): conv filters are copied and transformed,
+ * dense kernels packed, once for all batch sizes, so a new batch size costs an arena and shapes. State lives in a
  * WeakMap so that Model carries no plan fields and a dropped model drops its plans.
  *
  * Invalidation (plans copy the weights): a plan is rebuilt when
@@ -16,13 +18,15 @@ import { isTaping } from '../autodiff/scope.js';
 import type { Tensor } from '../tensor/index.js';
 import { f32 } from '../tensor/internal.js';
 import { type PlannableModel, PlanUnsupported } from './compile.js';
-import { InferencePlan, type InferencePlanInfo, type PlanRunOptions } from './plan.js';
+import { createPlanWeights, InferencePlan, type InferencePlanInfo, type PlanRunOptions, type PlanWeightsHandle } from './plan.js';
 import { allocTensor } from '../tensor/internal.js';
 
 const MAX_PLANS = 4;
 
 interface PlanState {
   plans: InferencePlan[];
+  /** Prepared weights shared by `plans` (dropped with them whenever the weights change). */
+  weights: PlanWeightsHandle | null;
   enabled: boolean;
   /** Why the model cannot be planned (cached per graph), or null. */
   unsupported: { reason: string; nodes: readonly unknown[] | null } | null;
@@ -38,7 +42,7 @@ const epochOf = (m: PlannableModel): number => epochs.get(m) ?? 0;
 function state(model: PlannableModel): PlanState {
   let s = states.get(model);
   if (!s) {
-    s = { plans: [], enabled: process.env['CONVKIT_PLAN'] !== '0', unsupported: null, lastPath: null, builds: 0 };
+    s = { plans: [], weights: null, enabled: process.env['CONVKIT_PLAN'] !== '0', unsupported: null, lastPath: null, builds: 0 };
     states.set(model, s);
   }
   return s;
@@ -73,7 +77,7 @@ export function inferencePlanStatus(model: PlannableModel): InferencePlanStatus 
 export function setInferencePlanEnabled(model: PlannableModel, on: boolean): void {
   const s = state(model);
   s.enabled = on;
-  if (!on) s.plans = [];
+  if (!on) (s.plans = []), (s.weights = null);
 }
 
 /**
@@ -84,6 +88,7 @@ export function invalidateInferencePlans(model: PlannableModel): void {
   epochs.set(model, epochOf(model) + 1);
   const s = state(model);
   s.plans = [];
+  s.weights = null;
   s.unsupported = null;
 }
 
@@ -94,7 +99,7 @@ export function invalidateInferencePlans(model: PlannableModel): void {
 export function noteWeightsMayChange(model: PlannableModel): void {
   epochs.set(model, epochOf(model) + 1);
   const s = states.get(model);
-  if (s) s.plans = [];
+  if (s) (s.plans = []), (s.weights = null);
 }
 
 export function noteEagerPath(model: PlannableModel): void {
@@ -124,10 +129,17 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
       p.reportAlgorithms();
       return p;
     }
+    // Stale weights are stale for every plan of the model (they share them): start over.
+    s.plans = [];
+    s.weights = null;
+  } else if (s.plans.length && !s.plans[0]!.isCurrent(epochOf)) {
+    s.plans = [];
+    s.weights = null;
   }
   let plan: InferencePlan;
   try {
-    plan = InferencePlan.build(model, shapes, epochOf);
+    s.weights ??= createPlanWeights();
+    plan = InferencePlan.build(model, shapes, epochOf, s.weights);
   } catch (e) {
     if (e instanceof PlanUnsupported) {
       s.unsupported = { reason: e.message, nodes };

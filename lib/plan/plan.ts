@@ -17,7 +17,8 @@ import { compilePlanSpec, type PlannableModel, type PlanSpec, type PlanStepKind 
 
 declare module '../native/binding.js' {
   interface NativeBinding {
-    planCreate(values: number[][], inputs: number[], outputs: number[], steps: unknown[]): PlanHandle;
+    planCreate(values: number[][], inputs: number[], outputs: number[], steps: unknown[], weights?: PlanWeightsHandle): PlanHandle;
+    planWeightsCreate(): PlanWeightsHandle;
     planRun(plan: PlanHandle, inputs: Float32Array[], outputs: Float32Array[]): void;
     planRunAsync(plan: PlanHandle, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
     planInfo(plan: PlanHandle): NativePlanInfo;
@@ -26,11 +27,22 @@ declare module '../native/binding.js' {
 
 /** The opaque native plan (a type-tagged External). */
 export type PlanHandle = { readonly __convkitPlan: unique symbol };
+/**
+ * Prepared weights shared by the plans created with it (a type-tagged External): the plans of one
+ * model for several batch sizes transform and pack each weight once.
+ */
+export type PlanWeightsHandle = { readonly __convkitPlanWeights: unique symbol };
+
+/** A new, empty set of shared prepared weights. */
+export function createPlanWeights(): PlanWeightsHandle {
+  return native().planWeightsCreate();
+}
 
 interface NativePlanInfo {
   arenaBytes: number;
   workspaceBytes: number;
   weightBytes: number;
+  newWeightBytes: number;
   unsharedBytes: number;
   inputShapes: number[][];
   outputShapes: number[][];
@@ -47,6 +59,8 @@ export interface InferencePlanInfo {
   workspaceBytes: number;
   /** Prepared weights (copies, packed panels, transforms are counted as the copy). */
   weightBytes: number;
+  /** The part of weightBytes this plan prepared itself (the rest it shares with earlier plans). */
+  newWeightBytes: number;
   /** What the same forward pass allocates per call when every op gets a fresh output (eager). */
   unsharedBytes: number;
   /** Per step: layer name, step kind and detail (the conv algorithm chosen, 'in place', ...). */
@@ -64,10 +78,10 @@ export class InferencePlan {
   readonly outputShapes: number[][];
   private cachedInfo: InferencePlanInfo | null = null;
 
-  private constructor(spec: PlanSpec, private readonly epochs: readonly number[]) {
+  private constructor(spec: PlanSpec, private readonly epochs: readonly number[], weights: PlanWeightsHandle | undefined) {
     this.spec = spec;
     const { values, inputs, outputs, steps } = spec;
-    this.handle = native().planCreate(values, inputs, outputs, steps);
+    this.handle = native().planCreate(values, inputs, outputs, steps, weights);
     this.inputShapes = inputs.map((v) => [...values[v]!]);
     this.outputShapes = outputs.map((v) => [...values[v]!]);
   }
@@ -75,10 +89,17 @@ export class InferencePlan {
   /**
    * Compiles `model` for these input shapes. Throws PlanUnsupported (compile.ts) for models the
    * plan cannot express, and RangeError from the native build for inconsistent descriptors.
+   * Plans built with the same `weights` (createPlanWeights) share their prepared weights: they
+   * must be built from the same weight values (the cache drops both together on any change).
    */
-  static build(model: PlannableModel, inputShapes: readonly (readonly number[])[], epochOf: (m: PlannableModel) => number = () => 0): InferencePlan {
+  static build(
+    model: PlannableModel,
+    inputShapes: readonly (readonly number[])[],
+    epochOf: (m: PlannableModel) => number = () => 0,
+    weights?: PlanWeightsHandle,
+  ): InferencePlan {
     const spec = compilePlanSpec(model, inputShapes);
-    return new InferencePlan(spec, spec.models.map((m) => epochOf(m.model)));
+    return new InferencePlan(spec, spec.models.map((m) => epochOf(m.model)), weights);
   }
 
   /**

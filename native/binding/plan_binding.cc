@@ -13,7 +13,9 @@
 //   planRun(handle, inputs: Float32Array[], outputs: Float32Array[]) and
 //   planRunAsync(handle, inputs, outputs, cancel) -> Promise<void> (libuv pool; the plan's steps
 //     use the core thread pool inside)
-//   planInfo(handle) -> { arenaBytes, workspaceBytes, weightBytes, unsharedBytes, inputShapes, outputShapes,
+//   planWeightsCreate() -> weights handle: prepared weights shared by the plans created with it
+//     (planCreate's optional 5th argument), e.g. one model's plans for several batch sizes.
+//   planInfo(handle) -> { arenaBytes, workspaceBytes, weightBytes, newWeightBytes, unsharedBytes, inputShapes, outputShapes,
 //                         steps: { name, kind, detail }[] }
 //
 // The handle is a type-tagged External owning a shared_ptr<Plan>: an async run holds its own
@@ -34,6 +36,9 @@ namespace {
 using PlanPtr = std::shared_ptr<Plan>;
 
 const napi_type_tag kPlanTag = {0x636f6e766b697470ULL, 0x6c616e5f76310001ULL};  // "convkitplan_v1"
+const napi_type_tag kWeightsTag = {0x636f6e766b697470ULL, 0x6c616e5f77740001ULL};  // "convkitplan_wt"
+
+using WeightsPtr = std::shared_ptr<PlanWeights>;
 
 struct Holder {
   PlanPtr plan;
@@ -211,7 +216,14 @@ PlanStepSpec step_from(Napi::Env env, const Napi::Value& v, const std::string& w
   return s;
 }
 
-// planCreate(values, inputs, outputs, steps)
+Napi::Value plan_weights_create(const Napi::CallbackInfo& info) {
+  auto ext = Napi::External<WeightsPtr>::New(info.Env(), new WeightsPtr(std::make_shared<PlanWeights>()),
+                                             [](Napi::Env, WeightsPtr* p) { delete p; });
+  ext.TypeTag(&kWeightsTag);
+  return ext;
+}
+
+// planCreate(values, inputs, outputs, steps, weights?)
 Napi::Value plan_create(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PlanSpec spec;
@@ -227,8 +239,15 @@ Napi::Value plan_create(const Napi::CallbackInfo& info) {
   if (!info[3].IsArray()) throw_type_error(env, "steps: expected an array of step objects");
   auto sa = info[3].As<Napi::Array>();
   for (uint32_t i = 0; i < sa.Length(); ++i) spec.steps.push_back(step_from(env, sa.Get(i), "steps[" + std::to_string(i) + "]"));
-  auto plan = std::make_shared<Plan>(spec);  // InvalidArgument -> RangeError naming the step
-  auto bytes = static_cast<std::int64_t>(plan->arena_bytes() + plan->weight_bytes());
+  WeightsPtr shared;
+  if (info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull()) {
+    if (!info[4].IsExternal() || !info[4].As<Napi::External<WeightsPtr>>().CheckTypeTag(&kWeightsTag))
+      throw_type_error(env, "weights: expected a handle from planWeightsCreate() (or undefined)");
+    shared = *info[4].As<Napi::External<WeightsPtr>>().Data();
+  }
+  auto plan = std::make_shared<Plan>(spec, shared);  // InvalidArgument -> RangeError naming the step
+  // What this plan added to memory (weights reused from `shared` were counted by their first plan).
+  auto bytes = static_cast<std::int64_t>(plan->arena_bytes() + plan->new_weight_bytes());
   auto* h = new Holder{std::move(plan), bytes};
   auto ext = Napi::External<Holder>::New(env, h, [](Napi::Env e, Holder* p) {
     Napi::MemoryManagement::AdjustExternalMemory(e, -p->bytes);
@@ -294,6 +313,7 @@ Napi::Value plan_info(const Napi::CallbackInfo& info) {
   r.Set("arenaBytes", static_cast<double>(plan->arena_bytes()));
   r.Set("workspaceBytes", static_cast<double>(plan->workspace_bytes()));
   r.Set("weightBytes", static_cast<double>(plan->weight_bytes()));
+  r.Set("newWeightBytes", static_cast<double>(plan->new_weight_bytes()));
   r.Set("unsharedBytes", static_cast<double>(plan->unshared_bytes()));
   auto ins = Napi::Array::New(env, plan->num_inputs());
   for (uint32_t i = 0; i < plan->num_inputs(); ++i) ins.Set(i, shape_value(env, plan->input_shape(i)));
@@ -318,6 +338,7 @@ Napi::Value plan_info(const Napi::CallbackInfo& info) {
 
 CONVKIT_BINDING(plan) {
   def(env, exports, "planCreate", &plan_create);
+  def(env, exports, "planWeightsCreate", &plan_weights_create);
   def_job(env, exports, "planRun", 3, &prepare_plan_run);
   def(env, exports, "planInfo", &plan_info);
 }

@@ -50,14 +50,14 @@ struct Plan::Step {
   Loc out;
   Shape out_shape;
   bool in_place = false;
-  // conv
-  std::unique_ptr<ConvOp> conv;
-  // dense: the raw weights are kept so that the packing can be redone if the active ISA changes
-  // (tests switch ISAs; the packing is ISA-specific).
+  // conv: the (possibly shared) operator, this plan's descriptor for it and the algorithm then
+  std::shared_ptr<ConvOp> conv;
+  ConvDesc conv_desc;
+  ConvAlgorithm algo = ConvAlgorithm::direct;
+  // dense: the (possibly shared) packed kernel; its raw weights are kept so that the packing can
+  // be redone if the active ISA changes (tests switch ISAs; the packing is ISA-specific).
   std::size_t M = 0, K = 0, N = 0;
-  std::vector<float> w, bias;
-  std::unique_ptr<PackedB> packed;
-  Isa packed_isa = Isa::scalar;
+  std::shared_ptr<PlanWeights::Dense> dense;
   Activation act = Activation::none;
   float alpha = 0.f;
   // pool / global pool
@@ -99,7 +99,29 @@ void expect_weight(const std::string& who, const PlanStepSpec& s, std::size_t i,
 
 }  // namespace
 
-Plan::Plan(const PlanSpec& spec) : shapes_(spec.values), inputs_(spec.inputs), outputs_(spec.outputs) {
+namespace {
+
+// Whether a shared ConvOp made for `a` can run `b` after reshape(): everything but the batch,
+// the spatial input size and the padding must agree (ConvOp::reshape's contract).
+bool reshapable(const ConvDesc& a, const ConvDesc& b) {
+  return a.C == b.C && a.K == b.K && a.kernel == b.kernel && a.stride == b.stride && a.dilation == b.dilation &&
+         a.groups == b.groups && a.has_bias == b.has_bias && a.act == b.act && a.leaky_alpha == b.leaky_alpha;
+}
+
+bool same_geometry(const ConvDesc& a, const ConvDesc& b) {
+  return a.N == b.N && a.in == b.in && a.pad_before == b.pad_before && a.pad_after == b.pad_after;
+}
+
+}  // namespace
+
+Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
+    : shapes_(spec.values),
+      inputs_(spec.inputs),
+      outputs_(spec.outputs),
+      shared_(shared ? std::move(shared) : std::make_shared<PlanWeights>()) {
+  // Building reads and fills the shared weights, which a running plan may be re-shaping.
+  std::lock_guard<std::mutex> shared_lock(shared_->mu);
+  std::map<std::string, int> ordinal;  // a step's weights key: name + '#' + its ordinal among steps of that name
   const std::size_t nv = shapes_.size();
   const std::size_t ns = spec.steps.size();
   if (inputs_.empty()) throw InvalidArgument("plan: at least one input is required");
@@ -256,8 +278,19 @@ Plan::Plan(const PlanSpec& spec) : shapes_(spec.values), inputs_(spec.inputs), o
         expect_weights(who, s, d.has_bias ? 2 : 1);
         expect_weight(who, s, 0, "filter", d.filter_size());
         if (d.has_bias) expect_weight(who, s, 1, "bias", d.K);
-        st->conv = std::make_unique<ConvOp>(d, s.weights[0].data, d.has_bias ? s.weights[1].data : nullptr,
-                                            s.algorithm);
+        std::string key = s.name + "#" + std::to_string(ordinal[s.name]++);
+        auto it = shared_->conv.find(key);
+        if (it != shared_->conv.end() && it->second.src == s.weights[0].data && reshapable(it->second.op->desc(), d)) {
+          st->conv = it->second.op;
+          st->conv->reshape(d);  // picks the algorithm for this shape; the filter transforms are kept
+        } else {
+          st->conv = std::make_shared<ConvOp>(d, s.weights[0].data, d.has_bias ? s.weights[1].data : nullptr,
+                                              s.algorithm);
+          shared_->conv[key] = PlanWeights::Conv{s.weights[0].data, st->conv};
+          new_weight_floats_ += d.filter_size() + (d.has_bias ? d.K : 0);
+        }
+        st->conv_desc = st->conv->desc();
+        st->algo = st->conv->algorithm();
         workspace_floats_ = std::max(workspace_floats_, st->conv->workspace_floats());
         weight_floats_ += d.filter_size() + (d.has_bias ? d.K : 0);
         break;
@@ -275,16 +308,29 @@ Plan::Plan(const PlanSpec& spec) : shapes_(spec.values), inputs_(spec.inputs), o
         if (s.weights.size() != 1 && s.weights.size() != 2)
           fail(who, "expected 1 or 2 weight arrays (kernel, bias), got " + std::to_string(s.weights.size()));
         expect_weight(who, s, 0, "kernel", st->K * st->N);
-        st->w.assign(s.weights[0].data, s.weights[0].data + st->K * st->N);
-        if (s.weights.size() == 2) {
-          expect_weight(who, s, 1, "bias", st->N);
-          st->bias.assign(s.weights[1].data, s.weights[1].data + st->N);
-        }
+        if (s.weights.size() == 2) expect_weight(who, s, 1, "bias", st->N);
         st->act = s.act;
         st->alpha = s.act_alpha;
-        st->packed_isa = active_isa();
-        st->packed = pack_b(false, st->K, st->N, st->w.data(), st->N);
-        weight_floats_ += 2 * st->K * st->N + st->bias.size();
+        const std::size_t nb = s.weights.size() == 2 ? st->N : 0;
+        std::string key = s.name + "#" + std::to_string(ordinal[s.name]++);
+        auto it = shared_->dense.find(key);
+        if (it != shared_->dense.end() && it->second->src == s.weights[0].data && it->second->K == st->K &&
+            it->second->N == st->N && it->second->bias.size() == nb) {
+          st->dense = it->second;
+        } else {
+          auto dw = std::make_shared<PlanWeights::Dense>();
+          dw->src = s.weights[0].data;
+          dw->K = st->K;
+          dw->N = st->N;
+          dw->w.assign(s.weights[0].data, s.weights[0].data + st->K * st->N);
+          if (nb) dw->bias.assign(s.weights[1].data, s.weights[1].data + nb);
+          dw->isa = active_isa();
+          dw->packed = pack_b(false, st->K, st->N, dw->w.data(), st->N);
+          shared_->dense[key] = dw;
+          st->dense = dw;
+          new_weight_floats_ += 2 * st->K * st->N + nb;
+        }
+        weight_floats_ += 2 * st->K * st->N + nb;
         break;
       }
       case PlanStepKind::pool: {
@@ -352,6 +398,7 @@ Plan::Plan(const PlanSpec& spec) : shapes_(spec.values), inputs_(spec.inputs), o
           st->shift[c] = sh;
         }
         weight_floats_ += 2 * C;
+        new_weight_floats_ += 2 * C;
         break;
       }
       case PlanStepKind::bias_add: {
@@ -361,6 +408,7 @@ Plan::Plan(const PlanSpec& spec) : shapes_(spec.values), inputs_(spec.inputs), o
         expect_weight(who, s, 0, "bias", x.back());
         st->shift.assign(s.weights[0].data, s.weights[0].data + x.back());
         weight_floats_ += x.back();
+        new_weight_floats_ += x.back();
         break;
       }
       case PlanStepKind::unary: {
@@ -427,7 +475,7 @@ void Plan::run(const std::vector<const float*>& inputs, const std::vector<float*
     throw InvalidArgument("plan: expected " + std::to_string(inputs_.size()) + " input buffers, got " + std::to_string(inputs.size()));
   if (outputs.size() != outputs_.size())
     throw InvalidArgument("plan: expected " + std::to_string(outputs_.size()) + " output buffers, got " + std::to_string(outputs.size()));
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(shared_->mu);
   for (auto& s : steps_) {
     cancel.check();
     if (s->kind == PlanStepKind::alias) continue;
@@ -441,18 +489,24 @@ void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vec
   const float* x = resolve(s.in[0], in, out);
   float* y = resolve(s.out, in, out);
   switch (s.kind) {
-    case PlanStepKind::conv: s.conv->run(x, y, arena_.get() + workspace_at_, cancel); return;
+    case PlanStepKind::conv:
+      // A ConvOp shared with a plan for another shape: back to this plan's descriptor (cheap: the
+      // filter transforms are kept and the cost model does not depend on the batch size).
+      if (!same_geometry(s.conv->desc(), s.conv_desc)) s.conv->reshape(s.conv_desc);
+      s.conv->run(x, y, arena_.get() + workspace_at_, cancel);
+      return;
     case PlanStepKind::dense: {
-      if (s.packed_isa != active_isa()) {
+      PlanWeights::Dense& dw = *s.dense;
+      if (dw.isa != active_isa()) {
         // Repack once for the new ISA rather than letting every call repack into a temporary.
-        s.packed = pack_b(false, s.K, s.N, s.w.data(), s.N);
-        s.packed_isa = active_isa();
+        dw.packed = pack_b(false, s.K, s.N, dw.w.data(), s.N);
+        dw.isa = active_isa();
       }
       GemmEpilogue epi;
-      epi.bias = s.bias.empty() ? nullptr : s.bias.data();
+      epi.bias = dw.bias.empty() ? nullptr : dw.bias.data();
       epi.act = s.act;
       epi.leaky_alpha = s.alpha;
-      sgemm_packed(false, s.M, 1.f, x, s.K, *s.packed, 0.f, y, s.N, &epi, &cancel);
+      sgemm_packed(false, s.M, 1.f, x, s.K, *dw.packed, 0.f, y, s.N, &epi, &cancel);
       return;
     }
     case PlanStepKind::pool: pool_forward(s.pool, s.pool_kind, x, y, cancel); return;
@@ -524,7 +578,7 @@ std::vector<PlanStepInfo> Plan::describe() const {
   std::vector<PlanStepInfo> r;
   for (const auto& s : steps_) {
     std::string d;
-    if (s->kind == PlanStepKind::conv) d = conv_algorithm_name(s->conv->algorithm());
+    if (s->kind == PlanStepKind::conv) d = conv_algorithm_name(s->algo);
     if (s->kind == PlanStepKind::dense) d = "packed";
     if (s->in_place) d = d.empty() ? "in place" : d + ", in place";
     r.push_back(PlanStepInfo{s->name, s->kind, d});

@@ -17,15 +17,23 @@
 //
 // Consequently a run allocates nothing (the caller provides input and output buffers).
 //
-// Concurrency: one arena per plan, so runs of one plan are serialised by a mutex in run(). This
-// costs no throughput: each step's parallel loops take the whole process-wide thread pool anyway
-// (regions from different callers are serialised there too). Different plans run independently.
+// Prepared weights are shared by the plans of one model (one plan per batch size, say) through a
+// PlanWeights object: a conv's ConvOp (filter copy, algorithm, Winograd/FFT transforms) and a dense
+// layer's packed kernel are made by the first plan that needs them and reused by the others; a
+// shared ConvOp is re-shaped to the running plan's descriptor before it runs (the algorithm is
+// re-picked, the filter transforms are kept).
+//
+// Concurrency: runs of all plans sharing one PlanWeights are serialised by its mutex (each plan has
+// one arena, and shared ConvOps are re-shaped per run). This costs no throughput: each step's
+// parallel loops take the whole process-wide thread pool anyway (regions from different callers
+// are serialised there too). Plans with different PlanWeights run independently.
 //
 // Weights are copied at build: later changes to the model's weights are not seen; the owner
-// (lib/plan) rebuilds the plan when they change.
+// (lib/plan) drops the plans and their PlanWeights when they change.
 #pragma once
 #include <array>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -113,11 +121,31 @@ struct PlanStepInfo {
   std::string detail;  // e.g. the conv algorithm, "in place", "packed"
 };
 
+// Prepared weights of one model version, shared by its plans; entries are keyed by step name and
+// ordinal and remember the caller's weight pointer, so a mismatch is never reused silently.
+class PlanWeights {
+ public:
+  struct Dense {
+    const float* src = nullptr;
+    std::size_t K = 0, N = 0;
+    std::vector<float> w, bias;
+    std::unique_ptr<PackedB> packed;
+    Isa isa = Isa::scalar;
+  };
+  struct Conv {
+    const float* src = nullptr;
+    std::shared_ptr<ConvOp> op;
+  };
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<Dense>> dense;
+  std::map<std::string, Conv> conv;
+};
+
 class Plan {
  public:
   // Validates the whole spec (InvalidArgument naming the step's layer and expected vs got),
-  // copies and transforms the weights, and lays out the arena.
-  explicit Plan(const PlanSpec& spec);
+  // prepares the weights (or reuses those already in `shared`), and lays out the arena.
+  explicit Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared = nullptr);
   ~Plan();
   Plan(const Plan&) = delete;
   Plan& operator=(const Plan&) = delete;
@@ -135,6 +163,8 @@ class Plan {
   // Bytes of the activation arena (intermediates + workspace) and of the prepared weights.
   std::size_t arena_bytes() const { return arena_floats_ * sizeof(float); }
   std::size_t weight_bytes() const { return weight_floats_ * sizeof(float); }
+  // The part of weight_bytes this plan prepared itself (the rest was reused from `shared`).
+  std::size_t new_weight_bytes() const { return new_weight_floats_ * sizeof(float); }
   // The part of the arena that is the shared conv workspace.
   std::size_t workspace_bytes() const { return workspace_floats_ * sizeof(float); }
   // Sum of the sizes of all non-alias step outputs: what the eager path allocates per call.
@@ -165,8 +195,8 @@ class Plan {
   std::vector<FinalCopy> copies_;
   AlignedPtr<float> arena_;
   std::size_t arena_floats_ = 0, workspace_at_ = 0, workspace_floats_ = 0;
-  std::size_t weight_floats_ = 0, unshared_floats_ = 0;
-  std::mutex mu_;
+  std::size_t weight_floats_ = 0, new_weight_floats_ = 0, unshared_floats_ = 0;
+  std::shared_ptr<PlanWeights> shared_;
 };
 
 }  // namespace convkit

@@ -1,7 +1,8 @@
 // Inference plan (native/plan): a small residual/multi-branch network built as a plan and run on
 // every ISA, against a plain double-precision forward pass written here (conv via conv_reference.h,
 // everything else inline). Also: arena reuse and in-place steps, outputs that alias inputs or each
-// other, repeated runs reusing the arena, ISA switches (dense repacking), and descriptor errors.
+// other, repeated runs reusing the arena, ISA switches (dense repacking), plans for two batch sizes
+// sharing their prepared weights, and descriptor errors.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -253,6 +254,94 @@ void test_output_aliases() {
   CK_CHECK(o3 == want);
 }
 
+// Plans for two batch sizes sharing their prepared weights (PlanWeights): the second prepares
+// nothing new, and runs alternating between them stay right (the shared ConvOp is re-shaped).
+void test_shared_weights() {
+  const std::size_t C2 = 16, K2 = 16, Hs = 9, Ws = 8;  // 16 channels: the cost model picks Winograd
+  auto w = random_vector(3 * 3 * C2 * K2, 30, -0.2f, 0.2f), b = random_vector(K2, 31);
+  auto wd = random_vector(K2 * 3, 32), bd = random_vector(3, 33);
+  auto spec_for = [&](std::size_t n) {
+    PlanSpec s;
+    s.values = {{n, Hs, Ws, C2}, {n, Hs, Ws, K2}, {n, K2}, {n, 3}};
+    s.inputs = {0};
+    s.outputs = {3};
+    PlanStepSpec c;
+    c.kind = PlanStepKind::conv;
+    c.name = "conv";
+    c.inputs = {0};
+    c.output = 1;
+    c.conv.N = n;
+    c.conv.in = {1, Hs, Ws};
+    c.conv.C = C2;
+    c.conv.K = K2;
+    c.conv.kernel = {1, 3, 3};
+    c.conv.has_bias = true;
+    c.conv.act = Activation::relu;
+    c.padding = Padding::same;
+    c.weights = {{w.data(), w.size()}, {b.data(), b.size()}};
+    PlanStepSpec g;
+    g.kind = PlanStepKind::global_pool;
+    g.name = "gap";
+    g.inputs = {1};
+    g.output = 2;
+    g.pool_kind = PoolKind::avg;
+    PlanStepSpec d;
+    d.kind = PlanStepKind::dense;
+    d.name = "dense";
+    d.inputs = {2};
+    d.output = 3;
+    d.dense_k = K2;
+    d.dense_n = 3;
+    d.weights = {{wd.data(), wd.size()}, {bd.data(), bd.size()}};
+    s.steps = {c, g, d};
+    return s;
+  };
+  auto reference = [&](std::size_t n, const std::vector<float>& x) {
+    ConvDesc cd;
+    cd.N = n;
+    cd.in = {1, Hs, Ws};
+    cd.C = C2;
+    cd.K = K2;
+    cd.kernel = {1, 3, 3};
+    cd.has_bias = true;
+    cd.act = Activation::relu;
+    apply_padding(cd, Padding::same);
+    auto y = ref_forward(cd, x.data(), w.data(), b.data());
+    std::vector<double> out(n * 3);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t u = 0; u < 3; ++u) {
+        double acc = bd[u];
+        for (std::size_t k = 0; k < K2; ++k) {
+          double g = 0;
+          for (std::size_t p = 0; p < Hs * Ws; ++p) g += y[(i * Hs * Ws + p) * K2 + k];
+          acc += g / (Hs * Ws) * wd[k * 3 + u];
+        }
+        out[i * 3 + u] = acc;
+      }
+    return out;
+  };
+  auto shared = std::make_shared<PlanWeights>();
+  Plan p4(spec_for(4), shared), p1(spec_for(1), shared);
+  CK_CHECK(p4.new_weight_bytes() == p4.weight_bytes());
+  CK_CHECK_MSG(p1.new_weight_bytes() == 0, "second plan prepared %zu new bytes", p1.new_weight_bytes());
+  auto x4 = random_vector(4 * Hs * Ws * C2, 34), x1 = random_vector(Hs * Ws * C2, 35);
+  auto r4 = reference(4, x4), r1 = reference(1, x1);
+  for (int rep = 0; rep < 2; ++rep) {
+    std::vector<float> y4(12), y1(3);
+    p4.run({x4.data()}, {y4.data()});
+    p1.run({x1.data()}, {y1.data()});
+    CK_CHECK(error_ratio(y4.data(), r4.data(), 12, 1e-5, 1e-4) <= 1);
+    CK_CHECK(error_ratio(y1.data(), r1.data(), 3, 1e-5, 1e-4) <= 1);
+  }
+  // A plan given other weights under the same step names does not reuse the shared ones.
+  auto w_other = w;
+  for (auto& v : w_other) v *= 2;
+  PlanSpec s2 = spec_for(1);
+  s2.steps[0].weights[0] = {w_other.data(), w_other.size()};
+  Plan p_other(s2, shared);
+  CK_CHECK(p_other.new_weight_bytes() > 0);
+}
+
 bool throws_invalid(const PlanSpec& s, const char* needle) {
   try {
     Plan p(s);
@@ -314,6 +403,7 @@ int main() {
   test_network();
   test_isa_switch();
   test_output_aliases();
+  test_shared_weights();
   test_errors();
   return finish("plan_test");
 }
