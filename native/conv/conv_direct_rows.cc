@@ -1,6 +1,6 @@
 // Drivers of the row-vectorised direct convolution (see conv_direct_rows.h for the method): planar
-// repacking, register-block choice, the pointer lists handed to the kernels of rows_kernels.h, and
-// the transpose of the channel-major row block into the NHWC output.
+// repacking, register-block choice, the tap-offset tables and row-pair lists handed to the kernels
+// of rows_kernels.h, and the transpose of the channel-major row block into the NHWC output.
 #include "conv/conv_direct_rows.h"
 
 #include <algorithm>
@@ -24,10 +24,6 @@ struct Planar {
   std::size_t planes;   // N*C*D*H rows of s*L floats
   std::size_t tap_phase(std::size_t kw, std::size_t dil) const { return (kw * dil) % s; }
   std::size_t tap_shift(std::size_t kw, std::size_t dil) const { return (kw * dil) / s; }
-  // Offset of (n, c, id, ih)'s phase-0 row.
-  std::size_t row(const ConvDesc& d, std::size_t n, std::size_t c, std::size_t id, std::size_t ih) const {
-    return (((n * d.C + c) * d.in[0] + id) * d.in[1] + ih) * s * L;
-  }
 };
 
 Planar planar_geometry(const ConvDesc& d, int W) {
@@ -63,12 +59,14 @@ void repack_input(const ConvDesc& d, const Planar& P, const float* x, float* xp)
         float* dst = xp + ((n * C + c) * DH + dh) * s * L;
         for (std::size_t ph = 0; ph < s; ++ph, dst += L) {
           std::fill(dst, dst + j0[ph], 0.f);
-          const float* src = xr + (j0[ph] * s + ph - pw) * C + c;
           const std::size_t cnt = j1[ph] - j0[ph], step = s * C;
-          if (step == 1)
-            std::copy(src, src + cnt, dst + j0[ph]);
-          else
-            for (std::size_t j = 0; j < cnt; ++j) dst[j0[ph] + j] = src[j * step];
+          if (cnt) {
+            const float* src = xr + (j0[ph] * s + ph - pw) * C + c;
+            if (step == 1)
+              std::copy(src, src + cnt, dst + j0[ph]);
+            else
+              for (std::size_t j = 0; j < cnt; ++j) dst[j0[ph] + j] = src[j * step];
+          }
           std::fill(dst + j1[ph], dst + L, 0.f);
         }
       }
@@ -144,16 +142,18 @@ std::string conv_rows_unsupported_reason(const ConvDesc& d, ConvPass p) {
 // 38 vs 31 ms and 40 vs 22 ms single-threaded), so it is kept to Cout <= 16. The forward pass
 // keeps Cout <= 32: from 64 outputs on, the channel kernel's interior tiles fill whole vectors
 // and need no transpose (7x7/2 stem 3 -> 64: 18.0 vs 20.7 ms; 3x3/2 4 -> 64: 0.39 vs 0.62 ms;
-// 3x3 3 -> 32: rows 0.86 vs 1.07 ms), all single-threaded on a shared machine.
+// 3x3 3 -> 32: rows 0.86 vs 1.07 ms). The forward also takes up to 15 input channels (LeNet conv2
+// 6 -> 16: 2.06 vs 2.67 ms; 3x3 8 -> 16: 0.83 vs 1.26; 12 -> 24: 1.73 vs 4.23), the gradients
+// stay at 4 (LeNet conv2 wgrad: rows 3.7 vs im2col 2.9 ms). All single-threaded, shared machine.
 bool conv_rows_few_channels(const ConvDesc& d, ConvPass p) {
-  if (!conv_rows_unsupported_reason(d, p).empty() || d.C > 4) return false;
+  if (!conv_rows_unsupported_reason(d, p).empty() || d.C > (p == ConvPass::forward ? 15u : 4u)) return false;
   if (p == ConvPass::dgrad) return d.K <= 32 && d.in[2] >= 8;
   if (p == ConvPass::wgrad) return d.K <= 16 && d.out[2] >= 8;
   return d.K <= 32 && d.out[2] >= 8;
 }
 
 bool conv_rows_preferred(const ConvDesc& d, ConvPass p) {
-  if (!conv_rows_unsupported_reason(d, p).empty() || d.C > 4) return false;
+  if (!conv_rows_unsupported_reason(d, p).empty() || d.C > (p == ConvPass::forward ? 15u : 4u)) return false;
   const std::size_t W = (std::size_t)rows_kernels().W;
   if (p == ConvPass::dgrad) return d.K <= 32 && 2 * d.in[2] >= W;
   if (p == ConvPass::wgrad) return d.K <= 16 && 2 * d.out[2] >= W;

@@ -32,12 +32,12 @@ namespace convkit {
 // "" when the row kernels can compute pass p of d, else why not.
 std::string conv_rows_unsupported_reason(const ConvDesc& d, ConvPass p);
 // Whether the direct algorithm should use the row kernels for pass p of d on the active ISA (few
-// input channels, rows wide enough to fill vectors). True whenever conv_rows_few_channels(d, p)
+// input and output channels, rows wide enough to fill vectors). True whenever conv_rows_few_channels(d, p)
 // holds, on every ISA.
 bool conv_rows_preferred(const ConvDesc& d, ConvPass p);
 // The ISA-independent part of that rule, for the pure cost model (conv_select.cc): supported,
-// Cin <= 4, Cout <= 32 (forward, dgrad) / 16 (wgrad), vectorised rows (output rows; input rows for dgrad)
-// at least 8 wide.
+// Cin <= 15 (forward) / 4 (gradients), Cout <= 32 (forward, dgrad) / 16 (wgrad), and vectorised
+// rows (output rows; input rows for dgrad) at least 8 wide.
 bool conv_rows_few_channels(const ConvDesc& d, ConvPass p);
 
 // y = act(conv(x, w) + bias). Throws Unsupported when conv_rows_unsupported_reason(d) is not "".
