@@ -13,13 +13,14 @@
 #include <string>
 
 #include "binding/binding.h"
+#include "binding/conv_params.h"
 #include "binding/instance.h"
 #include "conv/conv.h"
 
 namespace convkit::binding {
 namespace {
 
-constexpr std::size_t kParams = 22;
+constexpr std::size_t kParams = kConvParams;
 
 ConvDesc desc_from(const Napi::CallbackInfo& info, std::size_t i) {
   auto p = arg_int_list(info, i, "params", 0, 1 << 30);
@@ -27,17 +28,7 @@ ConvDesc desc_from(const Napi::CallbackInfo& info, std::size_t i) {
     throw_range_error(info.Env(), "params: expected " + std::to_string(kParams) + " integers, got " +
                                       std::to_string(p.size()));
   ConvDesc d;
-  auto u = [&](std::size_t k) { return static_cast<std::size_t>(p[k]); };
-  d.N = u(0);
-  d.in = {u(1), u(2), u(3)};
-  d.C = u(4);
-  d.K = u(5);
-  d.kernel = {u(6), u(7), u(8)};
-  d.stride = {u(9), u(10), u(11)};
-  d.dilation = {u(12), u(13), u(14)};
-  d.pad_before = {u(15), u(17), u(19)};
-  d.pad_after = {u(16), u(18), u(20)};
-  d.groups = u(21);
+  conv_desc_from_params(p, d);
   d.finalize();  // InvalidArgument -> RangeError naming the field
   return d;
 }
@@ -168,17 +159,7 @@ Napi::Value conv_geometry(const Napi::CallbackInfo& info) {
   auto p = arg_int_list(info, 0, "params", 0, 1 << 30);
   if (p.size() != kParams) throw_range_error(info.Env(), "params: expected 22 integers");
   ConvDesc d;
-  auto u = [&](std::size_t k) { return static_cast<std::size_t>(p[k]); };
-  d.N = u(0);
-  d.in = {u(1), u(2), u(3)};
-  d.C = u(4);
-  d.K = u(5);
-  d.kernel = {u(6), u(7), u(8)};
-  d.stride = {u(9), u(10), u(11)};
-  d.dilation = {u(12), u(13), u(14)};
-  d.pad_before = {u(15), u(17), u(19)};
-  d.pad_after = {u(16), u(18), u(20)};
-  d.groups = u(21);
+  conv_desc_from_params(p, d);
   apply_padding(d, static_cast<Padding>(mode));
   Napi::Array r = Napi::Array::New(info.Env(), 9);
   for (uint32_t i = 0; i < 3; ++i) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "binding/binding.h"
+#include "binding/conv_params.h"
 #include "plan/plan.h"
 
 namespace convkit::binding {
@@ -131,16 +132,7 @@ PlanStepSpec step_from(Napi::Env env, const Napi::Value& v, const std::string& w
     case PlanStepKind::conv: {
       expect_params(env, p, 22, at(where, "params"));
       ConvDesc& d = s.conv;
-      d.N = u(0);
-      d.in = {u(1), u(2), u(3)};
-      d.C = u(4);
-      d.K = u(5);
-      d.kernel = {u(6), u(7), u(8)};
-      d.stride = {u(9), u(10), u(11)};
-      d.dilation = {u(12), u(13), u(14)};
-      d.pad_before = {u(15), u(17), u(19)};
-      d.pad_after = {u(16), u(18), u(20)};
-      d.groups = u(21);
+      conv_desc_from_params(p, d);
       padding();
       act();
       d.act = s.act;
