@@ -266,16 +266,19 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
   const std::size_t Ld = P.nvec * W;  // dY' row length (zeros past OW, so padded lanes add nothing)
 
   // dY'[r][o][ow] = dY[r][ow][o] with the ISA's transpose. It reads each pixel's channels rounded
-  // up to the vector width, i.e. up to W - K floats past a row: inside dY except for the last row,
-  // which goes through a copy with room behind it.
+  // up to the vector width, i.e. up to W - K floats past a row: inside dY except near its end, so
+  // the rows whose reads could pass the end of dY (the last one, or more when rows are shorter
+  // than a vector) go through a copy with room behind it.
   auto dyt = aligned_array<float>(rows * K * Ld);
   const std::size_t rowlen = OW * K;
-  std::vector<float> last(rowlen + W, 0.f);
-  std::copy(dy + (rows - 1) * rowlen, dy + rows * rowlen, last.begin());
+  const std::size_t tail_rows = std::min(rows, (W + rowlen - 1) / rowlen + 1);
+  const std::size_t tail_first = rows - tail_rows;
+  std::vector<float> tail(tail_rows * rowlen + W, 0.f);
+  std::copy(dy + tail_first * rowlen, dy + rows * rowlen, tail.begin());
   parallel_range(rows, std::max<std::size_t>(1, 4096 / (rowlen + 1)), [&](std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) {
       float* t = dyt.get() + r * K * Ld;
-      RK.transpose(r + 1 == rows ? last.data() : dy + r * rowlen, K, OW, K, t, Ld);
+      RK.transpose(r >= tail_first ? tail.data() + (r - tail_first) * rowlen : dy + r * rowlen, K, OW, K, t, Ld);
       for (std::size_t o = 0; o < K; ++o) std::fill(t + o * Ld + OW, t + (o + 1) * Ld, 0.f);
     }
   });
