@@ -11,7 +11,7 @@ import { getLayerClass, registeredLayerNames } from '../layers/registry.js';
 import { Model } from '../models/model.js';
 import { ModelFormatError, fail } from './errors.js';
 import { compileOf } from './compile.js';
-import { optimizerVarsOf } from './optimizer_state.js';
+import { findLeaf, optimizerVarsOf } from './optimizer_state.js';
 import { assertSupported, leafLayers, weightSpec, type Support } from './keras_format/catalog.js';
 import { convkitToKerasConfig, kerasToConvkitConfig } from './keras_format/case.js';
 import type { NeutralModel, NLayer, NLayerWeights, NModel, NTensorRef } from './keras_format/neutral.js';
@@ -95,23 +95,11 @@ function modelConfig(m: NModel): LayerConfig {
   };
 }
 
-/** The leaf layer at "outer/inner" inside a convkit model. */
-function findLayer(model: Model, path: string): Layer | null {
-  let cur: Layer = model;
-  for (const part of path.split('/')) {
-    if (!(cur instanceof Model)) return null;
-    const next: Layer | undefined = cur.layers.find((l) => l.name === part);
-    if (!next) return null;
-    cur = next;
-  }
-  return cur;
-}
-
 /** Assign file weights to a built convkit model; every layer with weights must be covered. */
 export function assignWeights(model: Model, weights: NLayerWeights[], specNames: Map<string, string[]>, what: string): void {
   const problems: string[] = [];
   for (const lw of weights) {
-    const layer = findLayer(model, lw.path);
+    const layer = findLeaf(model, lw.path);
     if (!layer) {
       problems.push(`no layer "${lw.path}" in the model`);
       continue;
@@ -259,7 +247,7 @@ export function toNeutral(model: Model): NeutralModel {
   attachShapes(nmodel, model);
   const weights: NLayerWeights[] = [];
   for (const { path, layer } of leafLayers(nmodel)) {
-    const live = findLayer(model, path);
+    const live = findLeaf(model, path);
     if (!live) continue;
     const vars = live.weights;
     if (vars.length === 0) continue;

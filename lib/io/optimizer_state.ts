@@ -51,7 +51,8 @@ function initialSlot(o: Optimizer, n: number): Float32Array {
   return a;
 }
 
-function findLeaf(model: Model, path: string): Layer | null {
+/** The leaf layer at "outer/inner" inside a convkit model (nested models by name). */
+export function findLeaf(model: Model, path: string): Layer | null {
   let cur: Layer = model;
   for (const part of path.split('/')) {
     if (!(cur instanceof Model)) return null;
