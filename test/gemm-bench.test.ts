@@ -83,7 +83,9 @@ describe('bench runner', () => {
     }
     const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toHaveProperty('meta');
-    expect(lines.slice(1).map((l) => l['case'])).toEqual(['sgemm_3', 'sgemm_17x9x33']); // conv_x filtered out
+    // conv_x filtered out; each sgemm case twice: convkit, then convkit-prepacked (B packed in set-up).
+    expect(lines.slice(1).map((l) => `${l['peer']}/${l['case']}`)).toEqual([
+      'convkit/sgemm_3', 'convkit-prepacked/sgemm_3', 'convkit/sgemm_17x9x33', 'convkit-prepacked/sgemm_17x9x33']);
     for (const l of lines.slice(1)) {
       for (const k of ['median_ms', 'min_ms', 'max_ms', 'gflops']) expect(typeof l[k]).toBe('number');
       expect(l).toHaveProperty('pct_of_peak');
