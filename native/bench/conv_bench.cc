@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "conv/conv.h"
+#include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
 
 namespace {
@@ -72,14 +73,16 @@ int conv_bench(int argc, char** argv) {
   }
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> x(d.input_size()), w(d.filter_size()), y(d.output_size()), db(d.K);
-  for (auto& v : x) v = nd(rng);
-  for (auto& v : w) v = nd(rng);
-  for (auto& v : y) v = nd(rng);
+  // 64-byte aligned like the library's tensors (misaligned weight rows would split every vector load).
+  AlignedPtr<float> x = aligned_array<float>(d.input_size()), w = aligned_array<float>(d.filter_size()),
+                    y = aligned_array<float>(d.output_size()), db = aligned_array<float>(d.K);
+  for (std::size_t i = 0; i < d.input_size(); ++i) x.get()[i] = nd(rng);
+  for (std::size_t i = 0; i < d.filter_size(); ++i) w.get()[i] = nd(rng);
+  for (std::size_t i = 0; i < d.output_size(); ++i) y.get()[i] = nd(rng);
   auto once = [&]() -> ConvAlgorithm {
-    if (pass == "fwd") return conv_forward(d, a, x.data(), w.data(), nullptr, y.data());
-    if (pass == "dgrad") return conv_dgrad(d, a, y.data(), w.data(), x.data());
-    return conv_wgrad(d, a, x.data(), y.data(), w.data(), db.data());
+    if (pass == "fwd") return conv_forward(d, a, x.get(), w.get(), nullptr, y.get());
+    if (pass == "dgrad") return conv_dgrad(d, a, y.get(), w.get(), x.get());
+    return conv_wgrad(d, a, x.get(), y.get(), w.get(), db.get());
   };
   ConvAlgorithm ran = once();
   double best = 1e300;
