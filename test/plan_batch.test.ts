@@ -114,7 +114,7 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
       expect(plan.runtimeBatch).toBe(true);
       for (const n of [1, 5, N, 2]) {
         const xn = rows(x, n);
-        const want = m.apply(xn, { training: false }) as Tensor[];
+        const want = m.apply(xn, { training: false }) as unknown as Tensor[];
         const got = n % 2 ? plan.run([xn]) : await plan.runAsync([xn]);
         got.forEach((t, k) => {
           expect(t.shape).toEqual(want[k]!.shape);
