@@ -600,7 +600,7 @@ void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in,
       });
       return;
     }
-    case PlanStepKind::unary: unary_f32(s.unary, x, y, out_numel, s.alpha, cancel); return;
+    case PlanStepKind::unary: unary_f32(s.unary, x, y, out_numel, s.alpha, 0.f, cancel); return;
     case PlanStepKind::softmax: softmax_f32(x, y, with_batch(s.out_shape), s.axis, false, cancel); return;
     case PlanStepKind::add: {
       // Left to right, as the eager Add layer reduces its inputs.
