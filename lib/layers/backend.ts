@@ -10,6 +10,7 @@
  * (test/autodiff/op_coverage.test.ts).
  */
 import { runNativeOp, runOp, withoutRecording } from '../engine/index.js';
+import { noteRandomFill } from '../engine/deferred.js';
 import { Tensor } from '../tensor/index.js';
 import { allocTensor, f32, freshViewOf } from '../tensor/internal.js';
 
@@ -127,7 +128,11 @@ export function withoutTape<T>(fn: () => T): T {
  */
 export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  withRngState(rng, (state) => native().randomMask(state, rate, fresh(t)));
+  const draw = (dst: Float32Array) => withRngState(rng, (state) => native().randomMask(state, rate, dst));
+  const v = fresh(t);
+  draw(v);
+  // A replayed training step (lib/training/step_capture.ts) redraws the mask from the same generator.
+  noteRandomFill(v, draw);
   return t;
 }
 
