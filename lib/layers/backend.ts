@@ -219,7 +219,9 @@ export const equalMask = (a: Tensor, b: Tensor): Tensor => binaryJs('equalMask',
  * owns (the tape frees outputs, not inputs), so every call would leave a buffer for the GC.
  */
 function scalarOp(name: 'addScalar' | 'mulScalar', a: Tensor, s: number): Tensor {
-  return runOp(name, [a], { s }, () => {
+  // Native-only: the forward fills a new scalar and hands memory to native ops, so it may be queued
+  // under deferred execution (BatchNormalization's moving-average update no longer flushes a step).
+  return runNativeOp(name, [a], { s }, () => {
     const st = scalar(s);
     try {
       return withoutRecording(() => (name === 'addScalar' ? ops.add(a, st) : ops.mul(a, st)));

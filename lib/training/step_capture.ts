@@ -34,7 +34,7 @@
 import type { Model, TrainingForward } from '../models/model.js';
 import type { LayerVariable } from '../layers/variable.js';
 import type { Tensor } from '../tensor/index.js';
-import { allocTensor, f32, freshViewOf, viewOf } from '../tensor/internal.js';
+import { allocTensor, f32, freshViewOf, pinStorage, viewOf } from '../tensor/internal.js';
 import { native } from '../native/index.js';
 import {
   type CaptureSink,
@@ -99,10 +99,15 @@ interface Captured {
   seedViews: Float32Array[];
   gradViews: Float32Array[];
   trainable: LayerVariable[];
-  /** Every model variable and the tensor it must still hold. */
+  /** Every model variable updated in place, and the tensor it must still hold. */
   vars: { v: LayerVariable; t: Tensor }[];
-  /** Replaced state: copy `from` (the current value) into `to` (the buffer the jobs read). */
-  rebind: { from: Float32Array; to: Float32Array }[];
+  /**
+   * Variables the step replaces (BatchNormalization's moving statistics): the captured jobs read
+   * `read` and write `write` (the tensor the variable held after the capture, pinned here, since
+   * another step may replace and dispose it). A replay copies the variable's current value into
+   * `read` first, and the new value from `write` into the variable's current tensor after.
+   */
+  rebind: { v: LayerVariable; read: Float32Array; write: Float32Array; unpin: () => void }[];
   randoms: { view: Float32Array; redraw: (dst: Float32Array) => void; scratch: Tensor }[];
   /** Plan-owned seeds of backpropagation (written by each replay's loss). */
   seeds: Tensor[];
@@ -120,6 +125,7 @@ function drop(c: Captured): void {
   for (const t of c.xCaps) t.dispose();
   for (const t of c.seeds) t.dispose();
   for (const r of c.randoms) r.scratch.dispose();
+  for (const r of c.rebind) r.unpin();
   releaseHeldFrees(c.frees.splice(0));
 }
 
@@ -138,6 +144,7 @@ function sameRecording(a: Captured, b: Captured): string | null {
 
 function stillValid(c: Captured, m: Model): boolean {
   for (const { v, t } of c.vars) if (!v.initialized || v.read() !== t || t.isDisposed) return false;
+  for (const { v, write } of c.rebind) if (!v.initialized || v.read().isDisposed || v.read().dtype !== 'float32' || v.read().size !== write.length) return false;
   const tw = m.trainableWeights;
   return tw.length === c.trainable.length && tw.every((w, i) => w === c.trainable[i]);
 }
@@ -222,7 +229,7 @@ interface CaptureRun {
   sink: CaptureSink;
   key: string;
   xCaps: Tensor[];
-  vars: { v: LayerVariable; t: Tensor; view: Float32Array }[];
+  vars: { v: LayerVariable; t: Tensor; view: Float32Array; unpin: () => void }[];
   f: TrainingForward | null;
   fwd: RecordingSnapshot | null;
   nFwd: number;
@@ -242,7 +249,9 @@ function startCapture(m: Model, b: Batch, key: string): CaptureRun | string {
     if (!v.initialized) return 'a model variable is not initialised yet';
     const t = v.read();
     if (t.dtype !== 'float32') return `variable ${v.name} is not float32`;
-    vars.push({ v, t, view: freshViewOf(t) as Float32Array });
+    // Pinned: if the step replaces this variable, the captured jobs read this buffer again (an
+    // earlier capture may also hold it; its release must not free it under this one).
+    vars.push({ v, t, view: freshViewOf(t) as Float32Array, unpin: pinStorage(t) });
   }
   // The step runs on plan-owned copies of the inputs; a replay copies each new batch into them.
   const xCaps = xs.map((t) => t.clone());
@@ -324,6 +333,7 @@ function finishCapture(r: CaptureRun, m: Model): Captured | string {
   setCaptureSink(null);
   const { sink } = r;
   const fail = (why: string): string => {
+    for (const x of r.vars) x.unpin();
     for (const t of r.xCaps) t.dispose();
     for (const t of r.seeds) t.dispose();
     releaseHeldFrees(sink.frees);
@@ -332,11 +342,17 @@ function finishCapture(r: CaptureRun, m: Model): Captured | string {
   if (sink.invalid !== null) return fail(sink.invalid);
   if (!r.fwd || !r.bwd) return fail('the step did not finish');
   const rebind: Captured['rebind'] = [];
-  for (const { v, t, view } of r.vars) {
+  const vars: Captured['vars'] = [];
+  for (const { v, t, view, unpin } of r.vars) {
     const now = v.read();
-    if (now !== t) rebind.push({ from: freshViewOf(now) as Float32Array, to: view });
+    if (now !== t) {
+      const unpinWrite = pinStorage(now);
+      rebind.push({ v, read: view, write: freshViewOf(now) as Float32Array, unpin: () => (unpin(), unpinWrite()) });
+    } else {
+      unpin();
+      vars.push({ v, t });
+    }
   }
-  const vars = m.weights.map((v) => ({ v, t: v.read() }));
   return {
     key: r.key,
     fwd: r.fwd,
@@ -362,6 +378,7 @@ function finishCapture(r: CaptureRun, m: Model): Captured | string {
 /** Ends a capture that threw: nothing of it is kept. */
 function abortCapture(r: CaptureRun): void {
   setCaptureSink(null);
+  for (const x of r.vars) x.unpin();
   for (const t of r.xCaps) t.dispose();
   for (const t of r.seeds) t.dispose();
   releaseHeldFrees(r.sink.frees);
@@ -411,10 +428,14 @@ function queueForward(c: Captured, b: Batch): void {
   const xs = asList(b.x);
   recordableScope(() => {
     xs.forEach((t, i) => native().copyBuffer(viewOf(t, 'x') as Float32Array, c.xViews[i] as Float32Array));
+    const current = c.rebind.map(({ v }) => f32(v.read(), v.name));
+    c.rebind.forEach(({ read }, i) => native().copyBuffer(current[i]!, read));
+    for (const r of c.randoms) native().copyBuffer(freshViewOf(r.scratch) as Float32Array, r.view);
+    native().recordReplay(c.fwd);
+    c.rebind.forEach(({ write }, i) => {
+      if (current[i]!.buffer !== write.buffer || current[i]!.byteOffset !== write.byteOffset) native().copyBuffer(write, current[i]!);
+    });
   });
-  for (const { from, to } of c.rebind) native().copyBuffer(from, to);
-  for (const r of c.randoms) native().copyBuffer(freshViewOf(r.scratch) as Float32Array, r.view);
-  native().recordReplay(c.fwd);
 }
 
 /** Redraws the random fills (dropout masks) into scratch buffers, in the order the step drew them. */
