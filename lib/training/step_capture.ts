@@ -46,6 +46,7 @@ import {
   runRecordedSync,
   setCaptureSink,
 } from '../engine/deferred.js';
+import { invalidateInferencePlans } from '../plan/index.js';
 import type { RecordingSnapshot } from './native.js';
 import { type Batch, asList } from './data.js';
 import type { Loss } from './losses.js';
@@ -454,7 +455,9 @@ function replaySync(c: Captured, m: Model, p: StepParts, b: Batch): number {
   runRecordedSync(() => queueForward(c, b));
   const value = lossSeedsMetrics(p, b, c.outViews, c.outShapes, c.seedViews, null);
   runRecordedSync(() => queueBackward(c, p));
-  void m;
+  // The weights change in place without the model running in training mode (which is what tells
+  // inference plans their copies are stale): say so.
+  invalidateInferencePlans(m);
   return value;
 }
 
@@ -464,6 +467,6 @@ async function replayAsync(c: Captured, m: Model, p: StepParts, b: Batch): Promi
   await runDeferred(() => queueForward(c, b));
   const value = lossSeedsMetrics(p, b, c.outViews, c.outShapes, c.seedViews, null);
   launchDeferred(() => queueBackward(c, p));
-  void m;
+  invalidateInferencePlans(m); // as in replaySync
   return value;
 }
