@@ -34,10 +34,10 @@ describe('bad input', () => {
       /output: expected shape \[2,3\], got \[3,2\]/,
     );
     expect(() => b.binary('pow' as 'add', a, [2, 3], a, [2, 3], a, [2, 3])).toThrow(/'op' must be one of 'add', .* got 'pow'/);
-    expect(() => b.unary('relu', new Float64Array(3) as unknown as Float32Array, new Float32Array(3), 0)).toThrow(
+    expect(() => b.unary('relu', new Float64Array(3) as unknown as Float32Array, new Float32Array(3), 0, 0)).toThrow(
       /'x' must be a Float32Array, got Float64Array/,
     );
-    expect(() => b.unary('relu', a, new Float32Array(3), 0)).toThrow(/'y' must have 6 elements, got 3/);
+    expect(() => b.unary('relu', a, new Float32Array(3), 0, 0)).toThrow(/'y' must have 6 elements, got 3/);
     expect(() => b.reduce('sum', a, [2, -3], [0], a)).toThrow(/'shape\[1\]' must be in \[0, \d+\], got -3/);
     expect(() => b.reduce('sum', a, [2, 3.5], [0], a)).toThrow(/'shape\[1\]' must be an integer, got number 3.5/);
     expect(() => b.softmax(a, [2, 3], 2, false, a)).toThrow(/'axis' must be an integer in \[0, 1\], got 2/);
@@ -74,13 +74,13 @@ describe('bad input', () => {
     const e = ck.tensor([1, 2, 3]);
     const view = new Float32Array(0);
     e.dispose();
-    expect(() => native().unary('relu', view, new Float32Array(3), 0)).toThrow(/'y' must have 0 elements, got 3/);
+    expect(() => native().unary('relu', view, new Float32Array(3), 0, 0)).toThrow(/'y' must have 0 elements, got 3/);
   });
 
   it('non-finite options', () => {
     expect(() => ck.leakyRelu(x, NaN)).toThrow(/leakyRelu\(\): alpha must be a finite number, got NaN/);
     expect(() => ck.elu(x, Infinity)).toThrow(/alpha must be a finite number, got Infinity/);
-    expect(() => native().unary('leakyRelu', new Float32Array(1), new Float32Array(1), NaN)).toThrow(
+    expect(() => native().unary('leakyRelu', new Float32Array(1), new Float32Array(1), NaN, 0)).toThrow(
       /'alpha' must be a finite number, got nan/,
     );
     expect(() => ck.randomNormal([2], 0, NaN)).toThrow(/stddev must be a finite number/);

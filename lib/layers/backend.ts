@@ -151,56 +151,6 @@ export function randomNormalTensor(shape: readonly number[], mean: number, stdde
 
 // ---- elementwise -------------------------------------------------------------------------------
 
-function binaryJs(name: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  return runOp(name, [a, b], {}, () => {
-    const shape = broadcastShape(a.shape, b.shape, name);
-    const out = allocTensor(shape);
-    const o = f32(out, `${name} output`);
-    const x = f32(a, `${name} a`);
-    const y = f32(b, `${name} b`);
-    if (a.size === out.size && b.size === out.size) {
-      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, y[i]!);
-    } else if (a.size === out.size && b.size === 1) {
-      const yv = y[0]!;
-      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, yv);
-    } else if (a.size === out.size && shape.length >= 1 && b.size === shape[shape.length - 1] && b.shape[b.shape.length - 1] === b.size) {
-      // Bias-style broadcast over the last axis.
-      const c = b.size;
-      for (let i = 0; i < o.length; i++) o[i] = f(x[i]!, y[i % c]!);
-    } else {
-      const sa = broadcastStrides(a.shape, shape);
-      const sb = broadcastStrides(b.shape, shape);
-      const rank = shape.length;
-      const idx = new Array<number>(rank).fill(0);
-      let ia = 0;
-      let ib = 0;
-      for (let i = 0; i < o.length; i++) {
-        o[i] = f(x[ia]!, y[ib]!);
-        for (let d = rank - 1; d >= 0; d--) {
-          idx[d]!++;
-          ia += sa[d]!;
-          ib += sb[d]!;
-          if (idx[d]! < shape[d]!) break;
-          ia -= sa[d]! * shape[d]!;
-          ib -= sb[d]! * shape[d]!;
-          idx[d] = 0;
-        }
-      }
-    }
-    return out;
-  });
-}
-
-function unaryJs(name: string, a: Tensor, f: (x: number) => number, attrs: Record<string, unknown> = {}): Tensor {
-  return runOp(name, [a], attrs, () => {
-    const out = allocTensor(a.shape);
-    const o = f32(out);
-    const x = f32(a, `${name} input`);
-    for (let i = 0; i < o.length; i++) o[i] = f(x[i]!);
-    return out;
-  });
-}
-
 // Native (lib/ops, SIMD, broadcasting).
 export const add = (a: Tensor, b: Tensor): Tensor => ops.add(a, b);
 export const sub = (a: Tensor, b: Tensor): Tensor => ops.sub(a, b);
@@ -209,9 +159,9 @@ export const div = (a: Tensor, b: Tensor): Tensor => ops.div(a, b);
 export const maximum = (a: Tensor, b: Tensor): Tensor => ops.maximum(a, b);
 export const minimum = (a: Tensor, b: Tensor): Tensor => ops.minimum(a, b);
 /** 1 where a > b, else 0 (no gradient). */
-export const greaterMask = (a: Tensor, b: Tensor): Tensor => binaryJs('greaterMask', a, b, (x, y) => (x > y ? 1 : 0));
+export const greaterMask = (a: Tensor, b: Tensor): Tensor => ops.binaryOp('greater', a, b);
 /** 1 where a == b, else 0 (no gradient). */
-export const equalMask = (a: Tensor, b: Tensor): Tensor => binaryJs('equalMask', a, b, (x, y) => (x === y ? 1 : 0));
+export const equalMask = (a: Tensor, b: Tensor): Tensor => ops.binaryOp('equal', a, b);
 
 /**
  * a ∘ s for a number s, on the native broadcasting kernel. Recorded as its own op with s as an
@@ -233,19 +183,21 @@ function scalarOp(name: 'addScalar' | 'mulScalar', a: Tensor, s: number): Tensor
 export const addScalar = (a: Tensor, s: number): Tensor => scalarOp('addScalar', a, s);
 export const mulScalar = (a: Tensor, s: number): Tensor => scalarOp('mulScalar', a, s);
 /** x^p elementwise. */
-export const powScalar = (a: Tensor, p: number): Tensor => unaryJs('powScalar', a, (x) => Math.pow(x, p), { p });
-export const minScalar = (a: Tensor, s: number): Tensor => unaryJs('minScalar', a, (x) => (x <= s ? x : s), { s });
-export const maxScalar = (a: Tensor, s: number): Tensor => unaryJs('maxScalar', a, (x) => (x >= s ? x : s), { s });
-export const clip = (a: Tensor, lo: number, hi: number): Tensor =>
-  unaryJs('clip', a, (x) => (x < lo ? lo : x > hi ? hi : x), { lo, hi });
+export const powScalar = (a: Tensor, p: number): Tensor => ops.unaryOp('powScalar', a, p);
+/** min(x, s); NaN gives s (x <= s ? x : s). */
+export const minScalar = (a: Tensor, s: number): Tensor => ops.unaryOp('minScalar', a, s);
+/** max(x, s); NaN gives s (x >= s ? x : s). */
+export const maxScalar = (a: Tensor, s: number): Tensor => ops.unaryOp('maxScalar', a, s);
+export const clip = (a: Tensor, lo: number, hi: number): Tensor => ops.unaryOp('clip', a, lo, hi);
 export const neg = (a: Tensor): Tensor => ops.neg(a);
 export const abs = (a: Tensor): Tensor => ops.abs(a);
-export const sign = (a: Tensor): Tensor => unaryJs('sign', a, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
+/** -1, 0 or 1; NaN stays NaN (as tf.sign). */
+export const sign = (a: Tensor): Tensor => ops.unaryOp('sign', a);
 /** 1 where x > 0 else 0 (no gradient). */
-export const stepMask = (a: Tensor): Tensor => unaryJs('stepMask', a, (x) => (x > 0 ? 1 : 0));
+export const stepMask = (a: Tensor): Tensor => ops.unaryOp('step', a);
 export const square = (a: Tensor): Tensor => ops.square(a);
 export const sqrt = (a: Tensor): Tensor => ops.sqrt(a);
-export const rsqrt = (a: Tensor): Tensor => unaryJs('rsqrt', a, (x) => 1 / Math.sqrt(x));
+export const rsqrt = (a: Tensor): Tensor => ops.unaryOp('rsqrt', a);
 export const reciprocal = (a: Tensor): Tensor => ops.reciprocal(a);
 export const exp = (a: Tensor): Tensor => ops.exp(a);
 export const log = (a: Tensor): Tensor => ops.log(a);

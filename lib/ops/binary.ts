@@ -17,6 +17,8 @@ const opNames: Record<BinaryOpName, string> = {
   maximum: 'maximum',
   minimum: 'minimum',
   squaredDifference: 'squaredDifference',
+  greater: 'greaterMask',
+  equal: 'equalMask',
 };
 
 function operands(op: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): [Tensor, Tensor, number[]] {
@@ -28,6 +30,8 @@ function operands(op: BinaryOpName, a: TensorOrNumber, b: TensorOrNumber): [Tens
   if (ta.dtype !== tb.dtype)
     throw new TypeError(`${op}(): a and b must have the same dtype, got ${ta.dtype} and ${tb.dtype} (use cast())`);
   if (op === 'div' && ta.dtype === 'int32') throw new TypeError(`div(): int32 division is not supported; cast to float32 first`);
+  if ((op === 'greater' || op === 'equal') && ta.dtype === 'int32')
+    throw new TypeError(`${opNames[op]}(): the comparison masks are float32 only; cast to float32 first`);
   return [ta, tb, broadcastShapes(ta.shape, tb.shape, op)];
 }
 

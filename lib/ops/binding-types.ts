@@ -2,7 +2,17 @@
 // reference}_binding.cc), added to NativeBinding by module augmentation.
 import type { CancelCell } from '../native/binding.js';
 
-export type BinaryOpName = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'squaredDifference';
+export type BinaryOpName =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'maximum'
+  | 'minimum'
+  | 'squaredDifference'
+  // 1 where a > b (a == b) else 0, float32 only: the masks of maximum/minimum/max-reduction gradients.
+  | 'greater'
+  | 'equal';
 export type UnaryOpName =
   | 'relu'
   | 'relu6'
@@ -18,7 +28,15 @@ export type UnaryOpName =
   | 'square'
   | 'softplus'
   | 'swish'
-  | 'reciprocal';
+  | 'reciprocal'
+  // The layer backend's parametric and mask ops (alpha, beta as listed at native UnaryOp):
+  | 'rsqrt'
+  | 'sign'
+  | 'step'
+  | 'minScalar'
+  | 'maxScalar'
+  | 'clip'
+  | 'powScalar';
 export type ReduceOpName = 'sum' | 'mean' | 'max' | 'min';
 type Arr = Float32Array | Int32Array;
 type Dims = readonly number[];
@@ -27,8 +45,8 @@ declare module '../native/binding.js' {
   interface NativeBinding {
     binary(op: BinaryOpName, a: Arr, aShape: Dims, b: Arr, bShape: Dims, out: Arr, outShape: Dims): void;
     binaryAsync(op: BinaryOpName, a: Arr, aShape: Dims, b: Arr, bShape: Dims, out: Arr, outShape: Dims, cancel: CancelCell): Promise<void>;
-    unary(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha: number): void;
-    unaryAsync(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha: number, cancel: CancelCell): Promise<void>;
+    unary(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
+    unaryAsync(op: UnaryOpName, x: Float32Array, y: Float32Array, alpha: number, beta: number, cancel: CancelCell): Promise<void>;
     softmax(x: Float32Array, shape: Dims, axis: number, log: boolean, y: Float32Array): void;
     softmaxAsync(x: Float32Array, shape: Dims, axis: number, log: boolean, y: Float32Array, cancel: CancelCell): Promise<void>;
     reduce(op: ReduceOpName, x: Float32Array, shape: Dims, axes: Dims, out: Float32Array): void;

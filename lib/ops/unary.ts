@@ -23,35 +23,63 @@ const opNames: Record<UnaryOpName, string> = {
   softplus: 'softplus',
   swish: 'swish',
   reciprocal: 'reciprocal',
+  rsqrt: 'rsqrt',
+  sign: 'sign',
+  step: 'stepMask',
+  minScalar: 'minScalar',
+  maxScalar: 'maxScalar',
+  clip: 'clip',
+  powScalar: 'powScalar',
 };
 
-function checkAlpha(op: UnaryOpName, alpha: number): void {
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
-    throw new RangeError(`${op}(): alpha must be a finite number, got ${String(alpha)}`);
+/** The attributes the tape records for an op (the names its gradient reads). */
+function attrsOf(op: UnaryOpName, alpha: number, beta: number): Record<string, number> {
+  switch (op) {
+    case 'leakyRelu':
+    case 'elu':
+      return { alpha };
+    case 'minScalar':
+    case 'maxScalar':
+      return { s: alpha };
+    case 'clip':
+      return { lo: alpha, hi: beta };
+    case 'powScalar':
+      return { p: alpha };
+    default:
+      return {};
+  }
 }
 
-export function unaryOp(op: UnaryOpName, x: Tensor, alpha = 0): Tensor {
+function checkParam(op: UnaryOpName, name: 'alpha' | 'beta', v: number): void {
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new RangeError(`${op}(): ${name} must be a finite number, got ${String(v)}`);
+}
+
+function checkArgs(op: UnaryOpName, x: Tensor, alpha: number, beta: number): void {
   checkTensor(x, `${op}(): x`);
   requireFloat(x, `${op}(): x`);
-  checkAlpha(op, alpha);
-  const attrs = op === 'leakyRelu' || op === 'elu' ? { alpha } : {};
-  return runNativeOp(opNames[op], [x], attrs, () =>
-    fillOutput(allocTensor(x.shape), (out) => native().unary(op, f32(x), f32(out), alpha)),
+  checkParam(op, 'alpha', alpha);
+  checkParam(op, 'beta', beta);
+  if (op === 'clip' && !(alpha <= beta)) throw new RangeError(`clip(): lo must be <= hi, got lo=${alpha}, hi=${beta}`);
+}
+
+/** op(x) elementwise; alpha/beta are the op's parameters (leakyRelu slope, clip's lo/hi, ...). */
+export function unaryOp(op: UnaryOpName, x: Tensor, alpha = 0, beta = 0): Tensor {
+  checkArgs(op, x, alpha, beta);
+  return runNativeOp(opNames[op], [x], attrsOf(op, alpha, beta), () =>
+    fillOutput(allocTensor(x.shape), (out) => native().unary(op, f32(x), f32(out), alpha, beta)),
   );
 }
 
-export function unaryOpAsync(op: UnaryOpName, x: Tensor, alpha = 0, opts?: AsyncOptions): Promise<Tensor> {
+export function unaryOpAsync(op: UnaryOpName, x: Tensor, alpha = 0, opts?: AsyncOptions, beta = 0): Promise<Tensor> {
   try {
-    checkTensor(x, `${op}(): x`);
-    requireFloat(x, `${op}(): x`);
-    checkAlpha(op, alpha);
+    checkArgs(op, x, alpha, beta);
   } catch (e) {
     return Promise.reject(e);
   }
-  const attrs = op === 'leakyRelu' || op === 'elu' ? { alpha } : {};
-  return runOpAsync(opNames[op], [x], attrs, () => {
+  return runOpAsync(opNames[op], [x], attrsOf(op, alpha, beta), () => {
     const out = allocTensor(x.shape);
-    return nativeAsync([x], out, (cell) => native().unaryAsync(op, f32(x), f32(out), alpha, cell), opts);
+    return nativeAsync([x], out, (cell) => native().unaryAsync(op, f32(x), f32(out), alpha, beta, cell), opts);
   });
 }
 

@@ -6,10 +6,12 @@ namespace convkit::binding {
 namespace {
 
 const std::initializer_list<const char*> kBinaryNames = {"add", "sub", "mul", "div", "maximum", "minimum",
-                                                         "squaredDifference"};
+                                                         "squaredDifference", "greater", "equal"};
 const std::initializer_list<const char*> kUnaryNames = {"relu", "relu6", "leakyRelu", "elu", "sigmoid",
                                                         "tanh", "exp", "log", "neg", "abs",
-                                                        "sqrt", "square", "softplus", "swish", "reciprocal"};
+                                                        "sqrt", "square", "softplus", "swish", "reciprocal",
+                                                        "rsqrt", "sign", "step", "minScalar", "maxScalar",
+                                                        "clip", "powScalar"};
 
 bool is_int32_array(const Napi::CallbackInfo& info, std::size_t i) {
   return i < info.Length() && info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
@@ -31,13 +33,14 @@ Job prepare_binary(const Napi::CallbackInfo& info) {
   return [=](const CancelToken& c) { binary_f32(op, a.data, as, b.data, bs, out.data, os, c); };
 }
 
-// unary(op, x, y, alpha)
+// unary(op, x, y, alpha, beta)
 Job prepare_unary(const Napi::CallbackInfo& info) {
   auto op = static_cast<UnaryOp>(arg_enum(info, 0, "op", kUnaryNames));
   auto x = arg_f32(info, 1, "x");
   auto y = arg_f32(info, 2, "y", x.length);
   auto alpha = static_cast<float>(arg_finite(info, 3, "alpha"));
-  return [=](const CancelToken& c) { unary_f32(op, x.data, y.data, x.length, alpha, c); };
+  auto beta = static_cast<float>(arg_finite(info, 4, "beta"));
+  return [=](const CancelToken& c) { unary_f32(op, x.data, y.data, x.length, alpha, beta, c); };
 }
 
 // softmax(x, shape, axis, log, y)
@@ -55,7 +58,7 @@ Job prepare_softmax(const Napi::CallbackInfo& info) {
 
 CONVKIT_BINDING(elementwise) {
   def_job(env, exports, "binary", 7, &prepare_binary);
-  def_job(env, exports, "unary", 4, &prepare_unary);
+  def_job(env, exports, "unary", 5, &prepare_unary);
   def_job(env, exports, "softmax", 5, &prepare_softmax);
 }
 

@@ -115,6 +115,7 @@ void binary_f32(BinaryOp op, const float* a, const Shape& a_shape, const float* 
 void binary_i32(BinaryOp op, const std::int32_t* a, const Shape& a_shape, const std::int32_t* b, const Shape& b_shape,
                 std::int32_t* out, const Shape& out_shape, const CancelToken& cancel) {
   if (op == BinaryOp::div) throw Unsupported("int32 div is not supported: cast to float32 first");
+  if (op == BinaryOp::greater || op == BinaryOp::equal) throw Unsupported("int32 comparison masks are not supported");
   if (static_cast<int>(op) < 0 || static_cast<int>(op) >= kBinaryOpCount) throw InvalidArgument("unknown binary op");
   broadcast_run<std::int32_t>(
       a, a_shape, b, b_shape, out, out_shape, cancel,
@@ -137,12 +138,13 @@ void binary_i32(BinaryOp op, const std::int32_t* a, const Shape& a_shape, const 
       });
 }
 
-void unary_f32(UnaryOp op, const float* x, float* y, std::size_t n, float alpha, const CancelToken& cancel) {
+void unary_f32(UnaryOp op, const float* x, float* y, std::size_t n, float alpha, float beta,
+               const CancelToken& cancel) {
   if (static_cast<int>(op) < 0 || static_cast<int>(op) >= kUnaryOpCount) throw InvalidArgument("unknown unary op");
   const ElementwiseKernels& k = elementwise_kernels();
   parallel_range(n, kGrain, [&](std::size_t lo, std::size_t hi) {
     cancel.check();
-    k.unary(op, x + lo, y + lo, hi - lo, alpha);
+    k.unary(op, x + lo, y + lo, hi - lo, alpha, beta);
   });
 }
 

@@ -76,11 +76,19 @@ void binary(BinaryOp op, const float* a, std::size_t as, const float* b, std::si
         T d = V::sub(x, y);
         return V::mul(d, d);
       });
+    case BinaryOp::greater: {
+      const T one = V::set1(1.f), zero = V::zero();
+      return map2<V>(a, as, b, bs, out, n, [&](T x, T y) { return V::select(V::gt(x, y), one, zero); });
+    }
+    case BinaryOp::equal: {
+      const T one = V::set1(1.f), zero = V::zero();
+      return map2<V>(a, as, b, bs, out, n, [&](T x, T y) { return V::select(V::eq(x, y), one, zero); });
+    }
   }
 }
 
 template <typename V>
-void unary(UnaryOp op, const float* x, float* y, std::size_t n, float alpha) {
+void unary(UnaryOp op, const float* x, float* y, std::size_t n, float alpha, float beta) {
   using T = typename V::T;
   const T zero = V::zero(), one = V::set1(1.f);
   switch (op) {
@@ -112,6 +120,42 @@ void unary(UnaryOp op, const float* x, float* y, std::size_t n, float alpha) {
       });
     case UnaryOp::swish: return map1<V>(x, y, n, [](T v) { return V::mul(v, simd::vsigmoid<V>(v)); });
     case UnaryOp::reciprocal: return map1<V>(x, y, n, [&](T v) { return V::div(one, v); });
+    // In double, rounded once: the correctly rounded 1/sqrt(x), which is what the inference plan's
+    // folded BatchNormalization scale uses (native/plan/plan.cc), so eager and plan agree bit for
+    // bit. Float sqrt then float divide would round twice (an ulp off at times). rsqrt is applied
+    // to per-channel variances, so the scalar loop costs nothing measurable.
+    case UnaryOp::rsqrt:
+      for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(x[i])));
+      return;
+    case UnaryOp::sign: {
+      const T minus = V::set1(-1.f);
+      return map1<V>(x, y, n, [&](T v) {
+        return V::select(V::gt(v, zero), one, V::select(V::lt(v, zero), minus, V::select(V::isnan(v), v, zero)));
+      });
+    }
+    case UnaryOp::step: return map1<V>(x, y, n, [&](T v) { return V::select(V::gt(v, zero), one, zero); });
+    // V::min/max return the second operand when either is NaN, so NaN maps to the bound.
+    case UnaryOp::min_scalar: {
+      const T s = V::set1(alpha);
+      return map1<V>(x, y, n, [&](T v) { return V::min(v, s); });
+    }
+    case UnaryOp::max_scalar: {
+      const T s = V::set1(alpha);
+      return map1<V>(x, y, n, [&](T v) { return V::max(v, s); });
+    }
+    case UnaryOp::clip: {
+      const T lo = V::set1(alpha), hi = V::set1(beta);
+      return map1<V>(x, y, n, [&](T v) { return V::select(V::lt(v, lo), lo, V::select(V::gt(v, hi), hi, v)); });
+    }
+    case UnaryOp::pow_scalar:
+      // The exponents layers use get exact vector forms; any other goes through the double pow
+      // (per element, so results equal JavaScript's Math.pow rounded to float).
+      if (alpha == 1.f) return map1<V>(x, y, n, [](T v) { return v; });
+      if (alpha == 2.f) return map1<V>(x, y, n, [](T v) { return V::mul(v, v); });
+      if (alpha == 3.f) return map1<V>(x, y, n, [](T v) { return V::mul(V::mul(v, v), v); });
+      if (alpha == -1.f) return map1<V>(x, y, n, [&](T v) { return V::div(one, v); });
+      for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>(std::pow(static_cast<double>(x[i]), static_cast<double>(alpha)));
+      return;
   }
 }
 

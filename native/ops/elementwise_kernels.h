@@ -12,7 +12,7 @@ namespace convkit {
 struct ElementwiseKernels {
   // out[i] = a[i*as] (op) b[i*bs], i < n; as, bs in {0, 1} (0 broadcasts one value).
   void (*binary)(BinaryOp op, const float* a, std::size_t as, const float* b, std::size_t bs, float* out, std::size_t n);
-  void (*unary)(UnaryOp op, const float* x, float* y, std::size_t n, float alpha);
+  void (*unary)(UnaryOp op, const float* x, float* y, std::size_t n, float alpha, float beta);
   // Softmax / log-softmax of each of `rows` contiguous rows of length n.
   void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t n, bool log);
   // Sum (op 0), max (1) or min (2) of n contiguous values.

@@ -545,7 +545,7 @@ void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vec
       });
       return;
     }
-    case PlanStepKind::unary: unary_f32(s.unary, x, y, shape_numel(s.out_shape), s.alpha, cancel); return;
+    case PlanStepKind::unary: unary_f32(s.unary, x, y, shape_numel(s.out_shape), s.alpha, 0.f, cancel); return;
     case PlanStepKind::softmax: softmax_f32(x, y, s.out_shape, s.axis, false, cancel); return;
     case PlanStepKind::add: {
       // Left to right, as the eager Add layer reduces its inputs.

@@ -14,7 +14,7 @@ namespace {
 const float kInf = std::numeric_limits<float>::infinity();
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-double ref_unary(UnaryOp op, double x, double alpha) {
+double ref_unary(UnaryOp op, double x, double alpha, double beta = 0) {
   switch (op) {
     case UnaryOp::relu: return x != x ? x : (x > 0 ? x : 0);
     case UnaryOp::relu6: return x != x ? x : std::min(6.0, std::max(0.0, x));
@@ -31,6 +31,13 @@ double ref_unary(UnaryOp op, double x, double alpha) {
     case UnaryOp::softplus: return std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0);
     case UnaryOp::swish: return x / (1 + std::exp(-x));
     case UnaryOp::reciprocal: return 1 / x;
+    case UnaryOp::rsqrt: return 1 / std::sqrt(x);
+    case UnaryOp::sign: return x != x ? x : (x > 0 ? 1 : x < 0 ? -1 : 0);
+    case UnaryOp::step: return x > 0 ? 1 : 0;
+    case UnaryOp::min_scalar: return x <= alpha ? x : alpha;
+    case UnaryOp::max_scalar: return x >= alpha ? x : alpha;
+    case UnaryOp::clip: return x < alpha ? alpha : x > beta ? beta : x;
+    case UnaryOp::pow_scalar: return std::pow(x, alpha);
   }
   return 0;
 }
@@ -47,20 +54,24 @@ bool close(float got, double want_d, double atol, double rtol) {
 void test_unary(Isa isa) {
   const UnaryOp ops[] = {UnaryOp::relu, UnaryOp::relu6, UnaryOp::leaky_relu, UnaryOp::elu, UnaryOp::sigmoid,
                          UnaryOp::tanh, UnaryOp::exp, UnaryOp::log, UnaryOp::neg, UnaryOp::abs, UnaryOp::sqrt,
-                         UnaryOp::square, UnaryOp::softplus, UnaryOp::swish, UnaryOp::reciprocal};
+                         UnaryOp::square, UnaryOp::softplus, UnaryOp::swish, UnaryOp::reciprocal,
+                         UnaryOp::rsqrt, UnaryOp::sign, UnaryOp::step, UnaryOp::min_scalar, UnaryOp::max_scalar,
+                         UnaryOp::clip, UnaryOp::pow_scalar};
+  // clip's upper bound (beta); every other op ignores it.
+  const float beta = 2.5f;
   for (std::size_t n : {1u, 7u, 15u, 16u, 17u, 33u, 1001u, 70001u}) {
     auto x = test::random_vector(n, static_cast<unsigned>(n) * 31 + static_cast<unsigned>(isa), -12.f, 12.f);
     for (UnaryOp op : ops) {
       std::vector<float> in = x;
-      if (op == UnaryOp::log || op == UnaryOp::sqrt)
+      if (op == UnaryOp::log || op == UnaryOp::sqrt || op == UnaryOp::rsqrt || op == UnaryOp::pow_scalar)
         for (auto& v : in) v = std::fabs(v) * 3.f + 1e-30f;  // includes tiny values
       if (op == UnaryOp::exp)
         for (auto& v : in) v *= 8.f;  // [-96, 96]: underflow and overflow
       std::vector<float> y(n);
-      unary_f32(op, in.data(), y.data(), n, 0.3f);
+      unary_f32(op, in.data(), y.data(), n, 0.3f, beta);
       int bad = 0;
       for (std::size_t i = 0; i < n; ++i) {
-        double want = ref_unary(op, in[i], 0.3);
+        double want = ref_unary(op, in[i], 0.3, beta);
         // exp flushes results below FLT_MIN (1.2e-38) to zero: absolute tolerance there.
         double atol = op == UnaryOp::elu || op == UnaryOp::tanh || op == UnaryOp::softplus ? 2e-7 : 1e-37;
         if (!close(y[i], want, atol, 4e-6) && bad++ < 3)
@@ -73,9 +84,9 @@ void test_unary(Isa isa) {
   std::vector<float> sp = {kInf, -kInf, kNaN, 0.f, -0.f, 1e-45f, -1.f, 88.7f, -87.0f, -88.5f, 1e-4f, -1e-4f, 20.f};
   for (UnaryOp op : ops) {
     std::vector<float> y(sp.size());
-    unary_f32(op, sp.data(), y.data(), sp.size(), 0.3f);
+    unary_f32(op, sp.data(), y.data(), sp.size(), 0.3f, beta);
     for (std::size_t i = 0; i < sp.size(); ++i) {
-      double want = ref_unary(op, sp[i], 0.3);
+      double want = ref_unary(op, sp[i], 0.3, beta);
       CK_CHECK_MSG(close(y[i], want, 1e-37, 4e-6), "special: op %d x=%g got %g want %g", static_cast<int>(op), sp[i], y[i], want);
     }
   }
@@ -90,6 +101,8 @@ double ref_binary(BinaryOp op, double a, double b) {
     case BinaryOp::maximum: return (a != a || b != b) ? NAN : std::max(a, b);
     case BinaryOp::minimum: return (a != a || b != b) ? NAN : std::min(a, b);
     case BinaryOp::squared_difference: return (a - b) * (a - b);
+    case BinaryOp::greater: return a > b ? 1 : 0;
+    case BinaryOp::equal: return a == b ? 1 : 0;
   }
   return 0;
 }
@@ -182,6 +195,31 @@ void test_softmax(Isa) {
   CK_CHECK(std::fabs(x[0] - 0.5f) < 1e-6f && std::fabs(x[1] - 0.5f) < 1e-6f && x[2] == 0.f);
 }
 
+// pow_scalar's exact vector forms and its per-element fallback, on negative bases too (integer
+// exponents), and the comparison masks on operands that really are equal.
+void test_pow_and_masks(Isa isa) {
+  for (std::size_t n : {1u, 19u, 40u}) {
+    auto x = test::random_vector(n, 77 + static_cast<unsigned>(isa), -4.f, 4.f);
+    for (float p : {1.f, 2.f, 3.f, -1.f, -2.f, 0.f, 4.f}) {
+      std::vector<float> y(n);
+      unary_f32(UnaryOp::pow_scalar, x.data(), y.data(), n, p);
+      for (std::size_t i = 0; i < n; ++i)
+        CK_CHECK_MSG(close(y[i], std::pow(static_cast<double>(x[i]), p), 1e-30, 2e-7), "pow %g x=%g got %g", p, x[i], y[i]);
+    }
+    std::vector<float> b = x;
+    for (std::size_t i = 0; i < n; i += 2) b[i] += 1.f;
+    if (n > 3) x[3] = b[3] = kNaN;  // NaN == NaN is false
+    std::vector<float> ge(n), eq(n);
+    binary_f32(BinaryOp::greater, b.data(), {n}, x.data(), {n}, ge.data(), {n});
+    binary_f32(BinaryOp::equal, b.data(), {n}, x.data(), {n}, eq.data(), {n});
+    for (std::size_t i = 0; i < n; ++i) {
+      bool nan = std::isnan(x[i]);
+      CK_CHECK(ge[i] == (!nan && i % 2 == 0 ? 1.f : 0.f));
+      CK_CHECK(eq[i] == (!nan && i % 2 == 1 ? 1.f : 0.f));
+    }
+  }
+}
+
 void test_int32() {
   std::vector<std::int32_t> a = {1, -2, 2147483647}, b = {10}, y(3);
   binary_i32(BinaryOp::add, a.data(), {3}, b.data(), {1}, y.data(), {3});
@@ -196,6 +234,7 @@ int main() {
   test::for_each_isa([](Isa isa) {
     test_unary(isa);
     test_binary(isa);
+    test_pow_and_masks(isa);
     test_softmax(isa);
   });
   test_int32();
