@@ -62,6 +62,7 @@ export * from './ops/pad.js';
 
 // Matrix product (GEMM engineer).
 export { matmul, matmulAsync, type MatmulOptions } from './ops/matmul.js';
+export { packMatmulWeights, PackedMatrix, type PackOptions } from './ops/matmul_packed.js';
 
 // Keras file formats (io engineer): loadModel / model.save / saveWeights / loadWeights.
 import { Model as ModelForIo } from './models/index.js';

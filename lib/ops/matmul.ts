@@ -9,6 +9,7 @@ import { native } from '../native/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nativeAsync, type AsyncOptions } from './async.js';
+import { matmulPacked, matmulPackedAsync, PackedMatrix } from './matmul_packed.js';
 
 /** The fused epilogue the native SGEMM applies to C while it is in registers. */
 export type GemmActivation = 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu';
@@ -116,10 +117,13 @@ function attrs(p: Plan): { transposeA: boolean; transposeB: boolean } {
 
 /**
  * Matrix product of float32 tensors: `op(a) · op(b)`, 2-D or batched 3-D (a batch of 1 broadcasts).
+ * `b` may be a PackedMatrix (packMatmulWeights): then a is [M, K] ([K, M] with transposeA) or
+ * [B, M, K], and the transpose of b was fixed when it was packed.
  * @example
  *   const c = matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]])); // [[17], [39]]
  */
-export function matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
+export function matmul(a: Tensor, b: Tensor | PackedMatrix, opts?: MatmulOptions): Tensor {
+  if (b instanceof PackedMatrix) return matmulPacked(a, b, opts);
   const p = plan(a, b, opts);
   return runNativeOp(opName(p), [a, b], attrs(p), () => {
     const out = allocTensor(p.outShape);
@@ -134,7 +138,8 @@ export function matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
 }
 
 /** matmul on the libuv thread pool; `opts.signal` aborts it between K blocks. */
-export function matmulAsync(a: Tensor, b: Tensor, opts?: MatmulOptions & AsyncOptions): Promise<Tensor> {
+export function matmulAsync(a: Tensor, b: Tensor | PackedMatrix, opts?: MatmulOptions & AsyncOptions): Promise<Tensor> {
+  if (b instanceof PackedMatrix) return matmulPackedAsync(a, b, opts);
   let p: Plan;
   try {
     p = plan(a, b, opts);

@@ -3,10 +3,16 @@
 //   sgemm(transA, transB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc, bias, activation, leakyAlpha)
 //   sgemmBatched(transA, transB, M, N, K, batch, alpha, a, lda, strideA, b, ldb, strideB,
 //                beta, c, ldc, strideC, bias, activation, leakyAlpha)
+//   gemmPack(transB, K, N, b, ldb) -> handle     op(B) (K x N) packed once into the active ISA's panels
+//   gemmPackBytes(handle) -> number               bytes the panels hold (0 once disposed)
+//   gemmPackDispose(handle)                       frees the panels now (idempotent; a running job keeps
+//                                                 its own reference, so memory goes when it finishes)
+//   sgemmPacked(transA, M, alpha, a, lda, handle, beta, c, ldc, bias, activation, leakyAlpha)
 // and their async twins (…Async(..., cancel)). `bias` is a Float32Array of N or null;
 // `activation` one of 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu'.
 // Every typed array must cover the last element the product touches (checked here, so the core
 // never reads or writes outside the arrays JavaScript handed over).
+#include <memory>
 #include <string>
 
 #include "binding/binding.h"
@@ -105,9 +111,91 @@ Job prepare_sgemm_batched(const Napi::CallbackInfo& info) {
   };
 }
 
+// ---- pre-packed B -----------------------------------------------------------------------------
+// The handle is a type-tagged External owning a shared_ptr: jobs copy the pointer, so a dispose()
+// (or the GC) while async work reads the panels only drops the handle's reference. The panels'
+// bytes are reported to V8 (AdjustExternalMemory) so a program that never disposes still
+// triggers collections, as for the inference plan's weights.
+const napi_type_tag kPackedTag = {0x6b63766e'6b697470ull, 0x67656d6d'5061636bull};
+
+struct PackedHolder {
+  std::shared_ptr<const PackedB> packed;
+  std::int64_t bytes = 0;
+};
+
+void release(Napi::Env env, PackedHolder* h) {
+  if (!h->packed) return;
+  Napi::MemoryManagement::AdjustExternalMemory(env, -h->bytes);
+  h->packed.reset();
+}
+
+Napi::Value gemm_pack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool tb = arg_bool(info, 0, "transB");
+  const std::size_t K = dim(info, 1, "K", 1), N = dim(info, 2, "N", 1);
+  auto b = arg_f32(info, 3, "b");
+  const std::size_t ldb = dim(info, 4, "ldb");
+  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
+  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, 1, 0), "op(B)");
+  auto* h = new PackedHolder{std::shared_ptr<const PackedB>(pack_b(tb, K, N, b.data, ldb)), 0};
+  h->bytes = static_cast<std::int64_t>(h->packed->bytes());
+  auto ext = Napi::External<PackedHolder>::New(env, h, [](Napi::Env e, PackedHolder* p) {
+    release(e, p);
+    delete p;
+  });
+  ext.TypeTag(&kPackedTag);
+  Napi::MemoryManagement::AdjustExternalMemory(env, h->bytes);
+  return ext;
+}
+
+PackedHolder* holder_arg(const Napi::CallbackInfo& info, std::size_t i) {
+  Napi::Value v = i < info.Length() ? info[i] : info.Env().Undefined();
+  if (!v.IsExternal() || !v.As<Napi::External<PackedHolder>>().CheckTypeTag(&kPackedTag))
+    throw_type_error(info.Env(), "'packed' must be a handle from gemmPack()");
+  return v.As<Napi::External<PackedHolder>>().Data();
+}
+
+Napi::Value gemm_pack_dispose(const Napi::CallbackInfo& info) {
+  release(info.Env(), holder_arg(info, 0));
+  return info.Env().Undefined();
+}
+
+Napi::Value gemm_pack_bytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(holder_arg(info, 0)->packed ? holder_arg(info, 0)->bytes : 0));
+}
+
+Job prepare_sgemm_packed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool ta = arg_bool(info, 0, "transA");
+  const std::size_t M = dim(info, 1, "M", 1);
+  const float alpha = static_cast<float>(arg_finite(info, 2, "alpha"));
+  auto a = arg_f32(info, 3, "a");
+  const std::size_t lda = dim(info, 4, "lda");
+  std::shared_ptr<const PackedB> pb = holder_arg(info, 5)->packed;
+  if (!pb) throw_type_error(env, "'packed' was disposed");
+  const std::size_t K = pb->K(), N = pb->N();
+  const float beta = static_cast<float>(arg_finite(info, 6, "beta"));
+  auto c = arg_f32(info, 7, "c");
+  const std::size_t ldc = dim(info, 8, "ldc");
+  const Epi epi = arg_epilogue(info, 9, N);
+  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
+  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
+  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, 1, 0), "op(A)");
+  check_len(env, "c", c.length, extent(M, N, ldc, 1, 0), "C");
+  return [=](const CancelToken& cancel) {
+    cancel.check();
+    sgemm_packed(ta, M, alpha, a.data, lda, *pb, beta, c.data, ldc,
+                 epi.has_bias || epi.e.act != Activation::none ? &epi.e : nullptr, &cancel);
+  };
+}
+
 }  // namespace
 
 CONVKIT_BINDING(gemm) {
+  def(env, exports, "gemmPack", &gemm_pack);
+  def(env, exports, "gemmPackDispose", &gemm_pack_dispose);
+  def(env, exports, "gemmPackBytes", &gemm_pack_bytes);
+  def_job(env, exports, "sgemmPacked", 12, &prepare_sgemm_packed);
   def_job(env, exports, "sgemm", 16, &prepare_sgemm);
   def_job(env, exports, "sgemmBatched", 20, &prepare_sgemm_batched);
 }

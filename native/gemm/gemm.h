@@ -43,6 +43,7 @@ class PackedB {
   virtual ~PackedB() = default;
   virtual std::size_t K() const = 0;
   virtual std::size_t N() const = 0;
+  virtual std::size_t bytes() const = 0;  // memory the panels hold (for external-memory accounting)
 };
 std::unique_ptr<PackedB> pack_b(bool trans_b, std::size_t K, std::size_t N, const float* B, std::size_t ldb);
 void sgemm_packed(bool trans_a, std::size_t M, float alpha, const float* A, std::size_t lda, const PackedB& B,

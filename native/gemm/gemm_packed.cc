@@ -35,6 +35,7 @@ class PackedBImpl final : public PackedB {
   }
   std::size_t K() const override { return k_; }
   std::size_t N() const override { return n_; }
+  std::size_t bytes() const override { return std::max<std::size_t>(1, k_ * npad_) * sizeof(float); }
   Isa isa() const { return isa_; }
   PrepackedB view() const { return PrepackedB{data_.get(), npad_}; }
 

@@ -132,7 +132,7 @@ describe('autodiff op coverage', () => {
     expect(names.filter((n) => gradientStatus(n) === 'nonDifferentiable')).toEqual(
       ['argMax', 'argMin', 'constantFill', 'equalMask', 'greaterMask', 'sign', 'stepMask']);
     expect(names.filter((n) => gradientStatus(n) === 'noGradient')).toEqual(
-      ['BatchNormTrainGrad', 'trainingLossGrad']);
+      ['BatchNormTrainGrad', 'matMulPacked', 'trainingLossGrad']);
   });
 
   it('no gradient is registered under a name no op records (a typo would never run)', () => {
