@@ -42,7 +42,7 @@ export * as training from './training/index.js';
 export {
   optimizers, losses, metrics, schedules, Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Nadam,
   Loss, Metric, LearningRateSchedule, Callback, History, ProgbarLogger, EarlyStopping, ReduceLROnPlateau,
-  ModelCheckpoint, CSVLogger, TerminateOnNaN,
+  ModelCheckpoint, CSVLogger, TerminateOnNaN, setStepCapture, stepCaptureStats,
   type CompileArgs, type FitArgs, type EvaluateArgs, type FitHistory, type Logs,
 } from './training/index.js';
 

@@ -18,7 +18,61 @@
 //    (`deferFree`), and the queue holds references to every typed array it touches, so the garbage
 //    collector cannot free them either.
 // CONVKIT_DEFERRED=0 switches it off (every call runs eagerly, as before).
+//
+// Step capture (lib/training/step_capture.ts) watches a recorded training step through a
+// CaptureSink: every free during the capture is held (the captured jobs point into those buffers and
+// will run again), and anything that makes a recording unfit for replay is noted — a non-recordable
+// op or a JavaScript read of tensor memory while recording, and JavaScript writes into new tensors
+// (their contents are not in the recording).
 import { native } from '../native/index.js';
+
+/** What a step capture collects while it is active (see lib/training/step_capture.ts). */
+export interface CaptureSink {
+  /** Native frees held back: the captured jobs use these buffers again. */
+  frees: (() => void)[];
+  /** Why this recording cannot be replayed (the first reason seen), or null. */
+  invalid: string | null;
+  /** Typed arrays of tensors that JavaScript (or a sync native call) filled during the capture. */
+  fresh: ArrayBufferView[];
+  /** Random fills, in draw order, with a function that redraws them into a destination. */
+  randoms: { view: Float32Array; redraw: (dst: Float32Array) => void }[];
+}
+let capture: CaptureSink | null = null;
+
+/** Starts (sink) or stops (null) watching for step capture. */
+export function setCaptureSink(sink: CaptureSink | null): void {
+  capture = sink;
+}
+
+function captureInvalid(why: string): void {
+  if (capture && capture.invalid === null) capture.invalid = `${why}\n${new Error().stack?.split('\n').slice(3, 8).join('\n')}`;
+}
+
+/** Called when a tensor's memory is handed out for filling without a flush (tensor creation). */
+export function noteFreshWrite(view: ArrayBufferView): void {
+  capture?.fresh.push(view);
+}
+
+/**
+ * Called after `view` was filled from a random generator: a replay redraws it with `redraw` (which
+ * advances the same generator), so replayed steps draw the same numbers eager steps would.
+ */
+export function noteRandomFill(view: Float32Array, redraw: (dst: Float32Array) => void): void {
+  if (!capture) return;
+  capture.randoms.push({ view, redraw });
+  capture.fresh = capture.fresh.filter((v) => v !== view);
+}
+
+/** Runs held frees (from a dropped capture) as soon as no queued or running work may use them. */
+export function releaseHeldFrees(frees: (() => void)[]): void {
+  pendingFrees.push(...frees);
+  drainFrees();
+}
+
+/** True unless deferred execution was switched off. */
+export function deferredEnabled(): boolean {
+  return !disabled;
+}
 
 let recording = false;
 let scopeDepth = 0;
@@ -68,6 +122,10 @@ function busy(): boolean {
 
 /** Called by Storage before freeing native memory: defers the free while native work may use it. */
 export function deferFree(free: () => void): boolean {
+  if (capture) {
+    capture.frees.push(free);
+    return true;
+  }
   if (!busy()) return false;
   pendingFrees.push(free);
   return true;
@@ -83,6 +141,7 @@ function drainFrees(): void {
 export function beforeTensorRead(): void {
   if (scopeDepth > 0) return;
   if (recording) {
+    captureInvalid('a JavaScript read of tensor memory mid-step');
     if (native().recordPending() > 0) syncFlush();
   } else if (inFlight.size > 0) {
     native().recordWait();
@@ -103,6 +162,7 @@ export function recordableScope<T>(fn: () => T): T {
 /** Runs fn eagerly: the queue runs first, and fn's own native calls run at once. */
 export function eagerScope<T>(fn: () => T): T {
   if (!recording || scopeDepth > 0) return fn();
+  captureInvalid('an op that is not recordable (runs in JavaScript)');
   if (native().recordPending() > 0) syncFlush();
   native().recordEnd();
   recording = false;
@@ -166,6 +226,24 @@ export async function runDeferred<T>(fn: () => T): Promise<T> {
   stats.jobs += queued;
   if (queued > 0) await launch();
   takeLaunchError();
+  return result;
+}
+
+/**
+ * Records fn and runs its kernels at once on this thread (whether or not deferred execution is on):
+ * for a step capture on a synchronous path (trainOnBatch), where the recording itself is wanted.
+ */
+export function runRecordedSync<T>(fn: () => T): T {
+  if (recording) return fn();
+  const { result, queued } = record(fn);
+  stats.jobs += queued;
+  if (queued > 0) {
+    try {
+      native().recordFlush();
+    } finally {
+      drainFrees();
+    }
+  }
   return result;
 }
 

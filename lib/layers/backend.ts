@@ -10,6 +10,7 @@
  * (test/autodiff/op_coverage.test.ts).
  */
 import { runNativeOp, runOp, withoutRecording } from '../engine/index.js';
+import { noteRandomFill } from '../engine/deferred.js';
 import { Tensor } from '../tensor/index.js';
 import { allocTensor, f32, freshViewOf } from '../tensor/internal.js';
 
@@ -127,7 +128,11 @@ export function withoutTape<T>(fn: () => T): T {
  */
 export function dropoutMask(shape: readonly number[], rate: number, rng: Rng = globalRng()): Tensor {
   const t = allocTensor(shape);
-  withRngState(rng, (state) => native().randomMask(state, rate, fresh(t)));
+  const draw = (dst: Float32Array) => withRngState(rng, (state) => native().randomMask(state, rate, dst));
+  const v = fresh(t);
+  draw(v);
+  // A replayed training step (lib/training/step_capture.ts) redraws the mask from the same generator.
+  noteRandomFill(v, draw);
   return t;
 }
 
@@ -164,7 +169,9 @@ export const equalMask = (a: Tensor, b: Tensor): Tensor => ops.binaryOp('equal',
  * owns (the tape frees outputs, not inputs), so every call would leave a buffer for the GC.
  */
 function scalarOp(name: 'addScalar' | 'mulScalar', a: Tensor, s: number): Tensor {
-  return runOp(name, [a], { s }, () => {
+  // Native-only: the forward fills a new scalar and hands memory to native ops, so it may be queued
+  // under deferred execution (BatchNormalization's moving-average update no longer flushes a step).
+  return runNativeOp(name, [a], { s }, () => {
     const st = scalar(s);
     try {
       return withoutRecording(() => (name === 'addScalar' ? ops.add(a, st) : ops.mul(a, st)));

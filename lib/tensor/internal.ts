@@ -55,4 +55,20 @@ export async function withPinned<T>(tensors: readonly Tensor[], work: () => Prom
   }
 }
 
+/**
+ * Keeps the storage of `t` alive (a dispose() only drops the tensor; the memory is freed later) until
+ * the returned function is called: for native work recorded to run again (lib/training/step_capture.ts).
+ */
+export function pinStorage(t: Tensor): () => void {
+  const s = internals.storage(t);
+  s.pin();
+  let pinned = true;
+  return () => {
+    if (pinned) {
+      pinned = false;
+      s.unpin();
+    }
+  };
+}
+
 export { Tensor };

@@ -1,7 +1,7 @@
 // Tensor: an n-dimensional, contiguous, row-major array of float32 or int32 whose memory is a
 // native 64-byte aligned block shared zero-copy with the C++ core.
 import { Storage } from './storage.js';
-import { beforeTensorRead, isRecording } from '../engine/deferred.js';
+import { beforeTensorRead, isRecording, noteFreshWrite } from '../engine/deferred.js';
 import { native } from '../native/index.js';
 import { type AnyTypedArray, type DType, checkShape, fmt, sizeOf } from './shape.js';
 
@@ -61,6 +61,7 @@ export class Tensor {
       },
       freshView: (t) => {
         t.assertAlive();
+        noteFreshWrite(t.#view); // step capture: this memory is filled outside any recording
         return t.#view;
       },
       storage: (t, what) => {

@@ -8,4 +8,5 @@ export type { Logs, TrainingModel, TrainingParams, Verbosity } from './types.js'
 export { lossOp, type LossOpCapture } from './loss_op.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, BatchArgs, FitHistory } from './model_training.js';
 export type { DatasetLike, DatasetElement } from './data.js';
+export { setStepCapture, stepCaptureStats } from './step_capture.js';
 import './model_training.js';

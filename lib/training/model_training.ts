@@ -40,6 +40,7 @@ import { Callback, CallbackList, type CallbackLike, toCallback } from './callbac
 import { History } from './callbacks/history.js';
 import { ProgbarLogger, type Writable } from './callbacks/progbar.js';
 import type { Logs, TrainingParams, Verbosity } from './types.js';
+import { StepCapture, type StepParts } from './step_capture.js';
 
 export interface CompileArgs {
   optimizer: OptimizerIdentifier;
@@ -96,6 +97,8 @@ interface Compiled {
   /** Built on the first batch, when the output and target shapes are known. */
   metrics: Metric[] | null;
   valMetrics: Metric[] | null;
+  /** Captured training steps, replayed while the step stays the same (step_capture.ts). */
+  capture: StepCapture;
 }
 
 const STATE = Symbol('convkit.training');
@@ -221,6 +224,11 @@ function backwardAndUpdate(c: Compiled, f: TrainingForward, seeds: Tensor[]): vo
  * Returns the batch loss (with regularization).
  */
 function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
+  const v = c.capture.step(m, stepParts(c), b, true) as number | null;
+  if (v !== null) {
+    lossMean.add(v, batchSizeOf(b.x));
+    return v;
+  }
   const f = m.forwardForTraining(b.x);
   const { value, seeds } = lossAndSeeds(m, c, b, f);
   backwardAndUpdate(c, f, seeds);
@@ -236,11 +244,27 @@ function trainStep(m: Model, c: Compiled, b: Batch, lossMean: Mean): number {
  * meanwhile waits for it). The same ops in the same order as trainStep, so the same numbers.
  */
 async function trainStepDeferred(m: Model, c: Compiled, b: Batch, lossMean: Mean): Promise<number> {
+  const r = c.capture.step(m, stepParts(c), b, false);
+  const v = r === null ? null : await r;
+  if (v !== null) {
+    lossMean.add(v, batchSizeOf(b.x));
+    return v;
+  }
   const f = await runDeferred(() => m.forwardForTraining(b.x));
   const { value, seeds } = lossAndSeeds(m, c, b, f);
   launchDeferred(() => backwardAndUpdate(c, f, seeds));
   lossMean.add(value, batchSizeOf(b.x));
   return value;
+}
+
+/** The compiled pieces a captured step needs (step_capture.ts). */
+function stepParts(c: Compiled): StepParts {
+  return {
+    loss: c.loss,
+    optimizer: c.optimizer,
+    metrics: c.metrics!,
+    updateMetrics: (y, pred, predShape, sw) => updateMetrics(c.metrics!, y, { pred, predShape }, sw),
+  };
 }
 
 function updateMetrics(metrics: Metric[], y: Tensor, cap: LossOpCapture, sw: Float32Array | null): void {
@@ -370,7 +394,15 @@ function compile(this: Model, args: CompileArgs): void {
   if (args.loss === undefined) throw new TypeError(`Model '${this.name}': compile() needs a loss ('sparse_categorical_crossentropy', ... or a Loss)`);
   const metricIds = args.metrics ?? [];
   if (!Array.isArray(metricIds)) throw new TypeError(`Model '${this.name}': compile() metrics must be an array`);
-  state(this).compiled = { optimizer: getOptimizer(args.optimizer), loss: getLoss(args.loss), metricIds: [...metricIds], metrics: null, valMetrics: null };
+  state(this).compiled?.capture.dispose();
+  state(this).compiled = {
+    optimizer: getOptimizer(args.optimizer),
+    loss: getLoss(args.loss),
+    metricIds: [...metricIds],
+    metrics: null,
+    valMetrics: null,
+    capture: new StepCapture(),
+  };
 }
 
 async function fit(this: Model, a: Inputs | DatasetLike, b?: Inputs | FitArgs, c?: FitArgs): Promise<FitHistory> {

@@ -22,8 +22,13 @@ export interface NativeOptimizerConfig {
   clipValue?: number;
 }
 
+/** A reusable copy of recorded jobs (native/binding/recording_binding.cc, step capture). */
+export type RecordingSnapshot = { readonly __recordingSnapshot: unique symbol };
+
 declare module '../native/binding.js' {
   interface NativeBinding {
+    recordSnapshot(begin: number, end: number): RecordingSnapshot;
+    recordReplay(snapshot: RecordingSnapshot): void;
     optimizerStep(
       config: NativeOptimizerConfig,
       params: Float32Array[],

@@ -16,6 +16,14 @@
 //   recordFlush()                 run the queue now on this thread (after any batch in flight)
 //   recordFlushAsync() -> Promise run the queue on the libuv pool, after any batch in flight
 //   recordWait()                  block until every batch in flight has finished
+//
+// Step capture (lib/training/step_capture.ts) reuses a recording: once a training step is known to
+// queue the same jobs every time, its jobs are kept and queued again for the following steps, so
+// the JavaScript that produced them (the tape, shapes, allocations) does not run again.
+//   recordSnapshot(begin, end) -> handle   copies of queued jobs [begin, end) and references to
+//                                          every typed array the queue holds (a superset)
+//   recordReplay(handle)                   while recording: queue the snapshot's jobs again, as one job
+// (A new batch is fed into a captured input buffer by copyBuffer, itself a queued job.)
 #include <utility>
 
 #include "binding/binding.h"
@@ -54,6 +62,46 @@ void run_recorded_now(Napi::Env env) {
 }
 
 namespace {
+
+// A reusable list of recorded jobs. The jobs capture raw pointers, so the list holds references to
+// the typed arrays they point into; the JavaScript side keeps every other buffer they touch alive
+// (step_capture.ts holds the frees of a captured step's temporaries until the capture is dropped).
+struct JobList {
+  std::vector<Job> jobs;
+  std::vector<Napi::ObjectReference> refs;
+};
+const napi_type_tag kJobListTag = {0x636f6e766b697472ULL, 0x65636f7264000001ULL};  // "convkitrecord"
+
+Napi::Value record_snapshot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Recording& r = instance(env).recording;
+  auto n = static_cast<std::int64_t>(r.jobs.size());
+  std::int64_t begin = arg_int(info, 0, "begin", 0, n);
+  std::int64_t end = arg_int(info, 1, "end", begin, n);
+  auto* list = new JobList;
+  list->jobs.assign(r.jobs.begin() + begin, r.jobs.begin() + end);
+  list->refs.reserve(r.refs.size());
+  for (auto& ref : r.refs) list->refs.push_back(Napi::Persistent(ref.Value()));
+  auto ext = Napi::External<JobList>::New(env, list, [](Napi::Env, JobList* p) { delete p; });
+  ext.TypeTag(&kJobListTag);
+  return ext;
+}
+
+Napi::Value record_replay(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Recording& r = instance(env).recording;
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<JobList>>().CheckTypeTag(&kJobListTag))
+    throw_type_error(env, "recordReplay: handle must be a recording snapshot from recordSnapshot()");
+  if (!r.active) throw Napi::Error::New(env, "convkit: recordReplay() outside a recording");
+  JobList* list = info[0].As<Napi::External<JobList>>().Data();
+  // The handle itself goes into the queue's references, so the list outlives the batch that runs it.
+  r.refs.push_back(Napi::Persistent(info[0].As<Napi::Object>()));
+  const std::vector<Job>* jobs = &list->jobs;
+  r.jobs.push_back([jobs](const CancelToken& c) {
+    for (const Job& j : *jobs) j(c);
+  });
+  return env.Undefined();
+}
 
 Napi::Value record_begin(const Napi::CallbackInfo& info) {
   Recording& r = instance(info.Env()).recording;
@@ -134,6 +182,8 @@ CONVKIT_BINDING(recording) {
   def(env, exports, "recordFlush", &record_flush);
   def(env, exports, "recordFlushAsync", &record_flush_async);
   def(env, exports, "recordWait", &record_wait);
+  def(env, exports, "recordSnapshot", &record_snapshot);
+  def(env, exports, "recordReplay", &record_replay);
 }
 
 }  // namespace convkit::binding
