@@ -67,6 +67,7 @@ describe('bench runner', () => {
     const write = process.stdout.write.bind(process.stdout);
     const prev = process.env.BENCH_TARGET_S;
     process.env.BENCH_TARGET_S = '0.02';
+    process.env.CONVKIT_BENCH_PREPACKED = '1';
     (process.stdout as { write: unknown }).write = (s: string) => {
       out.push(s);
       return true;
@@ -78,12 +79,14 @@ describe('bench runner', () => {
     } finally {
       (process.stdout as { write: unknown }).write = write;
       console.log = log;
+      delete process.env.CONVKIT_BENCH_PREPACKED;
       if (prev === undefined) delete process.env.BENCH_TARGET_S;
       else process.env.BENCH_TARGET_S = prev;
     }
     const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toHaveProperty('meta');
-    // conv_x filtered out; each sgemm case twice: convkit, then convkit-prepacked (B packed in set-up).
+    // conv_x filtered out; with CONVKIT_BENCH_PREPACKED=1 each sgemm case twice: convkit, then
+    // convkit-prepacked (B packed in set-up).
     expect(lines.slice(1).map((l) => `${l['peer']}/${l['case']}`)).toEqual([
       'convkit/sgemm_3', 'convkit-prepacked/sgemm_3', 'convkit/sgemm_17x9x33', 'convkit-prepacked/sgemm_17x9x33']);
     for (const l of lines.slice(1)) {
