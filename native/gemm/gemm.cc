@@ -141,7 +141,10 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   // fastest (64^3: 138 vs 60 GFLOPS all packed; 256^3: 156 vs 144); at 1024^3 packing wins (125 vs
   // 95: B rows 4 KiB apart alias in L1, and A strips are re-read from L2 for 32 panels). The
   // switch is on the size of op(B) (N*K), the operand the in-place kernel streams per A strip.
-  const bool big_b = N * K > 512 * 512;
+  // 512^3 packs too (since 20:06 UTC; 1 thread, thread CPU time, 4 interleaved runs, busy machine:
+  // in place 149-165 GFLOPS, B packed 165-171, both packed 160-173): B rows 2 KiB apart put a
+  // kc x 32 panel into 4 of L1's 64 sets, so it cannot stay in L1 unpacked.
+  const bool big_b = N * K >= 512 * 512;
   bool pack_a = n_panels_total > 2 && big_b;
   bool pack_b = trans_b || big_b || M >= 1024 || N > NC;
   if (force >= 0) {
