@@ -226,9 +226,14 @@ describe('inference plan: runtime behaviour', () => {
     const y = (await m.predict(x, { batchSize: 16 })) as Tensor;
     const want = eager(m, x)[0]!;
     expect(compare(y, want).identical).toBe(true);
-    // Plans for 16 and for the last 5 rows; the second reuses the first's prepared weights.
+    // One plan for 16 rows runs the last 5 rows too (a plan runs any batch up to its own).
+    expect(m.inferencePlan.plans.map((p) => p.inputShapes[0]![0])).toEqual([16]);
+    expect(m.inferencePlan.plans[0]!.runtimeBatch).toBe(true);
+    // A larger batch builds a second plan, which reuses the first's prepared weights.
+    const y37 = (await m.predict(x, { batchSize: 64 })) as Tensor;
+    expect(compare(y37, want).identical).toBe(true);
     const plans = m.inferencePlan.plans;
-    expect(plans.map((p) => p.inputShapes[0]![0]).sort()).toEqual([16, 5].sort());
+    expect(plans.map((p) => p.inputShapes[0]![0]).sort()).toEqual([16, 37].sort());
     const [first, second] = [...plans].reverse();
     expect(first!.newWeightBytes).toBe(first!.weightBytes);
     expect(second!.newWeightBytes).toBe(0);

@@ -402,7 +402,8 @@ export function convBackpropInput(dy: Tensor, filter: Tensor, inputShape: readon
 /**
  * Gradient of a convolution with respect to its filter (and bias): dFilter (shape `filterShape`)
  * from the forward input x and dy. With `computeBias`, also dBias [outChannels] = sum of dy.
- * Op name 'ConvBackpropFilter'. Winograd/FFT do not compute filter gradients (Unsupported).
+ * Op name 'ConvBackpropFilter'. Winograd computes it by F(3x3, 2x2) ('winograd' and 'winograd-f2';
+ * 'winograd-f4' is Unsupported here); FFT does not compute filter gradients (Unsupported).
  */
 export function convBackpropFilter(x: Tensor, dy: Tensor, filterShape: readonly number[],
   opts: ConvOptions & { computeBias?: boolean } = {}): ConvFilterGradResult {

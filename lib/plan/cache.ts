@@ -1,8 +1,10 @@
 /**
  * Per-model plan cache and the predict paths that use it.
  *
- * A model keeps up to MAX_PLANS plans keyed by input shapes (a serving batch size and the last
- * partial batch of predict(), typically), least recently used evicted first. The plans of a model
+ * A model keeps up to MAX_PLANS plans keyed by input shapes, least recently used evicted first. A
+ * plan runs any batch up to the one it was built for (native run_batch), so a smaller batch (the
+ * last partial batch of predict(), a serving batch that did not fill) reuses a larger plan rather
+ * than building its own; only a batch larger than every cached plan's builds one. The plans of a model
  * share one set of prepared weights (PlanWeightsHandle): conv filters are copied and transformed,
  * dense kernels packed, once for all batch sizes, so a new batch size costs an arena and shapes. State lives in a
  * WeakMap so that Model carries no plan fields and a dropped model drops its plans.
@@ -102,6 +104,11 @@ export function noteWeightsMayChange(model: PlannableModel): void {
   if (s) (s.plans = []), (s.weights = null);
 }
 
+/** Records that a plan ran the model's last prediction (for callers that run plans themselves, e.g. serving). */
+export function notePlanPath(model: PlannableModel): void {
+  state(model).lastPath = 'plan';
+}
+
 export function noteEagerPath(model: PlannableModel): void {
   state(model).lastPath = 'eager';
 }
@@ -120,7 +127,13 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
     if (same) return null;
     s.unsupported = null;
   }
-  const i = s.plans.findIndex((p) => p.inputShapes.length === shapes.length && p.inputShapes.every((q, k) => q.length === shapes[k]!.length && q.every((d, j) => d === shapes[k]![j])));
+  // The plan built for exactly these shapes, else the smallest one that also runs this batch
+  // (a plan runs any batch up to its own: see InferencePlan.accepts), so varying batch sizes do
+  // not rebuild plans.
+  let i = s.plans.findIndex((p) => p.inputShapes.length === shapes.length && p.inputShapes.every((q, k) => q.length === shapes[k]!.length && q.every((d, j) => d === shapes[k]![j])));
+  if (i < 0) {
+    for (let k = 0; k < s.plans.length; k++) if (s.plans[k]!.accepts(shapes) && (i < 0 || s.plans[k]!.batch < s.plans[i]!.batch)) i = k;
+  }
   if (i >= 0) {
     const p = s.plans[i]!;
     s.plans.splice(i, 1);
@@ -195,7 +208,7 @@ export async function predictWithPlan(model: PlannableModel, xs: readonly Tensor
       if (!plan) throw new Error(`predict: model '${model.name}' stopped being plannable during predict()`);
       const ins = xs.map((x, k) => f32(x, `input ${k}`).subarray(start * inRow[k]!, (start + size) * inRow[k]!));
       const os = outs.map((o, k) => f32(o).subarray(start * outRow[k]!, (start + size) * outRow[k]!));
-      await plan.runIntoAsync(ins, os, [...xs, ...outs], opts);
+      await plan.runIntoAsync(ins, os, [...xs, ...outs], opts, size);
     }
   } catch (e) {
     for (const o of outs) o.dispose();

@@ -21,7 +21,10 @@ declare module '../native/binding.js' {
     planWeightsCreate(): PlanWeightsHandle;
     planRun(plan: PlanHandle, inputs: Float32Array[], outputs: Float32Array[]): void;
     planRunAsync(plan: PlanHandle, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
+    planRunBatch(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[]): void;
+    planRunBatchAsync(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
     planInfo(plan: PlanHandle): NativePlanInfo;
+    planProfile(plan: PlanHandle, on?: boolean): { seconds: number[]; runs: number[] };
   }
 }
 
@@ -44,6 +47,8 @@ interface NativePlanInfo {
   weightBytes: number;
   newWeightBytes: number;
   unsharedBytes: number;
+  batch: number;
+  runtimeBatch: boolean;
   inputShapes: number[][];
   outputShapes: number[][];
   steps: Array<{ name: string; kind: PlanStepKind; detail: string }>;
@@ -63,6 +68,10 @@ export interface InferencePlanInfo {
   newWeightBytes: number;
   /** What the same forward pass allocates per call when every op gets a fresh output (eager). */
   unsharedBytes: number;
+  /** The batch size the plan was built for (its arena holds that many samples). */
+  batch: number;
+  /** Whether the plan also runs any smaller batch (runBatchInto): every value is batch-first and no step mixes samples. */
+  runtimeBatch: boolean;
   /** Per step: layer name, step kind and detail (the conv algorithm chosen, 'in place', ...). */
   steps: Array<{ name: string; kind: PlanStepKind; detail: string }>;
 }
@@ -140,22 +149,38 @@ export class InferencePlan {
     return xs.length === this.inputShapes.length && xs.every((x, i) => sameShape(x.shape, this.inputShapes[i]!));
   }
 
+  /**
+   * Whether the plan runs inputs of these shapes: its own, or (runtimeBatch) the same sample
+   * shapes with a smaller batch, all inputs with the same batch.
+   */
+  accepts(shapes: readonly (readonly number[])[]): boolean {
+    if (shapes.length !== this.inputShapes.length) return false;
+    const n = shapes[0]![0]!;
+    if (!(n >= 1 && (n === this.batch || (n < this.batch && this.runtimeBatch)))) return false;
+    return shapes.every((s, i) => s[0] === n && sameShape(s.slice(1), this.inputShapes[i]!.slice(1)));
+  }
+
   private buffers(xs: readonly Tensor[], outs: readonly Tensor[]): [Float32Array[], Float32Array[]] {
     if (xs.length !== this.inputShapes.length) throw new RangeError(`inference plan: expected ${this.inputShapes.length} input(s), got ${xs.length}`);
-    xs.forEach((x, i) => {
-      if (!sameShape(x.shape, this.inputShapes[i]!)) {
-        throw new RangeError(`inference plan: input ${i} expects shape [${this.inputShapes[i]!.join(', ')}], got [${x.shape.join(', ')}]`);
-      }
-    });
+    if (!this.accepts(xs.map((x) => x.shape))) {
+      const i = Math.max(0, xs.findIndex((x, k) => !sameShape(x.shape.slice(1), this.inputShapes[k]!.slice(1)) || x.shape[0] !== xs[0]!.shape[0]));
+      throw new RangeError(`inference plan: input ${i} expects shape [${this.inputShapes[i]!.join(', ')}], got [${xs[i]!.shape.join(', ')}]${this.runtimeBatch ? ' (a smaller batch also runs)' : ''}`);
+    }
     return [xs.map((x, i) => f32(x, `input ${i}`)), outs.map((o) => f32(o))];
   }
 
-  /** Runs synchronously on this thread; returns new output tensors. */
+  private outputsFor(n: number): Tensor[] {
+    return this.outputShapes.map((s) => allocTensor([n, ...s.slice(1)]));
+  }
+
+  /** Runs synchronously on this thread; returns new output tensors. Inputs may have a smaller batch (see accepts). */
   run(xs: readonly Tensor[]): Tensor[] {
-    const outs = this.outputShapes.map((s) => allocTensor(s));
+    const n = xs[0]?.shape[0] ?? this.batch;
+    const outs = this.outputsFor(n);
     try {
       const [ins, os] = this.buffers(xs, outs);
-      native().planRun(this.handle, ins, os);
+      if (n === this.batch) native().planRun(this.handle, ins, os);
+      else native().planRunBatch(this.handle, n, ins, os);
     } catch (e) {
       for (const o of outs) o.dispose();
       throw e;
@@ -168,10 +193,13 @@ export class InferencePlan {
    * output tensors. Inputs and outputs are pinned meanwhile (a dispose() is deferred).
    */
   async runAsync(xs: readonly Tensor[], opts: PlanRunOptions = {}): Promise<Tensor[]> {
-    const outs = this.outputShapes.map((s) => allocTensor(s));
+    const n = xs[0]?.shape[0] ?? this.batch;
+    const outs = this.outputsFor(n);
     try {
       const [ins, os] = this.buffers(xs, outs);
-      await withPinned([...xs, ...outs], () => cancelCell(opts.signal, (cell) => native().planRunAsync(this.handle, ins, os, cell)));
+      await withPinned([...xs, ...outs], () =>
+        cancelCell(opts.signal, (cell) => (n === this.batch ? native().planRunAsync(this.handle, ins, os, cell) : native().planRunBatchAsync(this.handle, n, ins, os, cell))),
+      );
     } catch (e) {
       for (const o of outs) o.dispose();
       throw e;
@@ -183,13 +211,54 @@ export class InferencePlan {
    * Runs on the libuv pool writing into caller-provided views (e.g. the rows of one batch inside
    * a larger output tensor). `keep` are the tensors that own those views, pinned meanwhile.
    */
-  async runIntoAsync(ins: Float32Array[], outs: Float32Array[], keep: readonly Tensor[], opts: PlanRunOptions = {}): Promise<void> {
-    await withPinned(keep, () => cancelCell(opts.signal, (cell) => native().planRunAsync(this.handle, ins, outs, cell)));
+  async runIntoAsync(ins: Float32Array[], outs: Float32Array[], keep: readonly Tensor[], opts: PlanRunOptions = {}, n = this.batch): Promise<void> {
+    await withPinned(keep, () =>
+      cancelCell(opts.signal, (cell) => (n === this.batch ? native().planRunAsync(this.handle, ins, outs, cell) : native().planRunBatchAsync(this.handle, n, ins, outs, cell))),
+    );
   }
 
   /** Sync form of runIntoAsync. */
   runInto(ins: Float32Array[], outs: Float32Array[]): void {
     native().planRun(this.handle, ins, outs);
+  }
+
+  /** The batch size the plan was built for. */
+  get batch(): number {
+    return this.inputShapes[0]![0]!;
+  }
+
+  /** Whether `runBatchInto` accepts any n in 1..batch (not only batch itself). */
+  get runtimeBatch(): boolean {
+    return this.info.runtimeBatch;
+  }
+
+  /**
+   * Runs the first `n` samples (1 ≤ n ≤ batch when `runtimeBatch`): `ins`/`outs` hold n samples
+   * each. The same arena and prepared weights serve every n, so a server with varying batch
+   * sizes keeps one plan. The buffers are caller-owned and must stay untouched until it resolves.
+   */
+  async runBatchIntoAsync(n: number, ins: Float32Array[], outs: Float32Array[], opts: PlanRunOptions = {}): Promise<void> {
+    if (opts.signal) return cancelCell(opts.signal, (cell) => native().planRunBatchAsync(this.handle, n, ins, outs, cell));
+    return native().planRunBatchAsync(this.handle, n, ins, outs, undefined);
+  }
+
+  /** Sync form of runBatchIntoAsync. */
+  runBatchInto(n: number, ins: Float32Array[], outs: Float32Array[]): void {
+    native().planRunBatch(this.handle, n, ins, outs);
+  }
+
+  /**
+   * Per-step timing: `setProfiling(true)` makes every run add each step's wall time to a per-step
+   * total (cleared on every on/off switch); `stepTimes()` reads the totals, one row per step of
+   * `info.steps` (alias steps take no time). For finding where a plan's time goes.
+   */
+  setProfiling(on: boolean): void {
+    native().planProfile(this.handle, on);
+  }
+
+  stepTimes(): Array<{ name: string; kind: PlanStepKind; detail: string; ms: number; runs: number }> {
+    const t = native().planProfile(this.handle);
+    return this.info.steps.map((s, i) => ({ ...s, ms: (t.seconds[i]! * 1000) / Math.max(1, t.runs[i]!), runs: t.runs[i]! }));
   }
 
   get info(): InferencePlanInfo {

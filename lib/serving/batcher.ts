@@ -10,8 +10,16 @@
  */
 import { BadInputError, PredictTimeoutError, PredictorClosedError, QueueFullError } from './errors.js';
 
-/** Runs `n` samples packed in `x` (n × prod(sampleShape) floats); resolves to n × prod(outShape) floats. */
-export type BatchRunner = (x: Float32Array, n: number, sampleShape: readonly number[]) => Promise<{ data: Float32Array; sampleShape: readonly number[] }>;
+/**
+ * Runs `n` samples packed in `x` (n × prod(sampleShape) floats); resolves to n × prod(outShape)
+ * floats, which the batcher reads (copying each caller's rows) before it starts another batch, so a
+ * runner may return a view of a buffer it reuses. `stage`, when present, lends the buffer a batch of
+ * several requests is copied into (n × prod(sampleShape) floats, or undefined for a fresh array);
+ * it must stay untouched until that batch's run resolves.
+ */
+export type BatchRunner = ((x: Float32Array, n: number, sampleShape: readonly number[]) => Promise<{ data: Float32Array; sampleShape: readonly number[] }>) & {
+  stage?: (n: number, sampleShape: readonly number[]) => Float32Array | undefined;
+};
 
 export interface BatcherOptions {
   /** Largest number of samples in one batch (default 32). A single larger request runs as its own batch. */
@@ -206,7 +214,7 @@ export class Batcher {
     let x: Float32Array;
     if (batch.length === 1) x = batch[0]!.x;
     else {
-      x = new Float32Array(n * per);
+      x = this.runner.stage?.(n, sampleShape) ?? new Float32Array(n * per);
       let off = 0;
       for (const p of batch) {
         x.set(p.x, off);

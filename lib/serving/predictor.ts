@@ -10,6 +10,7 @@ import { Tensor, tensor } from '../tensor/index.js';
 import type { BatchEvent, BatcherOptions, BatchResult, BatchRunner } from './batcher.js';
 import { Batcher } from './batcher.js';
 import { BadInputError } from './errors.js';
+import { planRunner } from './plan_runner.js';
 
 /** What the predictor needs of a model: batched inference on a Tensor. convkit's Model fits. */
 export interface PredictableModel {
@@ -71,9 +72,15 @@ function checkShape(shape: readonly number[], want: readonly (number | null)[] |
 }
 
 export function createPredictor(model: PredictableModel | BatchRunner, opts: PredictorOptions = {}): Predictor {
-  const runner = typeof model === 'function' ? model : modelRunner(model);
   const inputShape = opts.inputShape ?? (typeof model === 'function' ? undefined : modelInputShape(model));
+  // A graph model with a known sample shape runs through one preallocated plan (plan_runner.ts);
+  // anything else through model.predict.
+  const direct = typeof model === 'function' ? model : modelRunner(model);
+  let planned: ReturnType<typeof planRunner> = null;
+  const runner: BatchRunner = (x, n, s) => (planned ?? direct)(x, n, s);
+  runner.stage = (n, s) => (planned ?? direct).stage?.(n, s);
   const batcher = new Batcher(runner, opts);
+  if (typeof model !== 'function') planned = planRunner(model, inputShape, batcher.maxBatchSize, direct);
   const predictor: Predictor = {
     inputShape,
     get queueDepth() {
@@ -91,11 +98,14 @@ export function createPredictor(model: PredictableModel | BatchRunner, opts: Pre
       if (!(x instanceof Tensor)) throw new TypeError(`predictor.predict: x must be a Tensor, got ${typeof x}`);
       if (x.dtype !== 'float32') throw new BadInputError(`predictor.predict: x must be float32, got ${x.dtype}`);
       checkShape(x.shape, inputShape);
-      // A copy: the caller may dispose or reuse x while the request waits.
-      const r = await batcher.submit(Float32Array.from(x.dataSync() as Float32Array), x.shape[0]!, x.shape.slice(1), o);
+      // dataSync is a copy: the caller may dispose or reuse x while the request waits.
+      const r = await batcher.submit(x.dataSync() as Float32Array, x.shape[0]!, x.shape.slice(1), o);
       return tensor(r.data, r.shape);
     },
-    close: () => batcher.close(),
+    close: async () => {
+      await batcher.close();
+      planned?.dispose();
+    },
   };
   batcher.onBatch = (e) => predictor.onBatch?.(e);
   return predictor;

@@ -1,6 +1,7 @@
 // convkit_bench: native benchmark executable (no Node in the loop), for tuning kernels.
 //
 //   convkit_bench sgemm [M N K ...] [--ta] [--tb] [--reps-s 0.5]
+//   convkit_bench conv CASE [--algo A] [--pass fwd|dgrad|wgrad] [--reps-s 1]   (conv_bench.cc)
 //
 // Timing follows /work/shared/bench's protocol in spirit (warm-up, samples of >= 10 ms, median);
 // the numbers to compare with peers come from `npm run bench` (lib/bench), which follows it exactly.
@@ -9,9 +10,11 @@
 #include <string>
 
 int sgemm_bench(int argc, char** argv);
+int conv_bench(int argc, char** argv);
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "sgemm") == 0) return sgemm_bench(argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp(argv[1], "conv") == 0) return conv_bench(argc - 2, argv + 2);
   std::fprintf(stderr, "usage: convkit_bench sgemm [M N K]... [--ta] [--tb]\n");
   return 2;
 }

@@ -13,9 +13,13 @@
 //   planRun(handle, inputs: Float32Array[], outputs: Float32Array[]) and
 //   planRunAsync(handle, inputs, outputs, cancel) -> Promise<void> (libuv pool; the plan's steps
 //     use the core thread pool inside)
+//   planRunBatch(handle, n, inputs, outputs) and planRunBatchAsync(handle, n, inputs, outputs, cancel):
+//     the first n samples (1 <= n <= the plan's batch; buffers of n samples), Plan::run_batch
+//   planProfile(handle, on?) -> { seconds: number[], runs: number[] } per-step timing totals
 //   planWeightsCreate() -> weights handle: prepared weights shared by the plans created with it
 //     (planCreate's optional 5th argument), e.g. one model's plans for several batch sizes.
-//   planInfo(handle) -> { arenaBytes, workspaceBytes, weightBytes, newWeightBytes, unsharedBytes, inputShapes, outputShapes,
+//   planInfo(handle) -> { arenaBytes, workspaceBytes, weightBytes, newWeightBytes, unsharedBytes, batch,
+//                         runtimeBatch, inputShapes, outputShapes,
 //                         steps: { name, kind, detail }[] }
 //
 // The handle is a type-tagged External owning a shared_ptr<Plan>: an async run holds its own
@@ -257,8 +261,9 @@ PlanPtr plan_arg(const Napi::CallbackInfo& info, std::size_t i) {
   return v.As<Napi::External<Holder>>().Data()->plan;
 }
 
+// `batch` (0 = the plan's own): the leading dimension the buffers are checked against.
 std::vector<float*> buffers(const Napi::CallbackInfo& info, std::size_t i, const char* name, std::size_t n,
-                            const std::function<const Shape&(std::size_t)>& shape) {
+                            const std::function<const Shape&(std::size_t)>& shape_of, std::size_t batch = 0) {
   Napi::Env env = info.Env();
   if (i >= info.Length() || !info[i].IsArray()) throw_type_error(env, std::string(name) + ": expected an array of Float32Array");
   auto a = info[i].As<Napi::Array>();
@@ -271,9 +276,11 @@ std::vector<float*> buffers(const Napi::CallbackInfo& info, std::size_t i, const
     if (!e.IsTypedArray() || e.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       throw_type_error(env, what + ": expected a Float32Array");
     auto f = e.As<Napi::Float32Array>();
-    std::size_t want = shape_numel(shape(k));
+    Shape shape = shape_of(k);
+    if (batch) shape[0] = batch;
+    std::size_t want = shape_numel(shape);
     if (f.ElementLength() != want)
-      throw_range_error(env, what + ": expected " + std::to_string(want) + " floats (shape " + shape_str(shape(k)) +
+      throw_range_error(env, what + ": expected " + std::to_string(want) + " floats (shape " + shape_str(shape) +
                                  "), got " + std::to_string(f.ElementLength()));
     r[k] = f.Data();
   }
@@ -292,6 +299,25 @@ Job prepare_plan_run(const Napi::CallbackInfo& info) {
   return [plan, cins, outs](const CancelToken& cancel) { plan->run(cins, outs, cancel); };
 }
 
+// planRunBatch(plan, n, inputs, outputs): the first n samples (Plan::run_batch); buffers of n samples.
+Job prepare_plan_run_batch(const Napi::CallbackInfo& info) {
+  PlanPtr plan = plan_arg(info, 0);
+  Napi::Env env = info.Env();
+  auto n = static_cast<std::size_t>(to_int(env, info[1], "n", 1, 1 << 30));
+  if (n > plan->batch() || (n < plan->batch() && !plan->runtime_batch()))
+    throw_range_error(env, "n: the plan was built for batch " + std::to_string(plan->batch()) +
+                               (plan->runtime_batch() ? " and runs 1.." + std::to_string(plan->batch())
+                                                      : " and runs that batch only") +
+                               ", got " + std::to_string(n));
+  auto ins = buffers(info, 2, "inputs", plan->num_inputs(), [&](std::size_t k) -> const Shape& { return plan->input_shape(k); }, n);
+  auto outs = buffers(info, 3, "outputs", plan->num_outputs(), [&](std::size_t k) -> const Shape& { return plan->output_shape(k); }, n);
+  for (float* o : outs)
+    for (float* x : ins)
+      if (o == x) throw_range_error(env, "outputs: an output buffer may not be an input buffer");
+  std::vector<const float*> cins(ins.begin(), ins.end());
+  return [plan, n, cins, outs](const CancelToken& cancel) { plan->run_batch(n, cins, outs, cancel); };
+}
+
 Napi::Value shape_value(Napi::Env env, const Shape& s) {
   auto a = Napi::Array::New(env, s.size());
   for (uint32_t i = 0; i < s.size(); ++i) a.Set(i, static_cast<double>(s[i]));
@@ -307,6 +333,8 @@ Napi::Value plan_info(const Napi::CallbackInfo& info) {
   r.Set("weightBytes", static_cast<double>(plan->weight_bytes()));
   r.Set("newWeightBytes", static_cast<double>(plan->new_weight_bytes()));
   r.Set("unsharedBytes", static_cast<double>(plan->unshared_bytes()));
+  r.Set("batch", static_cast<double>(plan->batch()));
+  r.Set("runtimeBatch", plan->runtime_batch());
   auto ins = Napi::Array::New(env, plan->num_inputs());
   for (uint32_t i = 0; i < plan->num_inputs(); ++i) ins.Set(i, shape_value(env, plan->input_shape(i)));
   auto outs = Napi::Array::New(env, plan->num_outputs());
@@ -326,13 +354,37 @@ Napi::Value plan_info(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// planProfile(plan, on?: boolean) -> { seconds: number[], runs: number[] } per step (describe()
+// order); with `on` given, first turns per-step timing on or off (which clears the totals).
+Napi::Value plan_profile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PlanPtr plan = plan_arg(info, 0);
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsBoolean()) throw_type_error(env, "planProfile: on must be a boolean");
+    plan->set_profiling(info[1].As<Napi::Boolean>().Value());
+  }
+  auto t = plan->step_times();
+  auto secs = Napi::Array::New(env, t.size());
+  auto runs = Napi::Array::New(env, t.size());
+  for (uint32_t i = 0; i < t.size(); ++i) {
+    secs.Set(i, t[i].seconds);
+    runs.Set(i, static_cast<double>(t[i].runs));
+  }
+  auto r = Napi::Object::New(env);
+  r.Set("seconds", secs);
+  r.Set("runs", runs);
+  return r;
+}
+
 }  // namespace
 
 CONVKIT_BINDING(plan) {
   def(env, exports, "planCreate", &plan_create);
   def(env, exports, "planWeightsCreate", &plan_weights_create);
   def_job(env, exports, "planRun", 3, &prepare_plan_run);
+  def_job(env, exports, "planRunBatch", 4, &prepare_plan_run_batch);
   def(env, exports, "planInfo", &plan_info);
+  def(env, exports, "planProfile", &plan_profile);
 }
 
 }  // namespace convkit::binding

@@ -12,6 +12,7 @@
 #include "conv/conv_im2col.h"
 #include "conv/conv_transform.h"
 #include "conv/winograd.h"
+#include "conv/winograd_wgrad.h"
 #include "dispatch/cpu.h"
 #include "runtime/thread_pool.h"
 
@@ -93,6 +94,7 @@ void run_concrete(const ConvDesc& d, ConvPass p, ConvAlgorithm a, const float* i
   if (p == ConvPass::forward) return forward_with(d, a, in0, in1, bias, out0, cancel);
   if (p == ConvPass::wgrad) {
     if (a == ConvAlgorithm::direct) return conv_direct_wgrad(d, in0, in1, out0, out1, cancel);
+    if (a == ConvAlgorithm::winograd_f2) return conv_winograd_wgrad(d, in0, in1, out0, out1, cancel);
     return conv_im2col_wgrad(d, in0, in1, out0, out1, nullptr, cancel);
   }
   // dgrad

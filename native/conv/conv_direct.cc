@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "conv/conv_common.h"
+#include "conv/conv_depthwise.h"
 #include "conv/conv_direct_rows.h"
+#include "conv/conv_direct_staged.h"
 #include "conv/direct_kernels.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
@@ -168,6 +170,10 @@ void conv_direct_forward(const ConvDesc& d, const float* x, const float* w, cons
 
 void conv_direct_channels_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                                   const CancelToken& cancel) {
+  // Depthwise: the row kernel vectorised over channels (conv_depthwise.h).
+  if (conv_is_depthwise1(d)) return conv_depthwise_forward(d, x, w, bias, y, cancel);
+  // Ordinary channels: every block through the implicit kernels over staged rows (conv_direct_staged.h).
+  if (conv_direct_staged_ok(d)) return conv_direct_staged_forward(d, x, w, bias, y, cancel);
   Gather G;
   G.N = d.N;
   G.groups = d.groups;

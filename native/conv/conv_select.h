@@ -20,7 +20,8 @@ const char* conv_algorithm_name(ConvAlgorithm a);  // "auto", "direct", "im2col"
 bool parse_conv_algorithm(const std::string& s, ConvAlgorithm* out);
 const char* conv_pass_name(ConvPass p);
 
-// Resolves the generic 'winograd' to F2 or F4 for d (other values are returned unchanged).
+// Resolves the generic 'winograd' to F2 or F4 for d (F2 for the weight gradient, whose only Winograd
+// form is F(3x3, 2x2)); other values are returned unchanged.
 ConvAlgorithm resolve_winograd(const ConvDesc& d, ConvPass p, ConvAlgorithm a);
 // "" when algorithm a (not auto) can run pass p of d, else the reason.
 std::string conv_unsupported_reason(const ConvDesc& d, ConvPass p, ConvAlgorithm a);

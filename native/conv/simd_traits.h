@@ -28,6 +28,7 @@ struct VScalar {
   }
   static T fma(T a, T b, T c) { return a * b + c; }
   static T add(T a, T b) { return a + b; }
+  static T sub(T a, T b) { return a - b; }
   static T max(T a, T b) { return a > b ? a : b; }
 };
 
@@ -46,6 +47,7 @@ struct VAvx2 {
   static void storen(float* p, T v, int n) { _mm256_maskstore_ps(p, mask(n), v); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
 };
 #endif
@@ -63,6 +65,7 @@ struct VAvx512 {
   static void storen(float* p, T v, int n) { _mm512_mask_storeu_ps(p, mask(n), v); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
   static T max(T a, T b) { return _mm512_max_ps(a, b); }
 };
 #endif

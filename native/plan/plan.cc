@@ -1,6 +1,7 @@
 #include "plan/plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -457,6 +458,14 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
     copies_.push_back(FinalCopy{home[r], k, shape_numel(shapes_[outputs_[k]])});
   }
 
+  // Runtime batch (run_batch with n < N): every value must carry the batch as its leading
+  // dimension, and no step may mix samples (softmax over axis 0 does; concat on axis 0 is refused
+  // above).
+  batch_ = shapes_[inputs_[0]][0];
+  runtime_batch_ = batch_ > 0;
+  for (const auto& sh : shapes_) runtime_batch_ = runtime_batch_ && sh[0] == batch_;
+  for (const auto& st : steps_) runtime_batch_ = runtime_batch_ && !(st->kind == PlanStepKind::softmax && st->axis == 0);
+
   workspace_at_ = off;
   arena_floats_ = off + round_slot(workspace_floats_);
   arena_ = aligned_array<float>(std::max<std::size_t>(arena_floats_, 1));
@@ -471,30 +480,73 @@ float* Plan::resolve(const Loc& l, const std::vector<const float*>& in, const st
 }
 
 void Plan::run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs, const CancelToken& cancel) {
+  run_batch(batch_, inputs, outputs, cancel);
+}
+
+float* Plan::conv_workspace(std::size_t floats) {
+  if (floats <= workspace_floats_) return arena_.get() + workspace_at_;
+  if (extra_workspace_.size() < floats) extra_workspace_.resize(floats);
+  return extra_workspace_.data();
+}
+
+void Plan::run_batch(std::size_t n, const std::vector<const float*>& inputs, const std::vector<float*>& outputs,
+                     const CancelToken& cancel) {
+  if (n != batch_ && !(runtime_batch_ && n >= 1 && n <= batch_))
+    throw InvalidArgument("plan: batch " + std::to_string(n) + " is not available: the plan was built for batch " +
+                          std::to_string(batch_) +
+                          (runtime_batch_ ? " and runs 1.." + std::to_string(batch_) : " and runs that batch only"));
   if (inputs.size() != inputs_.size())
     throw InvalidArgument("plan: expected " + std::to_string(inputs_.size()) + " input buffers, got " + std::to_string(inputs.size()));
   if (outputs.size() != outputs_.size())
     throw InvalidArgument("plan: expected " + std::to_string(outputs_.size()) + " output buffers, got " + std::to_string(outputs.size()));
   std::lock_guard<std::mutex> lock(shared_->mu);
-  for (auto& s : steps_) {
-    cancel.check();
-    if (s->kind == PlanStepKind::alias) continue;
-    run_step(*s, inputs, outputs, cancel);
+  if (profiling_) {
+    using clock = std::chrono::steady_clock;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      cancel.check();
+      if (steps_[i]->kind == PlanStepKind::alias) continue;
+      auto t0 = clock::now();
+      run_step(*steps_[i], n, inputs, outputs, cancel);
+      times_[i].seconds += std::chrono::duration<double>(clock::now() - t0).count();
+      times_[i].runs++;
+    }
+  } else {
+    for (auto& s : steps_) {
+      cancel.check();
+      if (s->kind == PlanStepKind::alias) continue;
+      run_step(*s, n, inputs, outputs, cancel);
+    }
   }
-  for (const auto& c : copies_) std::memcpy(outputs[c.output], resolve(c.from, inputs, outputs), c.floats * sizeof(float));
+  for (const auto& c : copies_)
+    std::memcpy(outputs[c.output], resolve(c.from, inputs, outputs), (n == batch_ ? c.floats : c.floats / batch_ * n) * sizeof(float));
 }
 
-void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vector<float*>& out,
+void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
                     const CancelToken& cancel) {
   const float* x = resolve(s.in[0], in, out);
   float* y = resolve(s.out, in, out);
+  // Every value has the batch as its leading dimension (runtime_batch_, checked by run_batch when
+  // n < batch_): a step over n samples sees its shapes with n in front and sizes scaled by n / N.
+  const std::size_t N = batch_;
+  auto scaled = [n, N](std::size_t floats) { return n == N ? floats : floats / N * n; };  // n == N: also N == 0
+  const std::size_t out_numel = scaled(shape_numel(s.out_shape));
+  auto with_batch = [n](Shape sh) {
+    sh[0] = n;
+    return sh;
+  };
   switch (s.kind) {
-    case PlanStepKind::conv:
-      // A ConvOp shared with a plan for another shape: back to this plan's descriptor (cheap: the
-      // filter transforms are kept and the cost model does not depend on the batch size).
-      if (!same_geometry(s.conv->desc(), s.conv_desc)) s.conv->reshape(s.conv_desc);
-      s.conv->run(x, y, arena_.get() + workspace_at_, cancel);
+    case PlanStepKind::conv: {
+      // A ConvOp shared with a plan for another shape, or run for another batch: re-shaped to this
+      // run's descriptor (cheap: the filter transforms are kept and the cost model does not
+      // depend on the batch size). Its workspace is per thread tile, not per sample; should the
+      // re-shaped operator need more than the arena's share all the same, conv_workspace grows a
+      // side buffer once.
+      ConvDesc want = s.conv_desc;
+      want.N = n;
+      if (!same_geometry(s.conv->desc(), want)) s.conv->reshape(want);
+      s.conv->run(x, y, conv_workspace(s.conv->workspace_floats()), cancel);
       return;
+    }
     case PlanStepKind::dense: {
       PlanWeights::Dense& dw = *s.dense;
       if (dw.isa != active_isa()) {
@@ -506,20 +558,23 @@ void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vec
       epi.bias = dw.bias.empty() ? nullptr : dw.bias.data();
       epi.act = s.act;
       epi.leaky_alpha = s.alpha;
-      sgemm_packed(false, s.M, 1.f, x, s.K, *dw.packed, 0.f, y, s.N, &epi, &cancel);
+      sgemm_packed(false, scaled(s.M), 1.f, x, s.K, *dw.packed, 0.f, y, s.N, &epi, &cancel);
       return;
     }
-    case PlanStepKind::pool: pool_forward(s.pool, s.pool_kind, x, y, cancel); return;
-    case PlanStepKind::global_pool: global_pool_forward(s.gN, s.gP, s.gC, s.pool_kind, x, y); return;
-    case PlanStepKind::zero_pad:
-      zero_pad_forward(s.in_shapes[0][0], s.zin, s.in_shapes[0].back(), s.zb, s.za, x, y);
+    case PlanStepKind::pool: {
+      PoolDesc d = s.pool;
+      d.N = n;
+      pool_forward(d, s.pool_kind, x, y, cancel);
       return;
+    }
+    case PlanStepKind::global_pool: global_pool_forward(n, s.gP, s.gC, s.pool_kind, x, y); return;
+    case PlanStepKind::zero_pad: zero_pad_forward(n, s.zin, s.in_shapes[0].back(), s.zb, s.za, x, y); return;
     case PlanStepKind::batch_norm: {
       // y = x * scale[c] + shift[c]: two roundings (no FMA contraction in baseline x86-64 code),
       // as the eager mul-then-add.
       const std::size_t C = s.scale.size();
       if (C == 0) return;
-      const std::size_t rows = shape_numel(s.out_shape) / C;
+      const std::size_t rows = out_numel / C;
       const float* sc = s.scale.data();
       const float* sh = s.shift.data();
       parallel_range(rows, std::max<std::size_t>(1, 4096 / C), [&](std::size_t b, std::size_t e) {
@@ -537,7 +592,7 @@ void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vec
     case PlanStepKind::bias_add: {
       const std::size_t C = s.shift.size();
       if (C == 0) return;
-      const std::size_t rows = shape_numel(s.out_shape) / C;
+      const std::size_t rows = out_numel / C;
       const float* b = s.shift.data();
       parallel_range(rows, std::max<std::size_t>(1, 4096 / C), [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r)
@@ -545,24 +600,24 @@ void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vec
       });
       return;
     }
-    case PlanStepKind::unary: unary_f32(s.unary, x, y, shape_numel(s.out_shape), s.alpha, 0.f, cancel); return;
-    case PlanStepKind::softmax: softmax_f32(x, y, s.out_shape, s.axis, false, cancel); return;
+    case PlanStepKind::unary: unary_f32(s.unary, x, y, out_numel, s.alpha, 0.f, cancel); return;
+    case PlanStepKind::softmax: softmax_f32(x, y, with_batch(s.out_shape), s.axis, false, cancel); return;
     case PlanStepKind::add: {
       // Left to right, as the eager Add layer reduces its inputs.
-      binary_f32(BinaryOp::add, x, s.out_shape, resolve(s.in[1], in, out), s.out_shape, y, s.out_shape, cancel);
-      for (std::size_t k = 2; k < s.in.size(); ++k)
-        binary_f32(BinaryOp::add, y, s.out_shape, resolve(s.in[k], in, out), s.out_shape, y, s.out_shape, cancel);
+      const Shape ys = with_batch(s.out_shape);
+      binary_f32(BinaryOp::add, x, ys, resolve(s.in[1], in, out), ys, y, ys, cancel);
+      for (std::size_t k = 2; k < s.in.size(); ++k) binary_f32(BinaryOp::add, y, ys, resolve(s.in[k], in, out), ys, y, ys, cancel);
       return;
     }
     case PlanStepKind::concat: {
-      const Shape& ys = s.out_shape;
+      const Shape ys = with_batch(s.out_shape);
       std::size_t outer = 1;
       for (std::size_t d = 0; d < s.axis; ++d) outer *= ys[d];
       std::size_t inner = shape_numel(ys) / std::max<std::size_t>(outer, 1);  // floats per outer row of y
       std::size_t col = 0;
       for (std::size_t k = 0; k < s.in.size(); ++k) {
         const float* xk = resolve(s.in[k], in, out);
-        std::size_t row = outer ? shape_numel(s.in_shapes[k]) / outer : 0;
+        std::size_t row = outer ? scaled(shape_numel(s.in_shapes[k])) / outer : 0;
         parallel_range(outer, 64, [&](std::size_t b, std::size_t e) {
           for (std::size_t o = b; o < e; ++o) std::memcpy(y + o * inner + col, xk + o * row, row * sizeof(float));
         });
@@ -572,6 +627,18 @@ void Plan::run_step(Step& s, const std::vector<const float*>& in, const std::vec
     }
     case PlanStepKind::alias: return;
   }
+}
+
+void Plan::set_profiling(bool on) {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  profiling_ = on;
+  times_.assign(steps_.size(), StepTime{});
+}
+
+std::vector<Plan::StepTime> Plan::step_times() {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  if (times_.size() != steps_.size()) return std::vector<StepTime>(steps_.size());
+  return times_;
 }
 
 std::vector<PlanStepInfo> Plan::describe() const {

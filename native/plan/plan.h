@@ -156,6 +156,22 @@ class Plan {
   void run(const std::vector<const float*>& inputs, const std::vector<float*>& outputs,
            const CancelToken& cancel = {});
 
+  // Runs the first `n` samples only (1 <= n <= batch()): the buffers hold n samples each
+  // (numel(shape) / batch() * n floats). Every step is batch-separable (sample i of a value
+  // depends on sample i of its inputs only; a plan with a softmax over axis 0 has runtime_batch()
+  // false),
+  // so the result for the n samples is what a plan built for batch n gives. The arena and
+  // prepared weights of the batch-N build are reused: one plan serves every batch size up to N
+  // without a rebuild. Throws InvalidArgument when n is out of range or the plan's values do not
+  // all share one leading (batch) dimension (runtime_batch() is false then, and only n = batch()
+  // is accepted).
+  void run_batch(std::size_t n, const std::vector<const float*>& inputs, const std::vector<float*>& outputs,
+                 const CancelToken& cancel = {});
+  // The batch size the plan was built for (the inputs' leading dimension).
+  std::size_t batch() const { return batch_; }
+  // Whether run_batch accepts n < batch().
+  bool runtime_batch() const { return runtime_batch_; }
+
   std::size_t num_inputs() const { return inputs_.size(); }
   std::size_t num_outputs() const { return outputs_.size(); }
   const Shape& input_shape(std::size_t i) const { return shapes_[inputs_.at(i)]; }
@@ -171,6 +187,16 @@ class Plan {
   std::size_t unshared_bytes() const { return unshared_floats_ * sizeof(float); }
   std::vector<PlanStepInfo> describe() const;
 
+  // Per-step timing (off by default): when on, every run adds each step's wall time to a
+  // per-step total (index = describe() index), so a caller can see where a plan's time goes.
+  // Turning it on or off clears the totals. The totals are read under the run lock.
+  void set_profiling(bool on);
+  struct StepTime {
+    double seconds = 0;
+    std::size_t runs = 0;
+  };
+  std::vector<StepTime> step_times();
+
  private:
   struct Step;
   // Where a value lives at run time.
@@ -180,8 +206,11 @@ class Plan {
     std::size_t at = 0;  // arena offset in floats, or input/output index
   };
   float* resolve(const Loc& l, const std::vector<const float*>& in, const std::vector<float*>& out) const;
-  void run_step(Step& s, const std::vector<const float*>& in, const std::vector<float*>& out,
+  void run_step(Step& s, std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
                 const CancelToken& cancel);
+  // Conv workspace for a step whose operator (re-shaped for this run) needs more than the arena's
+  // share: grown once and kept, so steady-state runs allocate nothing.
+  float* conv_workspace(std::size_t floats);
 
   std::vector<Shape> shapes_;
   std::vector<std::size_t> inputs_, outputs_;
@@ -197,6 +226,11 @@ class Plan {
   std::size_t arena_floats_ = 0, workspace_at_ = 0, workspace_floats_ = 0;
   std::size_t weight_floats_ = 0, new_weight_floats_ = 0, unshared_floats_ = 0;
   std::shared_ptr<PlanWeights> shared_;
+  std::size_t batch_ = 0;
+  bool runtime_batch_ = false;
+  std::vector<float> extra_workspace_;
+  bool profiling_ = false;
+  std::vector<StepTime> times_;
 };
 
 }  // namespace convkit

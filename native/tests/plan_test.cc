@@ -2,7 +2,8 @@
 // every ISA, against a plain double-precision forward pass written here (conv via conv_reference.h,
 // everything else inline). Also: arena reuse and in-place steps, outputs that alias inputs or each
 // other, repeated runs reusing the arena, ISA switches (dense repacking), plans for two batch sizes
-// sharing their prepared weights, and descriptor errors.
+// sharing their prepared weights, runtime batch (run_batch with n < N), per-step profiling, and
+// descriptor errors.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -187,6 +188,77 @@ void test_network() {
     for (auto& s : plan.describe()) in_place += s.detail.find("in place") != std::string::npos;
     CK_CHECK_MSG(in_place >= 2, "in-place steps: %d", in_place);
   });
+}
+
+// run_batch: the batch-N plan runs the first n samples; each sample of the reference depends on
+// that sample only, so the first n samples of the reference are the expected result. Buffers are
+// n samples long (a guard float after them must stay untouched). Also per-step profiling.
+void test_runtime_batch() {
+  Net n = make_net();
+  std::vector<float> x = random_vector(N * H * W * C, 10);
+  Ref ref = reference(n, x);
+  const std::size_t per_cat = H * W * 2 * K1, per_pool = (H / 2) * (W / 2) * K1;
+  for_each_isa([&](Isa) {
+    Plan plan(make_spec(n, net_shapes()));
+    CK_CHECK(plan.batch() == N && plan.runtime_batch());
+    for (std::size_t b : {std::size_t{1}, std::size_t{2}, N, std::size_t{1}}) {
+      const float guard = 12345.f;
+      std::vector<float> probs(b * U + 1, guard), cat(b * per_cat + 1, guard), pool(b * per_pool + 1, guard);
+      plan.run_batch(b, {x.data()}, {probs.data(), cat.data(), pool.data()});
+      double e1 = error_ratio(probs.data(), ref.probs.data(), b * U, 1e-5, 1e-4);
+      double e2 = error_ratio(cat.data(), ref.cat.data(), b * per_cat, 1e-5, 1e-4);
+      double e3 = error_ratio(pool.data(), ref.pool.data(), b * per_pool, 1e-5, 1e-4);
+      CK_CHECK_MSG(e1 <= 1 && e2 <= 1 && e3 <= 1, "n=%zu: probs %g cat %g pool %g", b, e1, e2, e3);
+      CK_CHECK_MSG(probs.back() == guard && cat.back() == guard && pool.back() == guard, "n=%zu wrote past n samples", b);
+    }
+    for (std::size_t bad : {std::size_t{0}, N + 1}) {
+      bool threw = false;
+      std::vector<float> o((N + 1) * per_cat);
+      try {
+        plan.run_batch(bad, {x.data()}, {o.data(), o.data(), o.data()});
+      } catch (const InvalidArgument& e) {
+        threw = std::string(e.what()).find("built for batch 3") != std::string::npos;
+      }
+      CK_CHECK_MSG(threw, "n=%zu accepted", bad);
+    }
+    // Profiling: every non-alias step gets a time per run; off by default.
+    CK_CHECK(plan.step_times().size() == plan.describe().size());
+    plan.set_profiling(true);
+    std::vector<float> probs(N * U), cat(N * per_cat), pool(N * per_pool);
+    for (int r = 0; r < 2; ++r) plan.run({x.data()}, {probs.data(), cat.data(), pool.data()});
+    auto t = plan.step_times();
+    auto d = plan.describe();
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      bool alias = d[i].kind == PlanStepKind::alias;
+      CK_CHECK_MSG(t[i].runs == (alias ? 0u : 2u) && (alias || t[i].seconds > 0), "step %zu: %zu runs", i, t[i].runs);
+    }
+    plan.set_profiling(false);
+    CK_CHECK(plan.step_times()[0].runs == 0);
+  });
+  // A softmax over axis 0 mixes samples: the plan runs its own batch only.
+  PlanSpec s;
+  s.values = {{4, 3}, {4, 3}};
+  s.inputs = {0};
+  s.outputs = {1};
+  PlanStepSpec sm;
+  sm.kind = PlanStepKind::softmax;
+  sm.name = "sm";
+  sm.inputs = {0};
+  sm.output = 1;
+  sm.axis = 0;
+  s.steps.push_back(sm);
+  Plan p(s);
+  CK_CHECK(!p.runtime_batch());
+  std::vector<float> a(12, 1.f), y(12);
+  bool threw = false;
+  try {
+    p.run_batch(2, {a.data()}, {y.data()});
+  } catch (const InvalidArgument&) {
+    threw = true;
+  }
+  CK_CHECK(threw);
+  p.run_batch(4, {a.data()}, {y.data()});
+  CK_CHECK(std::fabs(y[0] - 0.25f) < 1e-6f);
 }
 
 // Dense packed for one ISA keeps giving right answers after the active ISA changes.
@@ -401,6 +473,7 @@ void test_errors() {
 
 int main() {
   test_network();
+  test_runtime_batch();
   test_isa_switch();
   test_output_aliases();
   test_shared_weights();

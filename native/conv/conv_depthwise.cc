@@ -1,0 +1,44 @@
+#include "conv/conv_depthwise.h"
+
+#include <array>
+#include <vector>
+
+#include "conv/conv_common.h"
+#include "conv/depthwise_kernels.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+
+bool conv_is_depthwise1(const ConvDesc& d) { return d.groups > 1 && d.cin_g() == 1 && d.cout_g() == 1; }
+
+void conv_depthwise_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                            const CancelToken& cancel) {
+  if (!conv_is_depthwise1(d)) throw InvalidArgument("conv_depthwise_forward: not a depthwise convolution: " + d.str());
+  const DepthwiseKernels& K = depthwise_kernels();
+  const std::size_t C = d.C, R = d.kernel[0] * d.kernel[1], OW = d.out[2], W = d.in[2];
+  std::array<std::vector<long>, 2> map;
+  for (int i = 0; i < 2; ++i)
+    map[i] = forward_tap_map(d.out[i], d.in[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
+  const std::size_t nrows = d.N * d.out[0] * d.out[1];
+  const float* b = d.has_bias ? bias : nullptr;
+  parallel_range(nrows, 1, [&](std::size_t rb, std::size_t re) {
+    std::vector<const float*> rows(R);
+    for (std::size_t r = rb; r < re; ++r) {
+      cancel.check();
+      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+      for (std::size_t kd = 0, t = 0; kd < d.kernel[0]; ++kd) {
+        const long sd = map[0][od * d.kernel[0] + kd];
+        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++t) {
+          const long sh = map[1][oh * d.kernel[1] + kh];
+          rows[t] = (sd < 0 || sh < 0) ? nullptr
+                                       : x + ((n * d.in[0] + (std::size_t)sd) * d.in[1] + (std::size_t)sh) * W * C;
+        }
+      }
+      float* out = y + r * OW * C;
+      K.row(rows.data(), R, d.kernel[2], W, C, w, C, b, C, OW, d.stride[2], d.dilation[2], d.pad_before[2], out, C);
+      if (d.act != Activation::none) apply_activation(out, OW * C, d.act, d.leaky_alpha);
+    }
+  });
+}
+
+}  // namespace convkit

@@ -1,0 +1,132 @@
+#include "conv/conv_direct_staged.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "conv/conv_common.h"
+#include "conv/direct_kernels.h"
+#include "runtime/aligned.h"
+#include "runtime/thread_pool.h"
+
+namespace convkit {
+namespace {
+
+// Largest per-thread row buffer (floats) before the pointer-table driver is used instead.
+constexpr std::size_t kMaxStageFloats = std::size_t(4) << 20;
+
+// Channel block: the widest variant unless its masked tail wastes lanes the narrower ones would
+// not (96 channels = 3 x 32 rather than 64 + a half-empty 64), with a small premium on the
+// narrower blocks, which load fewer weight vectors per broadcast.
+int pick_variant(const DirectKernels& K, std::size_t nco_g) {
+  const double premium[3] = {1.0, 1.1, 1.3};
+  double best = 1e300;
+  int vi = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t cob = (std::size_t)K.v[i].cob;
+    const double cost = (double)((nco_g + cob - 1) / cob * cob) * premium[i];
+    if (cost < best) best = cost, vi = i;
+  }
+  return vi;
+}
+
+struct Geometry {
+  std::size_t P, nblk, rows, wbuf;  // pixels per block, blocks per row, staged rows, buffer width (pixels)
+};
+
+Geometry geometry(const ConvDesc& d, std::size_t P) {
+  Geometry g;
+  g.P = P;
+  g.nblk = (d.out[2] + P - 1) / P;
+  g.rows = d.kernel[0] * d.kernel[1];
+  // The last block's last pixel reads buffer column (nblk*P - 1)*stride + (KW-1)*dil; the source
+  // row itself occupies [pad, pad + W).
+  g.wbuf = std::max((g.nblk * P - 1) * d.stride[2] + (d.kernel[2] - 1) * d.dilation[2] + 1, d.pad_before[2] + d.in[2]);
+  return g;
+}
+
+}  // namespace
+
+bool conv_direct_staged_ok(const ConvDesc& d) {
+  if (d.cin_g() == 1 && d.cout_g() == 1 && d.groups > 1) return false;  // depthwise has its own kernel
+  const DirectKernels& K = direct_kernels();
+  const Geometry g = geometry(d, (std::size_t)K.v[pick_variant(K, d.cout_g())].P);
+  return g.rows * g.wbuf * d.C <= kMaxStageFloats;
+}
+
+void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
+                                const CancelToken& cancel) {
+  const DirectKernels& K = direct_kernels();
+  const std::size_t C = d.C, Ko = d.K, cg = d.cin_g(), og = d.cout_g(), OW = d.out[2];
+  const DirectVariant& V = K.v[pick_variant(K, og)];
+  const Geometry geo = geometry(d, (std::size_t)V.P);
+  // Staged rows start on cache lines, an odd number of lines apart: rows a multiple of 4 KiB apart
+  // would all map to the same L1 sets (the taps of one pixel read them together).
+  std::size_t rowlen = (geo.wbuf * C + 15) / 16 * 16;
+  if ((rowlen / 16) % 2 == 0) rowlen += 16;
+  const std::size_t P = geo.P;
+  std::array<std::vector<long>, 2> map;
+  for (int i = 0; i < 2; ++i)
+    map[i] = forward_tap_map(d.out[i], d.in[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
+  // Without groups or width dilation, the KW taps of one kernel row read KW*Cin consecutive floats
+  // of the staged row (pixel col+kw, channel c at (col+kw)*Cin + c) and their weights [kh][kw][c][:]
+  // are consecutive rows of the filter, so a kernel row is ONE tap of KW*Cin channels: the kernel's
+  // inner loop runs 21 (7x7 on RGB) or 33 (11x11) times instead of 3.
+  const bool merge = d.groups == 1 && d.dilation[2] == 1;
+  const std::size_t T = merge ? geo.rows : geo.rows * d.kernel[2];
+  const std::size_t cin = merge ? d.kernel[2] * cg : cg;
+  const std::size_t wtap = cin * Ko;  // filter [KD][KH][KW][cg][K]
+  std::vector<std::ptrdiff_t> toff(T);
+  for (std::size_t r = 0, t = 0; r < geo.rows; ++r)
+    for (std::size_t kw = 0; kw < (merge ? 1 : d.kernel[2]); ++kw, ++t)
+      toff[t] = (std::ptrdiff_t)(r * rowlen + kw * d.dilation[2] * C);
+  const std::ptrdiff_t pstride = (std::ptrdiff_t)(d.stride[2] * C);
+  const std::size_t nrows = d.N * d.out[0] * d.out[1];
+
+  parallel_range(nrows, 1, [&](std::size_t rb, std::size_t re) {
+    AlignedPtr<float> stage = aligned_array<float>(geo.rows * rowlen + 16);
+    std::fill(stage.get(), stage.get() + geo.rows * rowlen + 16, 0.f);
+    std::vector<char> filled(geo.rows, 0);  // row r holds data (else all zeros)
+    AlignedPtr<float> tail = aligned_array<float>(P * Ko);
+    for (std::size_t r = rb; r < re; ++r) {
+      cancel.check();
+      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+      for (std::size_t kd = 0, sr = 0; kd < d.kernel[0]; ++kd) {
+        const long sd = map[0][od * d.kernel[0] + kd];
+        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++sr) {
+          const long sh = map[1][oh * d.kernel[1] + kh];
+          float* dst = stage.get() + sr * rowlen + d.pad_before[2] * C;
+          if (sd < 0 || sh < 0) {
+            if (filled[sr]) std::fill(dst, dst + d.in[2] * C, 0.f), filled[sr] = 0;
+            continue;
+          }
+          const float* src = x + ((n * d.in[0] + (std::size_t)sd) * d.in[1] + (std::size_t)sh) * d.in[2] * C;
+          std::memcpy(dst, src, d.in[2] * C * sizeof(float));
+          filled[sr] = 1;
+        }
+      }
+      float* yrow = y + r * OW * Ko;
+      for (std::size_t b = 0; b < geo.nblk; ++b) {
+        const std::size_t ow0 = b * P, np = std::min(P, OW - ow0);
+        float* out0 = np == P ? yrow + ow0 * Ko : tail.get();
+        const std::ptrdiff_t boff = (std::ptrdiff_t)(ow0 * d.stride[2] * C);
+        for (std::size_t g = 0; g < d.groups; ++g) {
+          const float* wg = w + g * og;
+          const float* bg = d.has_bias ? bias + g * og : nullptr;
+          for (std::size_t j0 = 0; j0 < og; j0 += V.cob) {
+            const std::size_t nco = std::min<std::size_t>(V.cob, og - j0);
+            std::array<float*, 16> oj{};
+            for (std::size_t p = 0; p < P; ++p) oj[p] = out0 + p * Ko + g * og + j0;
+            (nco == (std::size_t)V.cob ? V.ifull : V.itail)(T, cin, stage.get() + g * cg, toff.data(), boff, pstride,
+                                                          wg + j0, Ko, wtap, nco, oj.data(), bg ? bg + j0 : nullptr);
+          }
+        }
+        if (np < P) std::memcpy(yrow + ow0 * Ko, tail.get(), np * Ko * sizeof(float));
+        if (d.act != Activation::none) apply_activation(yrow + ow0 * Ko, np * Ko, d.act, d.leaky_alpha);
+      }
+    }
+  });
+}
+
+}  // namespace convkit

@@ -1,0 +1,95 @@
+// Template body of the depthwise row kernel (depthwise_kernels.h), instantiated per ISA with a
+// vector-traits type V from simd_traits.h. Internal linkage only (anonymous namespace).
+#pragma once
+#include "conv/depthwise_kernels.h"
+#include "conv/simd_traits.h"
+
+namespace convkit {
+namespace {
+
+// P consecutive output pixels starting at ow0, channels [c0, c0 + NV*W) (TAIL: only `rem` of them).
+// FULL_ROW: every tap of every pixel lies inside [0, W) (no column checks); otherwise P == 1 and
+// the taps are clipped to the row.
+template <class V, int P, int NV, bool TAIL, bool FULL_ROW>
+inline void dw_block(const float* const* rows, std::size_t R, std::size_t KW, std::size_t W, std::size_t ldx,
+                     const float* w, std::size_t ldw, const float* bias, std::size_t c0, int rem, std::size_t ow0,
+                     std::size_t stride, std::size_t dil, std::size_t pad, float* out, std::size_t ldy) {
+  constexpr int VW = V::W;
+  typename V::T acc[P][NV];
+  for (int j = 0; j < NV; ++j) {
+    typename V::T b = V::zero();
+    if (bias) b = TAIL ? V::loadn(bias + c0 + j * VW, rem - j * VW) : V::load(bias + c0 + j * VW);
+    for (int p = 0; p < P; ++p) acc[p][j] = b;
+  }
+  // Column of tap kw for pixel ow0 + p: ow0*stride - pad + kw*dil + p*stride (may be "negative",
+  // so kept signed; FULL_ROW guarantees the range).
+  const long col0 = (long)(ow0 * stride) - (long)pad;
+  std::size_t kw_lo = 0, kw_hi = KW;
+  if (!FULL_ROW) {
+    while (kw_lo < KW && col0 + (long)(kw_lo * dil) < 0) ++kw_lo;
+    while (kw_hi > kw_lo && col0 + (long)((kw_hi - 1) * dil) >= (long)W) --kw_hi;
+  }
+  const std::ptrdiff_t pstep = (std::ptrdiff_t)(stride * ldx);
+  for (std::size_t r = 0; r < R; ++r) {
+    if (!rows[r]) continue;
+    const float* wr = w + r * KW * ldw + c0;
+    for (std::size_t kw = kw_lo; kw < kw_hi; ++kw) {
+      const float* wk = wr + kw * ldw;
+      typename V::T wv[NV];
+      for (int j = 0; j < NV; ++j) wv[j] = TAIL ? V::loadn(wk + j * VW, rem - j * VW) : V::load(wk + j * VW);
+      // In range by the clipping above: the pointer never leaves the row.
+      const float* xk = rows[r] + ((col0 + (long)(kw * dil)) * (std::ptrdiff_t)ldx + (std::ptrdiff_t)c0);
+      for (int p = 0; p < P; ++p)
+        for (int j = 0; j < NV; ++j) {
+          const float* q = xk + p * pstep + j * VW;
+          acc[p][j] = V::fma(TAIL ? V::loadn(q, rem - j * VW) : V::load(q), wv[j], acc[p][j]);
+        }
+    }
+  }
+  for (int p = 0; p < P; ++p)
+    for (int j = 0; j < NV; ++j) {
+      float* o = out + (ow0 + p) * ldy + c0 + j * VW;
+      if (TAIL)
+        V::storen(o, acc[p][j], rem - j * VW);
+      else
+        V::store(o, acc[p][j]);
+    }
+}
+
+template <class V, int P, int NV, bool FULL_ROW, int BP>
+inline void dw_pixels(const float* const* rows, std::size_t R, std::size_t KW, std::size_t W, std::size_t ldx,
+                      const float* w, std::size_t ldw, const float* bias, std::size_t nc, std::size_t ow0,
+                      std::size_t stride, std::size_t dil, std::size_t pad, float* out, std::size_t ldy) {
+  constexpr int CW = NV * V::W;
+  std::size_t c0 = 0;
+  for (; c0 + CW <= nc; c0 += CW)
+    dw_block<V, BP, NV, false, FULL_ROW>(rows, R, KW, W, ldx, w, ldw, bias, c0, CW, ow0, stride, dil, pad, out, ldy);
+  if (c0 < nc)
+    dw_block<V, BP, NV, true, FULL_ROW>(rows, R, KW, W, ldx, w, ldw, bias, c0, (int)(nc - c0), ow0, stride, dil, pad,
+                                        out, ldy);
+  (void)P;
+}
+
+template <class V, int P, int NV>
+void dw_row(const float* const* rows, std::size_t R, std::size_t KW, std::size_t W, std::size_t ldx, const float* w,
+            std::size_t ldw, const float* bias, std::size_t nc, std::size_t OW, std::size_t stride, std::size_t dil,
+            std::size_t pad, float* out, std::size_t ldy) {
+  // Interior pixels: ow*stride >= pad and ow*stride - pad + (KW-1)*dil <= W-1.
+  std::size_t lo = (pad + stride - 1) / stride, hi = 0;
+  const long last = (long)W - 1 + (long)pad - (long)((KW - 1) * dil);
+  if (last >= 0) hi = (std::size_t)last / stride + 1;
+  if (hi > OW) hi = OW;
+  if (lo > hi) lo = hi;
+  std::size_t ow = 0;
+  for (; ow < lo; ++ow)
+    dw_pixels<V, P, NV, false, 1>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
+  for (; ow + P <= hi; ow += P)
+    dw_pixels<V, P, NV, true, P>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
+  for (; ow < hi; ++ow)
+    dw_pixels<V, P, NV, true, 1>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
+  for (; ow < OW; ++ow)
+    dw_pixels<V, P, NV, false, 1>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
+}
+
+}  // namespace
+}  // namespace convkit

@@ -1,0 +1,165 @@
+/**
+ * Runtime batch (native Plan::run_batch): a plan built for N samples runs any n ≤ N on the same
+ * arena and prepared weights. Checked against a plain double-precision reference written here (a
+ * small conv → max pool → dense model with odd sizes), against the eager forward pass for a graph
+ * with every step kind, on every ISA; and the cache consequences: many batch sizes, no rebuilds.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Tensor } from '../lib/tensor/index.js';
+import { setSeed } from '../lib/random/index.js';
+import * as L from '../lib/layers/index.js';
+import { input, type Model, model, sequential } from '../lib/models/index.js';
+import { InferencePlan } from '../lib/plan/index.js';
+import { backendInfo, setIsa } from '../lib/backend.js';
+import { randomTensor } from './helpers/gradcheck.js';
+import { native } from '../lib/native/index.js';
+import * as K from '../lib/layers/backend.js';
+
+afterEach(() => setIsa(null));
+
+/** Reference for conv2d(3×3 valid, relu, bias) → maxPool(2) → flatten → dense(bias), in float64. */
+function reference(x: Float64Array | Float32Array, n: number, H: number, W: number, C: number, w: Float32Array[]): number[] {
+  const [k, kb, d, db] = w as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const F = kb.length, U = db.length;
+  const OH = H - 2, OW = W - 2, PH = Math.floor(OH / 2), PW = Math.floor(OW / 2);
+  const out: number[] = [];
+  for (let s = 0; s < n; s++) {
+    // conv + relu, Keras kernel layout [KH, KW, Cin, Cout]
+    const conv = new Float64Array(OH * OW * F);
+    for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) for (let f = 0; f < F; f++) {
+      let acc = kb[f]!;
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < C; c++) {
+        acc += x[((s * H + i + a) * W + j + b) * C + c]! * k[((a * 3 + b) * C + c) * F + f]!;
+      }
+      conv[(i * OW + j) * F + f] = Math.max(0, acc);
+    }
+    // max pool 2×2 stride 2 (valid), then flatten in [PH, PW, F] order
+    const flat: number[] = [];
+    for (let i = 0; i < PH; i++) for (let j = 0; j < PW; j++) for (let f = 0; f < F; f++) {
+      let m = -Infinity;
+      for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) m = Math.max(m, conv[((2 * i + a) * OW + 2 * j + b) * F + f]!);
+      flat.push(m);
+    }
+    for (let u = 0; u < U; u++) {
+      let acc = db[u]!;
+      for (let q = 0; q < flat.length; q++) acc += flat[q]! * d[q * U + u]!;
+      out.push(acc);
+    }
+  }
+  return out;
+}
+
+function rows(t: Tensor, n: number): Tensor {
+  return K.slice(t, [0, ...t.shape.slice(1).map(() => 0)], [n, ...t.shape.slice(1)]);
+}
+
+describe('inference plan: runtime batch (n ≤ the built batch)', () => {
+  it('matches a float64 reference for every n on every ISA (odd sizes)', () => {
+    setSeed(21);
+    const [H, W, C] = [9, 7, 3];
+    const m = sequential({
+      layers: [L.conv2d({ filters: 5, kernelSize: 3, activation: 'relu', inputShape: [H, W, C] }), L.maxPooling2d({ poolSize: 2 }), L.flatten(), L.dense({ units: 4 })],
+    });
+    m.weights.forEach((v, i) => v.assign(randomTensor([...v.shape], 100 + i, 0.5)));
+    const ws = m.weights.map((v) => v.read().dataSync() as Float32Array);
+    const N = 7;
+    const x = randomTensor([N, H, W, C], 3);
+    const xd = x.dataSync() as Float32Array;
+    for (const isa of backendInfo().availableIsas) {
+      setIsa(isa);
+      const plan = InferencePlan.build(m, [[N, H, W, C]]);
+      expect(plan.runtimeBatch).toBe(true);
+      expect(plan.info.batch).toBe(N);
+      // Descending then ascending: the conv operators are re-shaped between runs.
+      for (const n of [N, 1, 4, 6, 2, N, 3]) {
+        const xn = rows(x, n);
+        const [y] = plan.run([xn]);
+        expect(y!.shape).toEqual([n, 4]);
+        const want = reference(xd, n, H, W, C, ws);
+        const got = y!.dataSync();
+        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!)));
+        y!.dispose();
+        xn.dispose();
+      }
+    }
+  });
+
+  it('a graph with every step kind: n rows of an N-plan equal the eager pass on those rows, sync and async, on every ISA', async () => {
+    setSeed(22);
+    const inp = input({ shape: [7, 5, 3] });
+    let a = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'tanh' }).apply(inp) as L.SymbolicTensor;
+    a = L.batchNormalization({ epsilon: 1e-3 }).apply(a) as L.SymbolicTensor;
+    const b = L.conv2d({ filters: 6, kernelSize: 1 }).apply(inp) as L.SymbolicTensor;
+    const sum = L.add().apply([a, b]) as L.SymbolicTensor;
+    const r = L.leakyReLU({ alpha: 0.1 }).apply(sum) as L.SymbolicTensor;
+    const p = L.zeroPadding2d({ padding: [[1, 0], [0, 1]] }).apply(r) as L.SymbolicTensor;
+    const pc = L.depthwiseConv2d({ kernelSize: 2, activation: 'relu6' }).apply(p) as L.SymbolicTensor;
+    const cat = L.concatenate().apply([pc, sum]) as L.SymbolicTensor;
+    const pooled = L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(cat) as L.SymbolicTensor;
+    const g = L.globalMaxPooling2d().apply(pooled) as L.SymbolicTensor;
+    const h = L.dense({ units: 5, activation: 'sigmoid' }).apply(L.flatten().apply(pooled) as L.SymbolicTensor) as L.SymbolicTensor;
+    const out = L.softmax().apply(L.dense({ units: 4 }).apply(L.concatenate().apply([g, h])) as L.SymbolicTensor) as L.SymbolicTensor;
+    const m: Model = model({ inputs: inp, outputs: [out, sum] });
+    m.weights.forEach((v, i) => {
+      const t = randomTensor([...v.shape], 200 + i, 0.5);
+      v.assign(v.name.includes('variance') ? K.addScalar(K.abs(t), 0.5) : t);
+    });
+    const N = 6;
+    const x = randomTensor([N, 7, 5, 3], 4);
+    const kinds = InferencePlan.build(m, [[N, 7, 5, 3]]).info.steps.map((s) => s.kind);
+    for (const k of ['conv', 'batchNorm', 'add', 'unary', 'zeroPad', 'concat', 'pool', 'globalPool', 'dense', 'softmax', 'alias']) expect(kinds).toContain(k);
+    for (const isa of backendInfo().availableIsas) {
+      setIsa(isa);
+      const plan = InferencePlan.build(m, [[N, 7, 5, 3]]);
+      expect(plan.runtimeBatch).toBe(true);
+      for (const n of [1, 5, N, 2]) {
+        const xn = rows(x, n);
+        const want = m.apply(xn, { training: false }) as unknown as Tensor[];
+        const got = n % 2 ? plan.run([xn]) : await plan.runAsync([xn]);
+        got.forEach((t, k) => {
+          expect(t.shape).toEqual(want[k]!.shape);
+          expect(Array.from(t.dataSync())).toEqual(Array.from(want[k]!.dataSync()));
+        });
+        for (const t of [...got, ...want, xn]) t.dispose();
+      }
+    }
+  });
+
+  it('refuses n out of range with a RangeError naming n, and a plan whose steps mix samples runs its own batch only', () => {
+    setSeed(23);
+    const m = sequential({ layers: [L.dense({ units: 3, inputShape: [4] })] });
+    const plan = InferencePlan.build(m, [[5, 4]]);
+    const b = native() as unknown as { planRunBatch(...a: unknown[]): void };
+    const handle = (plan as unknown as { handle: unknown }).handle;
+    for (const n of [0, 6, 2.5]) expect(() => b.planRunBatch(handle, n, [new Float32Array(4 * 5)], [new Float32Array(3 * 5)])).toThrow(RangeError);
+    expect(() => b.planRunBatch(handle, 6, [new Float32Array(24)], [new Float32Array(18)])).toThrow(/n: .*batch 5.*got 6/);
+    // Buffers are checked against n samples.
+    expect(() => b.planRunBatch(handle, 2, [new Float32Array(4 * 5)], [new Float32Array(3 * 2)])).toThrow(/inputs\[0\]: expected 8 floats/);
+    // Softmax over the batch axis mixes samples: a smaller batch would change the result.
+    const i = input({ shape: [4] });
+    const sm = model({ inputs: i, outputs: L.softmax({ axis: 0 }).apply(L.dense({ units: 3 }).apply(i) as L.SymbolicTensor) as L.SymbolicTensor });
+    const p2 = InferencePlan.build(sm, [[5, 4]]);
+    expect(p2.runtimeBatch).toBe(false);
+    const x2 = randomTensor([2, 4], 5);
+    expect(() => p2.run([x2])).toThrow(/expects shape \[5, 4\], got \[2, 4\]/);
+  });
+
+  it('many batch sizes in any order build one plan per new largest batch, not one per size', async () => {
+    setSeed(24);
+    const m = sequential({ layers: [L.conv2d({ filters: 3, kernelSize: 3, inputShape: [6, 6, 2], activation: 'relu' }), L.flatten(), L.dense({ units: 2 })] });
+    const x = randomTensor([12, 6, 6, 2], 6);
+    const y12 = m.predictSync(x) as Tensor;
+    const want = y12.dataSync();
+    const sizes = [3, 11, 1, 7, 12, 5, 9, 2, 10, 4, 8, 6, 1, 12];
+    for (const n of sizes) {
+      const xn = rows(x, n);
+      const y = (n % 2 ? m.predictSync(xn) : await m.predict(xn)) as Tensor;
+      expect(Array.from(y.dataSync())).toEqual(Array.from(want.subarray(0, n * 2)));
+      y.dispose();
+      xn.dispose();
+    }
+    // The batch-12 plan built first runs every smaller size.
+    expect(m.inferencePlan.builds).toBe(1);
+    expect(m.inferencePlan.plans.map((p) => p.batch)).toEqual([12]);
+  });
+});

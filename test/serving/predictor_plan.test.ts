@@ -1,0 +1,105 @@
+/**
+ * createPredictor on a plannable model (lib/serving/plan_runner.ts): one plan for maxBatchSize runs
+ * every batch from preallocated staging and output buffers. Results are checked against serial
+ * eager forward passes on each request alone (model.apply: one native op per layer, fresh
+ * tensors), and steady state through the allocator's counters.
+ */
+import { describe, expect, it } from 'vitest';
+import { memory } from '../../lib/backend.js';
+import * as L from '../../lib/layers/index.js';
+import * as K from '../../lib/layers/backend.js';
+import { sequential } from '../../lib/models/index.js';
+import { setSeed } from '../../lib/random/index.js';
+import { createPredictor } from '../../lib/serving/index.js';
+import type { Tensor } from '../../lib/tensor/index.js';
+import { randomTensor } from '../helpers/gradcheck.js';
+
+function smallCnn() {
+  const m = sequential({
+    layers: [
+      L.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [9, 7, 2] }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 5, activation: 'relu' }),
+      L.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  m.weights.forEach((v, i) => v.assign(randomTensor([...v.shape], 300 + i, 0.5)));
+  return m;
+}
+
+/** What the model gives for this request alone (the eager layer-by-layer pass). */
+function serial(m: ReturnType<typeof smallCnn>, x: Tensor): number[] {
+  const y = m.apply(x, { training: false }) as Tensor;
+  const r = Array.from(y.dataSync());
+  y.dispose();
+  return r;
+}
+
+describe('predictor through one preallocated plan', () => {
+  it('concurrent requests of mixed sizes (and one larger than maxBatchSize) get exactly their serial results', async () => {
+    setSeed(31);
+    const m = smallCnn();
+    const p = createPredictor(m, { maxBatchSize: 8, maxDelayMs: 1 });
+    const sizes: number[] = [];
+    p.onBatch = (e) => sizes.push(e.size);
+    for (let round = 0; round < 3; round++) {
+      const xs = Array.from({ length: 17 }, (_, i) => randomTensor([i === 5 ? 11 : 1 + ((i + round) % 4), 9, 7, 2], 40 + i + 20 * round));
+      const ys = await Promise.all(xs.map((x, i) => (i % 2 ? p.predict(x) : p.predictArray(x.dataSync() as Float32Array, x.shape).then((r) => r))));
+      expect(m.inferencePlan.lastPath).toBe('plan');
+      xs.forEach((x, i) => {
+        const y = ys[i]!;
+        const got = 'dataSync' in y ? Array.from(y.dataSync()) : Array.from(y.data);
+        expect(got.length).toBe(x.shape[0]! * 3);
+        // The plan and the eager path run the same kernels in the same order: exact.
+        expect(got).toEqual(serial(m, x));
+        if ('dispose' in y) y.dispose();
+        x.dispose();
+      });
+    }
+    // Batches of several sizes ran, all on the one plan for 8 (the 11-sample request through predict()).
+    expect(new Set(sizes.filter((s) => s <= 8)).size).toBeGreaterThan(2);
+    expect(sizes).toContain(11);
+    expect(m.inferencePlan.plans.some((q) => q.batch === 8)).toBe(true);
+    await p.close();
+  });
+
+  it('steady state: repeated batches allocate no native memory and build no plan', async () => {
+    setSeed(32);
+    const m = smallCnn();
+    const p = createPredictor(m, { maxBatchSize: 8, maxDelayMs: 0 });
+    const x = new Float32Array(9 * 7 * 2).fill(0.25);
+    const round = () => Promise.all(Array.from({ length: 1 + Math.floor(Math.random() * 12) }, () => p.predictArray(x, [1, 9, 7, 2])));
+    for (let i = 0; i < 5; i++) await round();
+    const builds = m.inferencePlan.builds;
+    const before = memory();
+    let batches = 0;
+    p.onBatch = () => batches++;
+    for (let i = 0; i < 40; i++) await round();
+    const after = memory();
+    expect(batches).toBeGreaterThan(40);
+    expect(after.totalAllocations).toBe(before.totalAllocations);
+    expect(after.numBytes).toBe(before.numBytes);
+    expect(m.inferencePlan.builds).toBe(builds);
+    // close() frees the staging and output buffers.
+    await p.close();
+    expect(memory().numBytes).toBeLessThan(before.numBytes);
+  });
+
+  it('follows weight changes (the plan comes from the model cache) and reports errors per batch', async () => {
+    setSeed(33);
+    const m = smallCnn();
+    const p = createPredictor(m, { maxBatchSize: 4, maxDelayMs: 0 });
+    const x = randomTensor([1, 9, 7, 2], 50);
+    const y0 = await p.predict(x);
+    expect(Array.from(y0.dataSync())).toEqual(serial(m, x));
+    m.setWeights(m.getWeights().map((w) => K.mulScalar(w, 0.5)));
+    const y1 = await p.predict(x);
+    expect(Array.from(y1.dataSync())).toEqual(serial(m, x));
+    expect(Array.from(y1.dataSync())).not.toEqual(Array.from(y0.dataSync()));
+    // A wrong sample shape is a clear error for that request only.
+    await expect(p.predictArray(new Float32Array(10), [1, 10])).rejects.toThrow(/sample shape \[10\] does not match/);
+    expect(Array.from((await p.predict(x)).dataSync())).toEqual(serial(m, x));
+    await p.close();
+  });
+});
