@@ -67,6 +67,7 @@ describe('bench runner', () => {
     const write = process.stdout.write.bind(process.stdout);
     const prev = process.env.BENCH_TARGET_S;
     process.env.BENCH_TARGET_S = '0.02';
+    process.env.CONVKIT_BENCH_PREPACKED = '1';
     (process.stdout as { write: unknown }).write = (s: string) => {
       out.push(s);
       return true;
@@ -78,12 +79,16 @@ describe('bench runner', () => {
     } finally {
       (process.stdout as { write: unknown }).write = write;
       console.log = log;
+      delete process.env.CONVKIT_BENCH_PREPACKED;
       if (prev === undefined) delete process.env.BENCH_TARGET_S;
       else process.env.BENCH_TARGET_S = prev;
     }
     const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toHaveProperty('meta');
-    expect(lines.slice(1).map((l) => l['case'])).toEqual(['sgemm_3', 'sgemm_17x9x33']); // conv_x filtered out
+    // conv_x filtered out; with CONVKIT_BENCH_PREPACKED=1 each sgemm case twice: convkit, then
+    // convkit-prepacked (B packed in set-up).
+    expect(lines.slice(1).map((l) => `${l['peer']}/${l['case']}`)).toEqual([
+      'convkit/sgemm_3', 'convkit-prepacked/sgemm_3', 'convkit/sgemm_17x9x33', 'convkit-prepacked/sgemm_17x9x33']);
     for (const l of lines.slice(1)) {
       for (const k of ['median_ms', 'min_ms', 'max_ms', 'gflops']) expect(typeof l[k]).toBe('number');
       expect(l).toHaveProperty('pct_of_peak');

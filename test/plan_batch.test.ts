@@ -70,8 +70,10 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
       const plan = InferencePlan.build(m, [[N, H, W, C]]);
       expect(plan.runtimeBatch).toBe(true);
       expect(plan.info.batch).toBe(N);
-      // Descending then ascending: the conv operators are re-shaped between runs.
-      for (const n of [N, 1, 4, 6, 2, N, 3]) {
+      // Descending then ascending: the conv operators are re-shaped between runs; sample-parallel
+      // (chunks, then the remainder step by step) and step-by-step runs alternate.
+      for (const [i, n] of [N, 1, 4, 6, 2, N, 3, 5].entries()) {
+        plan.setSampleParallel(i % 3 !== 2);
         const xn = rows(x, n);
         const [y] = plan.run([xn]);
         expect(y!.shape).toEqual([n, 4]);
@@ -112,15 +114,22 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
       setIsa(isa);
       const plan = InferencePlan.build(m, [[N, 7, 5, 3]]);
       expect(plan.runtimeBatch).toBe(true);
-      for (const n of [1, 5, N, 2]) {
-        const xn = rows(x, n);
-        const want = m.apply(xn, { training: false }) as unknown as Tensor[];
-        const got = n % 2 ? plan.run([xn]) : await plan.runAsync([xn]);
-        got.forEach((t, k) => {
-          expect(t.shape).toEqual(want[k]!.shape);
-          expect(Array.from(t.dataSync())).toEqual(Array.from(want[k]!.dataSync()));
-        });
-        for (const t of [...got, ...want, xn]) t.dispose();
+      // Small samples: chunks of samples run through the whole plan on one thread each (when the
+      // pool has threads); both that and step-by-step runs must give the eager result.
+      const th = backendInfo().threads;
+      expect(plan.info.sampleParallelChunks).toBe(th >= 2 && th <= N ? th : 0);
+      for (const sp of [true, false]) {
+        plan.setSampleParallel(sp);
+        for (const n of [1, 5, N, 2]) {
+          const xn = rows(x, n);
+          const want = m.apply(xn, { training: false }) as unknown as Tensor[];
+          const got = n % 2 ? plan.run([xn]) : await plan.runAsync([xn]);
+          got.forEach((t, k) => {
+            expect(t.shape).toEqual(want[k]!.shape);
+            expect(Array.from(t.dataSync())).toEqual(Array.from(want[k]!.dataSync()));
+          });
+          for (const t of [...got, ...want, xn]) t.dispose();
+        }
       }
     }
   });

@@ -25,6 +25,7 @@ declare module '../native/binding.js' {
     planRunBatchAsync(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
     planInfo(plan: PlanHandle): NativePlanInfo;
     planProfile(plan: PlanHandle, on?: boolean): { seconds: number[]; runs: number[] };
+    planSetSampleParallel(plan: PlanHandle, on: boolean): void;
   }
 }
 
@@ -49,6 +50,7 @@ interface NativePlanInfo {
   unsharedBytes: number;
   batch: number;
   runtimeBatch: boolean;
+  sampleParallelChunks: number;
   inputShapes: number[][];
   outputShapes: number[][];
   steps: Array<{ name: string; kind: PlanStepKind; detail: string }>;
@@ -72,6 +74,12 @@ export interface InferencePlanInfo {
   batch: number;
   /** Whether the plan also runs any smaller batch (runBatchInto): every value is batch-first and no step mixes samples. */
   runtimeBatch: boolean;
+  /**
+   * Sample-parallel runs: a batch of at least this many samples is cut into this many chunks, one
+   * per thread, each run through the whole plan on one core (0: always step by step, each step
+   * over all threads). Chosen for plans whose per-sample activations are small.
+   */
+  sampleParallelChunks: number;
   /** Per step: layer name, step kind and detail (the conv algorithm chosen, 'in place', ...). */
   steps: Array<{ name: string; kind: PlanStepKind; detail: string }>;
 }
@@ -254,6 +262,11 @@ export class InferencePlan {
    */
   setProfiling(on: boolean): void {
     native().planProfile(this.handle, on);
+  }
+
+  /** Allows (default) or forbids sample-parallel runs (see InferencePlanInfo.sampleParallelChunks). */
+  setSampleParallel(on: boolean): void {
+    native().planSetSampleParallel(this.handle, on);
   }
 
   stepTimes(): Array<{ name: string; kind: PlanStepKind; detail: string; ms: number; runs: number }> {

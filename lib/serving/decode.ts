@@ -4,6 +4,7 @@
  * (HTTP 400) that says what was expected and what came.
  */
 import { decodeImage, resizeBilinear, sniffImageFormat } from '../data/image.js';
+import { endianness } from 'node:os';
 import { BadInputError } from './errors.js';
 
 export interface Samples {
@@ -106,10 +107,19 @@ export function samplesFromRaw(body: Buffer, want: readonly (number | null)[] | 
   }
   const n = body.length / (4 * per);
   const data = new Float32Array(n * per);
-  for (let i = 0; i < data.length; i++) data[i] = body.readFloatLE(4 * i);
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) throw new BadInputError(`raw float32 body: value ${i} is not finite`);
+  // On a little-endian host the bytes are the floats: one copy (the body may sit at any offset of
+  // a pooled buffer, so it is copied, not viewed). Otherwise value by value.
+  if (LITTLE_ENDIAN) new Uint8Array(data.buffer).set(body);
+  else for (let i = 0; i < data.length; i++) data[i] = body.readFloatLE(4 * i);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    // v - v is 0 for finite v and NaN for ±Infinity and NaN.
+    if (v - v !== 0) throw new BadInputError(`raw float32 body: value ${i} is not finite`);
+  }
   return { data, n, sampleShape: [...shape] };
 }
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** A PNG/JPEG body for an image model [h, w, 1|3]: decoded, resized (bilinear), scaled to [0, 1]. */
 export function samplesFromImage(body: Buffer, want: readonly (number | null)[] | undefined): Samples {

@@ -72,14 +72,29 @@ export function createServer(predictor: Predictor, opts: ServerOptions): ModelSe
   }
 
   // Count and time every request by its route pattern (not the raw URL: bounded label values).
-  app.addHook('onResponse', async (req, reply) => {
-    const route = (req.routeOptions.url ?? 'unmatched').replace(/\(\^[^)]*\)/g, '');
-    metrics.requests.inc({ route, code: String(reply.statusCode) });
-    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  // Per request this is on the event loop's critical path, so the route's label and the metric
+  // children per (route, code) are made once and reused, and the hooks are callback-style (no
+  // promise per request and hook).
+  const routeLabel = new Map<string, string>();
+  const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
+  const timers = new Map<string, ReturnType<typeof metrics.latency.labels>>();
+  app.addHook('onResponse', (req, reply, done) => {
+    const pattern = req.routeOptions.url ?? 'unmatched';
+    let route = routeLabel.get(pattern);
+    if (route === undefined) routeLabel.set(pattern, (route = pattern.replace(/\(\^[^)]*\)/g, '')));
+    const key = `${route} ${reply.statusCode}`;
+    let counter = counters.get(key);
+    if (!counter) counters.set(key, (counter = metrics.requests.labels(route, String(reply.statusCode))));
+    counter.inc();
+    let timer = timers.get(route);
+    if (!timer) timers.set(route, (timer = metrics.latency.labels(route)));
+    timer.observe(reply.elapsedTime / 1000);
+    done();
   });
 
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {

@@ -15,11 +15,12 @@
 //     use the core thread pool inside)
 //   planRunBatch(handle, n, inputs, outputs) and planRunBatchAsync(handle, n, inputs, outputs, cancel):
 //     the first n samples (1 <= n <= the plan's batch; buffers of n samples), Plan::run_batch
+//   planSetSampleParallel(handle, on): allow (default) / forbid sample-parallel runs (Plan::set_sample_parallel)
 //   planProfile(handle, on?) -> { seconds: number[], runs: number[] } per-step timing totals
 //   planWeightsCreate() -> weights handle: prepared weights shared by the plans created with it
 //     (planCreate's optional 5th argument), e.g. one model's plans for several batch sizes.
 //   planInfo(handle) -> { arenaBytes, workspaceBytes, weightBytes, newWeightBytes, unsharedBytes, batch,
-//                         runtimeBatch, inputShapes, outputShapes,
+//                         runtimeBatch, sampleParallelChunks, inputShapes, outputShapes,
 //                         steps: { name, kind, detail }[] }
 //
 // The handle is a type-tagged External owning a shared_ptr<Plan>: an async run holds its own
@@ -335,6 +336,7 @@ Napi::Value plan_info(const Napi::CallbackInfo& info) {
   r.Set("unsharedBytes", static_cast<double>(plan->unshared_bytes()));
   r.Set("batch", static_cast<double>(plan->batch()));
   r.Set("runtimeBatch", plan->runtime_batch());
+  r.Set("sampleParallelChunks", static_cast<double>(plan->sample_parallel_chunks()));
   auto ins = Napi::Array::New(env, plan->num_inputs());
   for (uint32_t i = 0; i < plan->num_inputs(); ++i) ins.Set(i, shape_value(env, plan->input_shape(i)));
   auto outs = Napi::Array::New(env, plan->num_outputs());
@@ -376,6 +378,14 @@ Napi::Value plan_profile(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// planSetSampleParallel(plan, on): allow (default) or forbid sample-parallel runs.
+Napi::Value plan_set_sample_parallel(const Napi::CallbackInfo& info) {
+  PlanPtr plan = plan_arg(info, 0);
+  if (info.Length() < 2 || !info[1].IsBoolean()) throw_type_error(info.Env(), "planSetSampleParallel: on must be a boolean");
+  plan->set_sample_parallel(info[1].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 CONVKIT_BINDING(plan) {
@@ -385,6 +395,7 @@ CONVKIT_BINDING(plan) {
   def_job(env, exports, "planRunBatch", 4, &prepare_plan_run_batch);
   def(env, exports, "planInfo", &plan_info);
   def(env, exports, "planProfile", &plan_profile);
+  def(env, exports, "planSetSampleParallel", &plan_set_sample_parallel);
 }
 
 }  // namespace convkit::binding

@@ -3,18 +3,28 @@
 //
 // Loop nest (gemm.cc): JC (NC columns) > PC (KC of K) > IC (MC rows) > JR (NR) > IR (MR).
 //  - KC: one micro-kernel call streams an MR x kc micro-panel of A against a kc x NR micro-panel
-//    of B; the B panel is reused by every MR-row strip of the IC block. Both panels together fill
-//    L1: kc * (MR + NR) * 4 bytes <= L1d.           kc = L1d / (4 * (MR + NR)), multiple of 8.
-//    (Measured on this VM, AVX-512, 1 thread: kc = 192 (B panel in half of L1) gave 125-131
-//    GFLOPS per CPU-s at 512^3..2048^3, kc = 256 gave 127-136, kc = 384 gave 130-139.)
+//    of B; the B panel is reused by every MR-row strip of the IC block. The L1 model says both
+//    panels together fill L1: kc * (MR + NR) * 4 bytes <= L1d, i.e. kc = L1d / (4 * (MR + NR)).
+//    But every K block also costs one read-modify-write of the whole C block (the tile leaves
+//    the registers once per K block), and at 1024..2048 with C in memory that traffic is what
+//    a larger kc saves. The kernels stream a B panel larger than L1 from L2 at full speed (per k
+//    step, 128 bytes of B per 28 FMAs = 14 cycles: 9 bytes/cycle, a fraction of L2's bandwidth),
+//    so AVX-512 uses kc_scale = 2 (twice the L1-model kc).
+//    Measured on this VM (AVX-512, 1 thread, thread CPU time, busy machine, 2 runs each):
+//      kc:        264          384          512          768          1024
+//      1024^3:  162-163      162-175      164-176      163-167      160-165  GFLOPS
+//      2048^3:  150-160      158-165      156-169      162-167      153-166
+//    and the isolated micro-kernel (A from L2, 40 strips) runs at 85% of the FMA peak with
+//    kc = 264 and 87% with kc = 512. AVX2 and scalar keep the L1 model (kc_scale = 1: not
+//    re-measured). Rounded down to a multiple of 8.
 //  - MC: the packed mc x kc block of A is re-read from L2 for every NR panel:
 //    mc * kc * 4 <= L2 / 2.                            mc = L2 / (8 * kc), multiple of MR.
 //  - NC: the packed kc x nc block of B sits in L3 (shared): kc * nc * 4 <= L3 / 4, capped at 4096
 //    (beyond that the JC loop costs nothing and smaller blocks pack in parallel sooner).
 //
-// Worked values (AVX-512, MR = 14, NR = 32):
-//   Zen 4   (L1d 32 KiB, L2 1 MiB):  kc = 176, mc = 742,  nc = 4096
-//   this VM (L1d 48 KiB, L2 2 MiB):  kc = 264, mc = 980,  nc = 4096
+// Worked values (AVX-512, MR = 14, NR = 32, kc_scale = 2):
+//   Zen 4   (L1d 32 KiB, L2 1 MiB):  kc = 352, mc = 364,  nc = 4096
+//   this VM (L1d 48 KiB, L2 2 MiB):  kc = 528, mc = 490,  nc = 4096
 // AVX2 (6 x 16): kc = 368 / 552. Overrides for tuning: CONVKIT_GEMM_KC/MC/NC.
 #include "gemm/gemm_config.h"
 
@@ -45,9 +55,9 @@ std::size_t env_or(const char* name, std::size_t v) {
   return v;
 }
 
-GemmConfig derive(Isa isa, const char* name, int mr, int nr, MicroKernel k, PackA pa, PackB pb) {
+GemmConfig derive(Isa isa, const char* name, int mr, int nr, std::size_t kc_scale, MicroKernel k, PackA pa, PackB pb) {
   const CacheSizes& cs = cache_sizes();
-  std::size_t kc = std::max<std::size_t>(64, cs.l1d / (4 * (mr + nr)) / 8 * 8);
+  std::size_t kc = std::max<std::size_t>(64, cs.l1d * kc_scale / (4 * (mr + nr)) / 8 * 8);
   kc = env_or("CONVKIT_GEMM_KC", kc);
   std::size_t mc = std::max<std::size_t>(mr, cs.l2 / (8 * kc) / mr * mr);
   mc = env_or("CONVKIT_GEMM_MC", mc);
@@ -73,9 +83,9 @@ const CacheSizes& cache_sizes() {
 const GemmConfig& gemm_config(Isa isa) {
   // The one dispatch table of the GEMM family, indexed by Isa.
   static const GemmConfig table[kIsaCount] = {
-      derive(Isa::scalar, "f32_gemm_4x16__scalar", 4, 16, micro_scalar, pack_a_scalar, pack_b_scalar),
-      derive(Isa::avx2, "f32_gemm_6x16__avx2_fma", 6, 16, micro_avx2, pack_a_avx2, pack_b_avx2),
-      derive(Isa::avx512, "f32_gemm_14x32__avx512f", 14, 32, micro_avx512, pack_a_avx512, pack_b_avx512),
+      derive(Isa::scalar, "f32_gemm_4x16__scalar", 4, 16, 1, micro_scalar, pack_a_scalar, pack_b_scalar),
+      derive(Isa::avx2, "f32_gemm_6x16__avx2_fma", 6, 16, 1, micro_avx2, pack_a_avx2, pack_b_avx2),
+      derive(Isa::avx512, "f32_gemm_14x32__avx512f", 14, 32, 2, micro_avx512, pack_a_avx512, pack_b_avx512),
   };
   return table[static_cast<int>(isa)];
 }

@@ -244,7 +244,7 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
   std::size_t off = 0;
   for (std::size_t k = 0; k < slots.size(); ++k) (slot_at[k] = off, off += round_slot(slots[k].floats));
   for (std::size_t v = 0; v < nv; ++v)
-    if (slot_of[v] != kUndef) home[v] = Loc{Home::arena, slot_at[slot_of[v]]};
+    if (slot_of[v] != kUndef) home[v] = Loc{Home::arena, slot_at[slot_of[v]], slot_of[v]};
   auto loc_of = [&](std::size_t v) { return home[root[v]]; };
 
   // ---- steps: validate shapes and prepare weights.
@@ -468,14 +468,44 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
 
   workspace_at_ = off;
   arena_floats_ = off + round_slot(workspace_floats_);
+
+  // Sample-parallel runs. Step by step, every step is one parallel region over the thread pool:
+  // for small per-sample work (LeNet-size models) the wake-ups and barriers between steps cost as
+  // much as the math, and every intermediate makes a round trip through memory. Instead, when
+  // each sample's activations are small, the batch is cut into one chunk per thread and each
+  // thread runs the whole forward pass on its chunk (the kernels' own parallel loops run inline
+  // there): one region per run, and a chunk's intermediates stay in that core's cache. Each chunk
+  // gets its own copy of the slot layout (sized for its samples) and its own conv workspace, in
+  // the same arena (step-by-step and chunked runs never overlap: runs are serialised). Every
+  // value is batch-first and no step mixes samples (runtime_batch_), so a chunk's result is the
+  // result for its samples.
+  // Measured (busy 2-core machine): LeNet-5 (6K floats per sample) gains 1.1-1.4x, a ResNet-18 at
+  // 32x32 (far more per sample) loses 0.8x, its kernels preferring whole-batch parallel loops.
+  constexpr std::size_t kMaxChunkedSampleFloats = 16 * 1024;  // 64 KiB of activations per sample
+  const std::size_t threads = static_cast<std::size_t>(std::max(1, num_threads()));
+  if (runtime_batch_ && threads >= 2 && batch_ >= threads) {
+    std::size_t per = 0;
+    for (const auto& sl : slots) per += sl.floats / batch_;
+    if (per <= kMaxChunkedSampleFloats) {
+      chunks_ = threads;
+      for (const auto& sl : slots) slot_per_sample_.push_back(sl.floats / batch_);
+      const std::size_t c = batch_ / chunks_;
+      std::size_t chunk = 0;
+      for (std::size_t per_slot : slot_per_sample_) chunk += round_slot(per_slot * c);
+      chunk += round_slot(workspace_floats_);
+      arena_floats_ = std::max(arena_floats_, chunks_ * chunk);
+    }
+  }
+  for (std::size_t v : inputs_) in_per_sample_.push_back(batch_ ? shape_numel(shapes_[v]) / batch_ : 0);
+  for (std::size_t v : outputs_) out_per_sample_.push_back(batch_ ? shape_numel(shapes_[v]) / batch_ : 0);
   arena_ = aligned_array<float>(std::max<std::size_t>(arena_floats_, 1));
 }
 
-float* Plan::resolve(const Loc& l, const std::vector<const float*>& in, const std::vector<float*>& out) const {
+float* Plan::resolve(const Loc& l, const Ctx& cx) const {
   switch (l.home) {
-    case Home::input: return const_cast<float*>(in[l.at]);  // only ever read (steps never write inputs)
-    case Home::output: return out[l.at];
-    default: return arena_.get() + l.at;
+    case Home::input: return const_cast<float*>((*cx.in)[l.at]);  // only ever read (steps never write inputs)
+    case Home::output: return (*cx.out)[l.at];
+    default: return cx.base + (cx.slot_at ? cx.slot_at[l.slot] : l.at);
   }
 }
 
@@ -483,7 +513,8 @@ void Plan::run(const std::vector<const float*>& inputs, const std::vector<float*
   run_batch(batch_, inputs, outputs, cancel);
 }
 
-float* Plan::conv_workspace(std::size_t floats) {
+float* Plan::conv_workspace(std::size_t floats, const Ctx& cx) {
+  if (cx.slot_at) return cx.ws;  // chunk: checked to fit before the chunks start
   if (floats <= workspace_floats_) return arena_.get() + workspace_at_;
   if (extra_workspace_.size() < floats) extra_workspace_.resize(floats);
   return extra_workspace_.data();
@@ -500,31 +531,89 @@ void Plan::run_batch(std::size_t n, const std::vector<const float*>& inputs, con
   if (outputs.size() != outputs_.size())
     throw InvalidArgument("plan: expected " + std::to_string(outputs_.size()) + " output buffers, got " + std::to_string(outputs.size()));
   std::lock_guard<std::mutex> lock(shared_->mu);
+  // Dense kernels packed for another ISA are repacked here, before any chunk could race on it.
+  for (auto& s : steps_)
+    if (s->kind == PlanStepKind::dense && s->dense->isa != active_isa()) {
+      s->dense->packed = pack_b(false, s->K, s->N, s->dense->w.data(), s->N);
+      s->dense->isa = active_isa();
+    }
+  if (profiling_ || !run_sample_parallel(n, inputs, outputs, cancel)) run_steps(n, inputs, outputs, cancel);
+  Ctx cx{&inputs, &outputs, arena_.get(), nullptr};
+  for (const auto& c : copies_)
+    std::memcpy(outputs[c.output], resolve(c.from, cx), (n == batch_ ? c.floats : c.floats / batch_ * n) * sizeof(float));
+}
+
+void Plan::run_steps(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
+                     const CancelToken& cancel) {
+  Ctx cx{&in, &out, arena_.get(), nullptr};
   if (profiling_) {
     using clock = std::chrono::steady_clock;
     for (std::size_t i = 0; i < steps_.size(); ++i) {
       cancel.check();
       if (steps_[i]->kind == PlanStepKind::alias) continue;
       auto t0 = clock::now();
-      run_step(*steps_[i], n, inputs, outputs, cancel);
+      run_step(*steps_[i], n, cx, cancel);
       times_[i].seconds += std::chrono::duration<double>(clock::now() - t0).count();
       times_[i].runs++;
     }
-  } else {
-    for (auto& s : steps_) {
-      cancel.check();
-      if (s->kind == PlanStepKind::alias) continue;
-      run_step(*s, n, inputs, outputs, cancel);
-    }
+    return;
   }
-  for (const auto& c : copies_)
-    std::memcpy(outputs[c.output], resolve(c.from, inputs, outputs), (n == batch_ ? c.floats : c.floats / batch_ * n) * sizeof(float));
+  for (auto& s : steps_) {
+    cancel.check();
+    if (s->kind == PlanStepKind::alias) continue;
+    run_step(*s, n, cx, cancel);
+  }
 }
 
-void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
-                    const CancelToken& cancel) {
-  const float* x = resolve(s.in[0], in, out);
-  float* y = resolve(s.out, in, out);
+bool Plan::run_sample_parallel(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
+                               const CancelToken& cancel) {
+  const std::size_t T = chunks_;
+  if (!sample_parallel_ || T < 2 || n < T) return false;
+  const std::size_t c = n / T, done = T * c;
+  // Layout of one chunk of c samples: the slots, then the conv workspace.
+  std::vector<std::size_t> slot_at(slot_per_sample_.size());
+  std::size_t chunk = 0;
+  for (std::size_t k = 0; k < slot_at.size(); ++k) (slot_at[k] = chunk, chunk += round_slot(slot_per_sample_[k] * c));
+  const std::size_t ws_at = chunk;
+  // Shared conv operators take the chunk's descriptor now (tasks must not re-shape them); each
+  // chunk's workspace must fit what is left of its share of the arena.
+  std::size_t ws = 0;
+  for (auto& s : steps_) {
+    if (s->kind != PlanStepKind::conv) continue;
+    ConvDesc want = s->conv_desc;
+    want.N = c;
+    if (!same_geometry(s->conv->desc(), want)) s->conv->reshape(want);
+    ws = std::max(ws, s->conv->workspace_floats());
+  }
+  const std::size_t share = arena_floats_ / T / kSlotAlign * kSlotAlign;
+  if (ws_at + ws > share) return false;
+  parallel_for(T, [&](std::size_t t) {
+    // This chunk's samples of the caller's buffers.
+    std::vector<const float*> ci(in.size());
+    std::vector<float*> co(out.size());
+    for (std::size_t k = 0; k < in.size(); ++k) ci[k] = in[k] + t * c * in_per_sample_[k];
+    for (std::size_t k = 0; k < out.size(); ++k) co[k] = out[k] + t * c * out_per_sample_[k];
+    float* base = arena_.get() + t * share;
+    Ctx cx{&ci, &co, base, slot_at.data(), base + ws_at, ws};
+    for (auto& s : steps_) {
+      cancel.check();
+      if (s->kind != PlanStepKind::alias) run_step(*s, c, cx, cancel);
+    }
+  });
+  if (done < n) {
+    // The n mod T samples left over: step by step, each step over the whole pool.
+    std::vector<const float*> ri(in.size());
+    std::vector<float*> ro(out.size());
+    for (std::size_t k = 0; k < in.size(); ++k) ri[k] = in[k] + done * in_per_sample_[k];
+    for (std::size_t k = 0; k < out.size(); ++k) ro[k] = out[k] + done * out_per_sample_[k];
+    run_steps(n - done, ri, ro, cancel);
+  }
+  return true;
+}
+
+void Plan::run_step(Step& s, std::size_t n, const Ctx& cx, const CancelToken& cancel) {
+  const float* x = resolve(s.in[0], cx);
+  float* y = resolve(s.out, cx);
   // Every value has the batch as its leading dimension (runtime_batch_, checked by run_batch when
   // n < batch_): a step over n samples sees its shapes with n in front and sizes scaled by n / N.
   const std::size_t N = batch_;
@@ -543,17 +632,12 @@ void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in,
       // side buffer once.
       ConvDesc want = s.conv_desc;
       want.N = n;
-      if (!same_geometry(s.conv->desc(), want)) s.conv->reshape(want);
-      s.conv->run(x, y, conv_workspace(s.conv->workspace_floats()), cancel);
+      if (!same_geometry(s.conv->desc(), want)) s.conv->reshape(want);  // never in a chunk (done before)
+      s.conv->run(x, y, conv_workspace(s.conv->workspace_floats(), cx), cancel);
       return;
     }
     case PlanStepKind::dense: {
-      PlanWeights::Dense& dw = *s.dense;
-      if (dw.isa != active_isa()) {
-        // Repack once for the new ISA rather than letting every call repack into a temporary.
-        dw.packed = pack_b(false, s.K, s.N, dw.w.data(), s.N);
-        dw.isa = active_isa();
-      }
+      PlanWeights::Dense& dw = *s.dense;  // packed for the active ISA by run_batch
       GemmEpilogue epi;
       epi.bias = dw.bias.empty() ? nullptr : dw.bias.data();
       epi.act = s.act;
@@ -605,8 +689,8 @@ void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in,
     case PlanStepKind::add: {
       // Left to right, as the eager Add layer reduces its inputs.
       const Shape ys = with_batch(s.out_shape);
-      binary_f32(BinaryOp::add, x, ys, resolve(s.in[1], in, out), ys, y, ys, cancel);
-      for (std::size_t k = 2; k < s.in.size(); ++k) binary_f32(BinaryOp::add, y, ys, resolve(s.in[k], in, out), ys, y, ys, cancel);
+      binary_f32(BinaryOp::add, x, ys, resolve(s.in[1], cx), ys, y, ys, cancel);
+      for (std::size_t k = 2; k < s.in.size(); ++k) binary_f32(BinaryOp::add, y, ys, resolve(s.in[k], cx), ys, y, ys, cancel);
       return;
     }
     case PlanStepKind::concat: {
@@ -616,7 +700,7 @@ void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in,
       std::size_t inner = shape_numel(ys) / std::max<std::size_t>(outer, 1);  // floats per outer row of y
       std::size_t col = 0;
       for (std::size_t k = 0; k < s.in.size(); ++k) {
-        const float* xk = resolve(s.in[k], in, out);
+        const float* xk = resolve(s.in[k], cx);
         std::size_t row = outer ? scaled(shape_numel(s.in_shapes[k])) / outer : 0;
         parallel_range(outer, 64, [&](std::size_t b, std::size_t e) {
           for (std::size_t o = b; o < e; ++o) std::memcpy(y + o * inner + col, xk + o * row, row * sizeof(float));
@@ -627,6 +711,11 @@ void Plan::run_step(Step& s, std::size_t n, const std::vector<const float*>& in,
     }
     case PlanStepKind::alias: return;
   }
+}
+
+void Plan::set_sample_parallel(bool on) {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  sample_parallel_ = on;
 }
 
 void Plan::set_profiling(bool on) {

@@ -171,6 +171,11 @@ class Plan {
   std::size_t batch() const { return batch_; }
   // Whether run_batch accepts n < batch().
   bool runtime_batch() const { return runtime_batch_; }
+  // Sample-parallel runs (see plan.cc): chunks of samples run at once, one per thread, each through
+  // the whole plan. Chosen at build for plans with small per-sample activations; 0 = step by step.
+  // set_sample_parallel(false) forces step-by-step runs (to compare both, and in tests).
+  std::size_t sample_parallel_chunks() const { return sample_parallel_ ? chunks_ : 0; }
+  void set_sample_parallel(bool on);
 
   std::size_t num_inputs() const { return inputs_.size(); }
   std::size_t num_outputs() const { return outputs_.size(); }
@@ -203,14 +208,30 @@ class Plan {
   enum class Home : int { arena = 0, input = 1, output = 2 };
   struct Loc {
     Home home = Home::arena;
-    std::size_t at = 0;  // arena offset in floats, or input/output index
+    std::size_t at = 0;    // arena offset in floats, or input/output index
+    std::size_t slot = 0;  // arena slot (for the per-chunk layouts of sample-parallel runs)
   };
-  float* resolve(const Loc& l, const std::vector<const float*>& in, const std::vector<float*>& out) const;
-  void run_step(Step& s, std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
-                const CancelToken& cancel);
+  // Where one run (or one chunk of samples of a sample-parallel run) finds its buffers.
+  struct Ctx {
+    const std::vector<const float*>* in;
+    const std::vector<float*>* out;
+    float* base;                  // arena (or this chunk's part of it)
+    const std::size_t* slot_at;   // chunk layout: slot offsets from base; null = Loc::at
+    float* ws = nullptr;          // chunk: its own conv workspace
+    std::size_t ws_floats = 0;
+  };
+  float* resolve(const Loc& l, const Ctx& cx) const;
+  void run_step(Step& s, std::size_t n, const Ctx& cx, const CancelToken& cancel);
+  // Runs every step for samples [0, n) of `in`/`out` (already offset), step by step, each step
+  // parallel over the thread pool.
+  void run_steps(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
+                 const CancelToken& cancel);
+  // Sample-parallel run (see plan.cc): false when it does not apply to this n (caller runs steps).
+  bool run_sample_parallel(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
+                           const CancelToken& cancel);
   // Conv workspace for a step whose operator (re-shaped for this run) needs more than the arena's
   // share: grown once and kept, so steady-state runs allocate nothing.
-  float* conv_workspace(std::size_t floats);
+  float* conv_workspace(std::size_t floats, const Ctx& cx);
 
   std::vector<Shape> shapes_;
   std::vector<std::size_t> inputs_, outputs_;
@@ -228,6 +249,12 @@ class Plan {
   std::shared_ptr<PlanWeights> shared_;
   std::size_t batch_ = 0;
   bool runtime_batch_ = false;
+  // Sample-parallel runs: chunks_ chunks of samples run at once, one per thread, each through all
+  // steps on one core; per slot, floats per sample; per value, its floats per sample.
+  std::size_t chunks_ = 0;
+  bool sample_parallel_ = true;
+  std::vector<std::size_t> slot_per_sample_;
+  std::vector<std::size_t> in_per_sample_, out_per_sample_;
   std::vector<float> extra_workspace_;
   bool profiling_ = false;
   std::vector<StepTime> times_;

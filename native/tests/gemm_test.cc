@@ -19,7 +19,9 @@
 //  - larger odd shapes (up to 600, plus M > MC, N > NC and K > KC crossings) x all transposes;
 //  - alpha/beta variants, lda/ldb/ldc larger than minimal, every epilogue (bias x activation)
 //    with K spanning several K blocks, pack_b/sgemm_packed (including a repack after an ISA
-//    change), the strided batched form, 1 and 2 threads, argument validation.
+//    change), the strided batched form, 1 and 2 threads, argument validation;
+//  - the blocking edges of each ISA's configuration (K around KC, M around MC and the thread
+//    split's strip thresholds).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -339,6 +341,41 @@ void run_isa(Isa isa) {
       c.K = 300;
       check_case(c, Path::batched);
     }
+  // 6. Blocking edges of this ISA's configuration: K just below, at and above KC and past two
+  // K blocks (block_k splits K into equal blocks); M around MC and around the thread split's
+  // thresholds (16 and 32 MR-row strips: one, then two IC blocks per thread on 2 threads), with
+  // the automatic packing choice and with both operands packed.
+  {
+    const gemm::GemmConfig& g = gemm::gemm_config(isa);
+    const std::size_t kc = g.kc, mc = g.mc, mr = g.mr;
+    struct S {
+      std::size_t M, N, K;
+    };
+    const S edges[] = {{23, 37, kc - 1}, {23, 37, kc}, {23, 37, kc + 1}, {9, 70, 2 * kc + 1},
+                       {mc - 1, 33, 45},  {mc + 1, 70, 17}, {16 * mr - 1, 65, kc + 3}, {16 * mr + 1, 65, 9},
+                       {32 * mr - 1, 40, 30}, {32 * mr + 1, 40, kc + 1}, {64 * mr + 1, 35, 21}};
+    for (int mode : {-1, 3}) {
+      gemm::set_pack_override(mode);
+      for (const S& e : edges)
+        for (int t : {0, 3}) {
+          Case c;
+          c.ta = t & 1;
+          c.tb = t & 2;
+          c.M = e.M;
+          c.N = e.N;
+          c.K = e.K;
+          c.beta = 0.5f;
+          check_case(c, Path::plain, unsigned(e.M * 7 + e.K + t));
+        }
+    }
+    gemm::set_pack_override(-1);
+    Case c;
+    c.M = 32 * mr + 1;
+    c.N = 50;
+    c.K = kc + 1;
+    check_case(c, Path::packed);
+  }
+
   std::fprintf(stderr, "    cube %.1f s, rest %.1f s\n", std::chrono::duration<double>(t1 - t0).count(),
                std::chrono::duration<double>(clock::now() - t1).count());
 }

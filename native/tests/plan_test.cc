@@ -2,7 +2,8 @@
 // every ISA, against a plain double-precision forward pass written here (conv via conv_reference.h,
 // everything else inline). Also: arena reuse and in-place steps, outputs that alias inputs or each
 // other, repeated runs reusing the arena, ISA switches (dense repacking), plans for two batch sizes
-// sharing their prepared weights, runtime batch (run_batch with n < N), per-step profiling, and
+// sharing their prepared weights, runtime batch (run_batch with n < N) step by step and sample-parallel,
+// per-step profiling, and
 // descriptor errors.
 #include <cmath>
 #include <cstring>
@@ -10,6 +11,7 @@
 
 #include "conv_reference.h"
 #include "plan/plan.h"
+#include "runtime/thread_pool.h"
 #include "test_util.h"
 
 using namespace convkit;
@@ -201,14 +203,18 @@ void test_runtime_batch() {
   for_each_isa([&](Isa) {
     Plan plan(make_spec(n, net_shapes()));
     CK_CHECK(plan.batch() == N && plan.runtime_batch());
+    // Small per-sample activations: sample-parallel runs (one chunk per thread) when threads allow.
+    CK_CHECK(plan.sample_parallel_chunks() == (num_threads() >= 2 && N >= (std::size_t)num_threads() ? (std::size_t)num_threads() : 0));
+    for (bool sp : {true, false})
     for (std::size_t b : {std::size_t{1}, std::size_t{2}, N, std::size_t{1}}) {
+      plan.set_sample_parallel(sp);
       const float guard = 12345.f;
       std::vector<float> probs(b * U + 1, guard), cat(b * per_cat + 1, guard), pool(b * per_pool + 1, guard);
       plan.run_batch(b, {x.data()}, {probs.data(), cat.data(), pool.data()});
       double e1 = error_ratio(probs.data(), ref.probs.data(), b * U, 1e-5, 1e-4);
       double e2 = error_ratio(cat.data(), ref.cat.data(), b * per_cat, 1e-5, 1e-4);
       double e3 = error_ratio(pool.data(), ref.pool.data(), b * per_pool, 1e-5, 1e-4);
-      CK_CHECK_MSG(e1 <= 1 && e2 <= 1 && e3 <= 1, "n=%zu: probs %g cat %g pool %g", b, e1, e2, e3);
+      CK_CHECK_MSG(e1 <= 1 && e2 <= 1 && e3 <= 1, "n=%zu sp=%d: probs %g cat %g pool %g", b, (int)sp, e1, e2, e3);
       CK_CHECK_MSG(probs.back() == guard && cat.back() == guard && pool.back() == guard, "n=%zu wrote past n samples", b);
     }
     for (std::size_t bad : {std::size_t{0}, N + 1}) {

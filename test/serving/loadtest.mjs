@@ -2,11 +2,12 @@
 // Bounded loopback load test of `convkit serve` with autocannon (not part of `npm test`):
 //   node test/serving/loadtest.mjs [--model lenet5] [--amount 2000] [--connections 1,16,64]
 //                                  [--in-process 1] [--ort 1] [--http 0] [--shared ../shared]
+//                                  [--max-batch-size 32] [--max-delay-ms 2]
 // --in-process 1 adds the same concurrency levels against createPredictor in this process (no
 // HTTP: what the model + batcher sustain). --ort 1 adds, in the same run, onnxruntime-node's
 // images/s on the shared bench's inference case of the same model (export_onnx.py + one
 // InferenceSession, as ../shared/bench/peers/ort_peer.mjs runs it), the figure issue #9 compares to.
-// For each concurrency, with dynamic batching (max batch 32, max delay 2 ms) and without
+// For each concurrency, with dynamic batching (max batch 32, max delay 2 ms; see the flags) and without
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
 // mean batch size (from /metrics). Every run is bounded in requests and time and stops by itself.
@@ -25,6 +26,9 @@ const model = args.model ?? 'lenet5';
 const amount = Number(args.amount ?? 2000);
 const conns = (args.connections ?? '1,16,64').split(',').map(Number);
 const shape = model === 'lenet5' ? [28, 28, 1] : [224, 224, 3];
+const maxBatch = String(args['max-batch-size'] ?? 32);
+const maxDelay = String(args['max-delay-ms'] ?? 2);
+const dynamicLabel = `dynamic (${maxBatch}, ${maxDelay} ms)`;
 const body = Buffer.from(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5).buffer);
 
 function startServer(extra) {
@@ -49,7 +53,7 @@ async function batchStats(url) {
 
 const rows = [];
 for (const batching of args.http === '0' ? [] : [true, false]) {
-  const { url, child } = await startServer(batching ? ['--max-batch-size', '32', '--max-delay-ms', '2'] : ['--max-batch-size', '1', '--max-delay-ms', '0']);
+  const { url, child } = await startServer(batching ? ['--max-batch-size', maxBatch, '--max-delay-ms', maxDelay] : ['--max-batch-size', '1', '--max-delay-ms', '0']);
   try {
     // warm-up
     await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: 4, amount: Math.min(200, amount), timeout: 60 });
@@ -72,7 +76,7 @@ async function inProcess(batching, c) {
   const ck = await import(join(root, 'dist', 'index.js'));
   ck.setSeed(1);
   const m = model === 'lenet5' ? ck.zoo.lenet5() : ck.zoo.resnet18({ inputShape: [224, 224, 3], classes: 1000 });
-  const p = ck.createPredictor(m, batching ? { maxBatchSize: 32, maxDelayMs: 2 } : { maxBatchSize: 1, maxDelayMs: 0 });
+  const p = ck.createPredictor(m, batching ? { maxBatchSize: Number(maxBatch), maxDelayMs: Number(maxDelay) } : { maxBatchSize: 1, maxDelayMs: 0 });
   let sizes = 0;
   let calls = 0;
   p.onBatch = (e) => {
@@ -81,8 +85,11 @@ async function inProcess(batching, c) {
   };
   const x = new Float32Array(body.buffer.slice(0));
   const sample = [1, ...shape];
-  const warm = Math.min(50, amount);
-  await Promise.all(Array.from({ length: Math.min(c, warm) }, async () => p.predictArray(x, sample)));
+  // Warm-up at the measured concurrency (JIT, plan build, first batches), a quarter of the run.
+  let warm = Math.max(50, Math.floor(amount / 4));
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (warm-- > 0) await p.predictArray(x, sample);
+  }));
   sizes = 0;
   calls = 0;
   const lat = [];
@@ -148,7 +155,6 @@ if (args.ort === '1') {
 
 console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch |' + (ortLine ? ' vs ort |' : ''));
 console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (ortLine ? ' ---: |' : ''));
-for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? 'dynamic (32, 2 ms)' : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
+for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
 if (ortLine) console.log(`\nonnxruntime-node, same run: ${ortLine.caseId} (batch ${ortLine.batch}) median ${ortLine.ms.toFixed(2)} ms = ${ortLine.ips} img/s.`);
 process.exit(0);
-console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
