@@ -2,7 +2,6 @@
 // use aligned loads on tensor data and packed panels never straddle lines at their start.
 #pragma once
 #include <cstddef>
-#include <cstdlib>
 #include <memory>
 #include <new>
 
@@ -10,13 +9,13 @@ namespace convkit {
 
 constexpr std::size_t kAlignment = 64;
 
-inline void* aligned_malloc(std::size_t bytes) {
-  std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-inline void aligned_free(void* p) noexcept { std::free(p); }
+// Kernel scratch and packed panels. Blocks of kScratchMapBytes and up come from the shared mapping
+// cache (runtime/mapping_cache.h), so the column buffers, Winograd/FFT tiles and GEMM panels that
+// every call of a layer needs again are not faulted in afresh each time (measured with the conv
+// bench: see aligned.cc). Smaller ones are malloc'ed. Either way a 64-byte header before the
+// block records how to free it. Throws std::bad_alloc.
+void* aligned_malloc(std::size_t bytes);
+void aligned_free(void* p) noexcept;
 
 struct AlignedDeleter {
   void operator()(void* p) const noexcept { aligned_free(p); }

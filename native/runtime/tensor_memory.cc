@@ -3,15 +3,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/mman.h>
-#define CONVKIT_HAVE_MMAP 1
-#endif
+#include "runtime/mapping_cache.h"
 
 namespace convkit {
 namespace {
@@ -21,49 +17,20 @@ namespace {
 // allocations (Node's finalizer records) landing after each block, the heap then grows by the full
 // block size on every alloc/free cycle until the GC runs (measured: +4 MB RSS per disposed 4 MB
 // tensor). So:
-//  - blocks >= kMmapBytes come from mmap (page aligned);
+//  - blocks >= kMmapBytes are page mappings from the shared mapping cache (runtime/mapping_cache.h:
+//    freed mappings are reused, because first-touch page faults dominated, e.g. relu over a fresh
+//    1.2 MB output took 340 us against ~40 us into a warm block);
 //  - smaller blocks are malloc(bytes + 64) aligned by hand, so a freed block fits the next
 //    request of the same size exactly.
-//
-// Freed mappings are kept in a small cache instead of going straight back to the OS. A fresh
-// mapping costs one page fault per 4 KiB on first touch, and the kernel serialises those faults:
-// measured, relu over a fresh 1.2 MB output took 340 us on 1 or 2 threads (3.5 GB/s), almost all
-// of it faulting, against ~40 us into a warm block. Training and batched inference allocate the
-// same sizes step after step, so an exact-size hit is the common case. The cache is bounded
-// (kDefaultCacheBytes, or CONVKIT_ALLOC_CACHE_MB; 0 disables it) and evicts the block freed longest
-// ago, so RSS above the live tensors never exceeds that bound.
 constexpr std::size_t kMmapBytes = 256 * 1024;
-constexpr std::size_t kDefaultCacheBytes = 64u << 20;
-// A cached mapping may serve a request up to this much smaller (waste bounded to 1/4).
-constexpr std::size_t kReuseSlackDiv = 4;
-
-std::size_t page_round(std::size_t bytes) {
-  constexpr std::size_t kPage = 4096;
-  return (bytes + kPage - 1) / kPage * kPage;
-}
 
 struct Entry {
   std::size_t bytes;     // requested size (what the stats count)
-  std::size_t map_len;   // length of the mapping (mmap'ed blocks only)
+  std::size_t map_len;   // length of the mapping (mapped blocks only)
   std::uint64_t id;
-  void* raw;  // what to pass to free(), or the mapping (for mmap'ed blocks)
+  void* raw;  // what to pass to free(), or the mapping (for mapped blocks)
   bool mapped;
 };
-
-struct Cached {
-  void* p;
-  std::uint64_t seq;  // free order, for evicting the oldest
-};
-
-void raw_free(const Entry& e) {
-#ifdef CONVKIT_HAVE_MMAP
-  if (e.mapped) {
-    munmap(e.raw, e.map_len);
-    return;
-  }
-#endif
-  std::free(e.raw);
-}
 
 struct Registry {
   std::mutex mutex;
@@ -71,89 +38,28 @@ struct Registry {
   std::size_t live_bytes = 0;
   std::size_t peak_bytes = 0;
   std::uint64_t next_id = 1;
-  // Freed mappings by length.
-  std::multimap<std::size_t, Cached> cache;
-  std::size_t cached_bytes = 0;
-  std::size_t cache_limit = kDefaultCacheBytes;
-  std::uint64_t free_seq = 0;
-  std::uint64_t cache_hits = 0;
 };
-
-std::size_t cache_limit_from_env() {
-  const char* v = std::getenv("CONVKIT_ALLOC_CACHE_MB");
-  if (!v || !*v) return kDefaultCacheBytes;
-  char* end = nullptr;
-  unsigned long long mb = std::strtoull(v, &end, 10);
-  if (end == v || *end != '\0' || mb > (1ull << 20)) return kDefaultCacheBytes;
-  return static_cast<std::size_t>(mb) << 20;
-}
 
 Registry& registry() {
   // Leaked on purpose: finalizers of worker_threads may run during process teardown, after static
   // destructors would have destroyed it.
-  static Registry* r = [] {
-    auto* reg = new Registry();
-    reg->cache_limit = cache_limit_from_env();
-    return reg;
-  }();
+  static Registry* r = new Registry();
   return *r;
 }
 
-#ifdef CONVKIT_HAVE_MMAP
-// Unmaps cached blocks, oldest first, until at most `keep` bytes stay cached. Caller holds the lock.
-void trim_cache(Registry& r, std::size_t keep) {
-  while (r.cached_bytes > keep && !r.cache.empty()) {
-    auto oldest = r.cache.begin();
-    for (auto it = r.cache.begin(); it != r.cache.end(); ++it)
-      if (it->second.seq < oldest->second.seq) oldest = it;
-    munmap(oldest->second.p, oldest->first);
-    r.cached_bytes -= oldest->first;
-    r.cache.erase(oldest);
-  }
-}
-
-// A cached mapping of at least `len` bytes and at most len + len/kReuseSlackDiv, or nullptr.
-// Caller holds the lock.
-void* take_cached(Registry& r, std::size_t len, std::size_t* got_len) {
-  auto it = r.cache.lower_bound(len);
-  if (it == r.cache.end() || it->first > len + len / kReuseSlackDiv) return nullptr;
-  void* p = it->second.p;
-  *got_len = it->first;
-  r.cached_bytes -= it->first;
-  r.cache.erase(it);
-  ++r.cache_hits;
-  return p;
-}
-#endif
-
-void* raw_alloc(Registry& r, std::size_t bytes, bool zero, Entry* e) {
+void* raw_alloc(std::size_t bytes, bool zero, Entry* e) {
   e->bytes = bytes;
   e->map_len = 0;
-#ifdef CONVKIT_HAVE_MMAP
-  if (bytes >= kMmapBytes) {
-    const std::size_t len = page_round(bytes);
-    std::size_t got = 0;
-    void* p = nullptr;
-    {
-      std::lock_guard<std::mutex> lk(r.mutex);
-      p = take_cached(r, len, &got);
-    }
-    if (p) {
-      // A recycled block holds old data; a fresh mapping is zero already.
-      if (zero) std::memset(p, 0, bytes);
-    } else {
-      p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p == MAP_FAILED) throw std::bad_alloc();
-      got = len;
-    }
-    e->raw = p;
-    e->map_len = got;
+  if (bytes >= kMmapBytes && mapping_supported()) {
+    bool recycled = false;
+    Mapping m = mapping_acquire(bytes, &recycled);
+    // A recycled block holds old data; a fresh mapping is zero already.
+    if (recycled && zero) std::memset(m.p, 0, bytes);
+    e->raw = m.p;
+    e->map_len = m.len;
     e->mapped = true;
-    return p;
+    return m.p;
   }
-#else
-  (void)r;
-#endif
   void* raw = zero ? std::calloc(1, bytes + 64) : std::malloc(bytes + 64);
   if (!raw) throw std::bad_alloc();
   e->raw = raw;
@@ -162,24 +68,16 @@ void* raw_alloc(Registry& r, std::size_t bytes, bool zero, Entry* e) {
   return reinterpret_cast<void*>(a);
 }
 
-// Returns a freed block to the cache (mappings that fit) or to the system. Caller holds the lock.
-void release_block(Registry& r, const Entry& e) {
-#ifdef CONVKIT_HAVE_MMAP
-  if (e.mapped && r.cache_limit >= e.map_len) {
-    r.cache.emplace(e.map_len, Cached{e.raw, ++r.free_seq});
-    r.cached_bytes += e.map_len;
-    trim_cache(r, r.cache_limit);
-    return;
-  }
-#endif
-  raw_free(e);
+void release_block(const Entry& e) {
+  if (e.mapped) mapping_release(Mapping{e.raw, e.map_len});
+  else std::free(e.raw);
 }
 
 bool erase_and_free(Registry& r, std::unordered_map<void*, Entry>::iterator it) {
   Entry e = it->second;
   r.live_bytes -= e.bytes;
   r.live.erase(it);
-  release_block(r, e);
+  release_block(e);
   return true;
 }
 
@@ -188,13 +86,13 @@ bool erase_and_free(Registry& r, std::unordered_map<void*, Entry>::iterator it) 
 TensorBlock tensor_alloc(std::size_t bytes, bool zero) {
   Registry& r = registry();
   Entry e{};
-  void* p = raw_alloc(r, bytes, zero, &e);
+  void* p = raw_alloc(bytes, zero, &e);
   std::lock_guard<std::mutex> lk(r.mutex);
   e.id = r.next_id++;
   try {
     r.live.emplace(p, e);
   } catch (...) {
-    release_block(r, e);
+    release_block(e);
     throw;
   }
   r.live_bytes += bytes;
@@ -228,15 +126,10 @@ long long tensor_block_size(void* p) {
 TensorMemoryStats tensor_memory_stats() {
   Registry& r = registry();
   std::lock_guard<std::mutex> lk(r.mutex);
-  return TensorMemoryStats{r.live_bytes, r.live.size(), r.next_id - 1, r.peak_bytes, r.cached_bytes, r.cache_hits};
+  MappingCacheStats c = mapping_cache_stats();
+  return TensorMemoryStats{r.live_bytes, r.live.size(), r.next_id - 1, r.peak_bytes, c.cached_bytes, c.hits};
 }
 
-void tensor_cache_release() {
-#ifdef CONVKIT_HAVE_MMAP
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lk(r.mutex);
-  trim_cache(r, 0);
-#endif
-}
+void tensor_cache_release() { mapping_cache_clear(); }
 
 }  // namespace convkit

@@ -31,11 +31,11 @@ struct TensorMemoryStats {
   std::size_t live_blocks;
   std::uint64_t total_allocations;
   std::size_t peak_bytes;
-  std::size_t cached_bytes;     // freed blocks kept for reuse (see tensor_memory.cc)
-  std::uint64_t cache_hits;     // allocations served from that cache
+  std::size_t cached_bytes;     // freed mappings kept for reuse, tensors' and kernel scratch's
+  std::uint64_t cache_hits;     // allocations served from that cache (runtime/mapping_cache.h)
 };
 TensorMemoryStats tensor_memory_stats();
-// Returns every cached free block to the operating system.
+// Returns every cached free mapping (tensor storage and kernel scratch) to the operating system.
 void tensor_cache_release();
 
 }  // namespace convkit
