@@ -16,19 +16,21 @@ namespace {
 // Largest per-thread row buffer (floats) before the pointer-table driver is used instead.
 constexpr std::size_t kMaxStageFloats = std::size_t(4) << 20;
 
-// Channel block: the widest variant unless its masked tail wastes lanes the narrower ones would
-// not (96 channels = 3 x 32 rather than 64 + a half-empty 64), with a small premium on the
-// narrower blocks, which load fewer weight vectors per broadcast.
-int pick_variant(const DirectKernels& K, std::size_t nco_g) {
-  const double premium[3] = {1.0, 1.1, 1.3};
+// Channel block and pixels per block: the variant with the least work counting the lanes wasted in
+// the last channel block (96 channels = 3 x 32 or 2 x 48 rather than 64 + a half-empty 64) and the
+// pixels wasted in each row's last block, with a small premium on the narrower blocks, which
+// broadcast each input value to fewer weight vectors.
+const DirectVariant& pick_variant(const DirectKernels& K, std::size_t nco_g, std::size_t OW) {
+  const DirectVariant* cand[4] = {&K.v[0], &K.v3, &K.v[1], &K.v[2]};
+  const double premium[4] = {1.0, 1.03, 1.1, 1.3};
   double best = 1e300;
-  int vi = 0;
-  for (int i = 0; i < 3; ++i) {
-    const std::size_t cob = (std::size_t)K.v[i].cob;
-    const double cost = (double)((nco_g + cob - 1) / cob * cob) * premium[i];
-    if (cost < best) best = cost, vi = i;
+  const DirectVariant* pick = cand[0];
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t cob = (std::size_t)cand[i]->cob, P = (std::size_t)cand[i]->P;
+    const double cost = (double)((nco_g + cob - 1) / cob * cob) * (double)((OW + P - 1) / P * P) * premium[i];
+    if (cost < best) best = cost, pick = cand[i];
   }
-  return vi;
+  return *pick;
 }
 
 struct Geometry {
@@ -51,7 +53,7 @@ Geometry geometry(const ConvDesc& d, std::size_t P) {
 bool conv_direct_staged_ok(const ConvDesc& d) {
   if (d.cin_g() == 1 && d.cout_g() == 1 && d.groups > 1) return false;  // depthwise has its own kernel
   const DirectKernels& K = direct_kernels();
-  const Geometry g = geometry(d, (std::size_t)K.v[pick_variant(K, d.cout_g())].P);
+  const Geometry g = geometry(d, (std::size_t)pick_variant(K, d.cout_g(), d.out[2]).P);
   return g.rows * g.wbuf * d.C <= kMaxStageFloats;
 }
 
@@ -59,7 +61,7 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
                                 const CancelToken& cancel) {
   const DirectKernels& K = direct_kernels();
   const std::size_t C = d.C, Ko = d.K, cg = d.cin_g(), og = d.cout_g(), OW = d.out[2];
-  const DirectVariant& V = K.v[pick_variant(K, og)];
+  const DirectVariant& V = pick_variant(K, og, OW);
   const Geometry geo = geometry(d, (std::size_t)V.P);
   // Staged rows start on cache lines, an odd number of lines apart: rows a multiple of 4 KiB apart
   // would all map to the same L1 sets (the taps of one pixel read them together).
