@@ -6,6 +6,7 @@
 
 #include "dispatch/cpu.h"
 #include "ops/elementwise.h"
+#include "ops/grad_activation.h"
 
 namespace convkit {
 
@@ -15,6 +16,9 @@ struct ElementwiseKernels {
   void (*unary)(UnaryOp op, const float* x, float* y, std::size_t n, float alpha, float beta);
   // Softmax / log-softmax of each of `rows` contiguous rows of length n.
   void (*softmax_rows)(const float* x, float* y, std::size_t rows, std::size_t n, bool log);
+  // dx[i] = dy[i] * f'(in[i]) for the activation derivatives of ops/grad_activation.h.
+  void (*act_grad)(grad::ActGrad kind, const float* in, const float* dy, float* dx, std::size_t n, float alpha,
+                   float beta);
   // Sum (op 0), max (1) or min (2) of n contiguous values.
   float (*reduce_row)(int op, const float* x, std::size_t n);
 };

@@ -1,5 +1,6 @@
 // Backward kernels of elementwise activations and of batch normalisation, used by the autodiff
-// tape (lib/autodiff/gradients). Plain loops over raw pointers; the compiler vectorises them.
+// tape (lib/autodiff/gradients). The activation derivatives run on the elementwise family's per-ISA
+// kernels; batch normalisation's loops accumulate in double.
 #pragma once
 #include <cstddef>
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/elementwise.h"
+#include "ops/grad_activation.h"
 #include "tests/test_util.h"
 
 using namespace convkit;
@@ -220,6 +221,54 @@ void test_pow_and_masks(Isa isa) {
   }
 }
 
+// Activation derivatives dx = dy * f'(in) against double references; inputs include the kinks
+// (0, 6, the clip bounds) and NaN, on sizes with tails.
+double ref_act_grad(grad::ActGrad k, double x, double alpha, double beta) {
+  using grad::ActGrad;
+  auto sg = [](double v) { return 1 / (1 + std::exp(-v)); };
+  switch (k) {
+    case ActGrad::relu: return x > 0 ? 1 : 0;
+    case ActGrad::relu6: return x > 0 && x < 6 ? 1 : 0;
+    case ActGrad::leaky_relu: return x > 0 ? 1 : alpha;
+    case ActGrad::elu: return x > 0 ? 1 : alpha * std::exp(x);
+    case ActGrad::sigmoid: return x * (1 - x);
+    case ActGrad::tanh: return 1 - x * x;
+    case ActGrad::softplus: return sg(x);
+    case ActGrad::swish: return sg(x) + x * sg(x) * (1 - sg(x));
+    case ActGrad::clip: return x >= alpha && x <= beta ? 1 : 0;
+  }
+  return 0;
+}
+
+void test_act_grad(Isa isa) {
+  using grad::ActGrad;
+  const ActGrad kinds[] = {ActGrad::relu, ActGrad::relu6, ActGrad::leaky_relu, ActGrad::elu, ActGrad::sigmoid,
+                           ActGrad::tanh, ActGrad::softplus, ActGrad::swish, ActGrad::clip};
+  for (std::size_t n : {1u, 5u, 16u, 23u, 1000u, 40001u}) {
+    auto x = test::random_vector(n, 91 + static_cast<unsigned>(isa) + static_cast<unsigned>(n), -8.f, 8.f);
+    auto dy = test::random_vector(n, 92, -2.f, 2.f);
+    const float kinks[] = {0.f, -0.f, 6.f, -1.5f, 2.5f, kNaN, 1e-30f, -1e-30f};
+    for (std::size_t i = 0; i < n && i < 8; ++i) x[i * (n / 8 + 1) % n] = kinks[i];
+    for (ActGrad k : kinds) {
+      // alpha: the slope/scale, or clip's lower bound (its upper bound is 2.5).
+      const float a = k == ActGrad::clip ? -1.5f : 0.3f;
+      std::vector<float> dx(n);
+      grad::activation_grad(k, x.data(), dy.data(), dx.data(), n, a, 2.5f);
+      int bad = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (std::isnan(x[i]) && k != ActGrad::relu && k != ActGrad::relu6 && k != ActGrad::leaky_relu &&
+            k != ActGrad::clip)
+          continue;  // smooth derivatives of NaN are NaN whatever the branch; checked by class below
+        double want = static_cast<double>(dy[i]) * ref_act_grad(k, x[i], a, 2.5);
+        if (std::isnan(x[i]) && k == ActGrad::leaky_relu) want = static_cast<double>(dy[i]) * a;
+        if (!close(dx[i], want, 1e-7, 4e-6) && bad++ < 3)
+          std::fprintf(stderr, "act_grad %d x=%.9g dy=%.9g got %.9g want %.9g\n", static_cast<int>(k), x[i], dy[i], dx[i], want);
+      }
+      CK_CHECK_MSG(bad == 0, "act_grad kind %d n=%zu: %d mismatches", static_cast<int>(k), n, bad);
+    }
+  }
+}
+
 void test_int32() {
   std::vector<std::int32_t> a = {1, -2, 2147483647}, b = {10}, y(3);
   binary_i32(BinaryOp::add, a.data(), {3}, b.data(), {1}, y.data(), {3});
@@ -235,6 +284,7 @@ int main() {
     test_unary(isa);
     test_binary(isa);
     test_pow_and_masks(isa);
+    test_act_grad(isa);
     test_softmax(isa);
   });
   test_int32();
