@@ -142,6 +142,15 @@ function compiled(m: Model, what: string): Compiled {
   return c;
 }
 
+/**
+ * A diagnostic: starts (clearing totals) or stops timing each native job of `model`'s replayed
+ * training steps and returns the report so far (see StepCapture.profile; scripts/step-profile.mjs).
+ */
+export function stepCaptureProfile(model: Model, on: boolean): ReturnType<StepCapture['profile']> {
+  if (typeof on !== 'boolean') throw new TypeError(`stepCaptureProfile: on must be a boolean, got ${typeof on}`);
+  return state(model).compiled?.capture.profile(on) ?? [];
+}
+
 function checkPositiveInt(v: unknown, what: string, allowZero = false): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < (allowZero ? 0 : 1))
     throw new RangeError(`${what} must be an integer ${allowZero ? '>= 0' : '>= 1'}, got ${String(v)}`);

@@ -29,6 +29,8 @@ declare module '../native/binding.js' {
   interface NativeBinding {
     recordSnapshot(begin: number, end: number): RecordingSnapshot;
     recordReplay(snapshot: RecordingSnapshot): void;
+    recordProfile(snapshot: RecordingSnapshot, on: boolean): void;
+    recordProfileReport(snapshot: RecordingSnapshot): { names: string[]; ms: Float64Array; runs: number };
     optimizerStep(
       config: NativeOptimizerConfig,
       params: Float32Array[],

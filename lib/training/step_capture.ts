@@ -77,6 +77,13 @@ function note(reason: string): void {
   if (trace) process.stderr.write(`convkit step capture: not captured: ${reason}\n`);
 }
 
+/** Per-job wall times of a captured step's replays (StepCapture.profile). */
+export interface JobTimes {
+  names: string[];
+  ms: Float64Array;
+  runs: number;
+}
+
 /** What the step needs besides the model: the compiled loss, optimizer and metrics. */
 export interface StepParts {
   loss: Loss;
@@ -156,6 +163,20 @@ export class StepCapture {
   private candidates = new Map<string, Captured>();
   private attempts = new Map<string, number>();
   private blocked = new Map<string, string>();
+
+  /**
+   * Starts (clearing totals) or stops timing each native job of the replays, for every captured
+   * shape; returns the report so far: per shape, the forward and backward jobs in order with the
+   * binding function behind each and its summed wall time (the optimizer call is not in them).
+   */
+  profile(on: boolean): { key: string; forward: JobTimes; backward: JobTimes }[] {
+    const out = [...this.plans.values()].map((c) => ({ key: c.key, forward: native().recordProfileReport(c.fwd), backward: native().recordProfileReport(c.bwd) }));
+    for (const c of this.plans.values()) {
+      native().recordProfile(c.fwd, on);
+      native().recordProfile(c.bwd, on);
+    }
+    return out;
+  }
 
   /** Drops every capture (their buffers are freed once no queued work uses them). */
   dispose(): void {

@@ -160,10 +160,10 @@ Napi::Promise run_async(Napi::Env env, const std::vector<Napi::Value>& keep, std
 void def_job(Napi::Env env, Napi::Object exports, const char* name, std::size_t nargs, PrepareFn prepare) {
   exports.Set(name, Napi::Function::New(
                         env,
-                        [prepare](const Napi::CallbackInfo& info) -> Napi::Value {
+                        [prepare, name](const Napi::CallbackInfo& info) -> Napi::Value {
                           try {
                             Job job = prepare(info);
-                            if (!record_if_active(info, job)) job(CancelToken{});
+                            if (!record_if_active(info, job, name)) job(CancelToken{});
                             return info.Env().Undefined();
                           } catch (...) {
                             throw map_exception(info.Env(), std::current_exception());

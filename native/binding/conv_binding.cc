@@ -68,14 +68,14 @@ using ConvPrepare = ConvCall (*)(const Napi::CallbackInfo&);
 void def_conv_job(Napi::Env env, Napi::Object exports, const char* name, std::size_t nargs, ConvPrepare prepare) {
   exports.Set(name, Napi::Function::New(
                         env,
-                        [prepare](const Napi::CallbackInfo& info) -> Napi::Value {
+                        [prepare, name](const Napi::CallbackInfo& info) -> Napi::Value {
                           try {
                             ConvCall call = prepare(info);
                             if (instance(info.Env()).recording.active) {
                               ConvAlgorithm r = conv_resolve_algorithm(call.d, call.pass, call.algorithm);
                               if (r != ConvAlgorithm::auto_) {
                                 Job job = [run = call.run, r](const CancelToken& c) { run(r, c); };
-                                record_if_active(info, job);
+                                record_if_active(info, job, std::string(name) + "/" + conv_algorithm_name(r));
                                 return Napi::String::New(info.Env(), conv_algorithm_name(r));
                               }
                               run_recorded_now(info.Env());

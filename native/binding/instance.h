@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "runtime/errors.h"
@@ -19,6 +20,8 @@ namespace convkit::binding {
 struct Recording {
   bool active = false;
   std::vector<std::function<void(const CancelToken&)>> jobs;
+  // The binding function that queued each job (for step profiles, recording_binding.cc).
+  std::vector<std::string> names;
   // The typed arrays the queued jobs read and write: held so the garbage collector cannot free
   // their memory before the jobs have run.
   std::vector<Napi::ObjectReference> refs;
@@ -41,8 +44,9 @@ struct InstanceData {
 inline InstanceData& instance(Napi::Env env) { return *env.GetInstanceData<InstanceData>(); }
 
 // Queues `job` with the arguments of `info` kept alive, if this environment is recording; returns
-// false (and does nothing) otherwise.
-bool record_if_active(const Napi::CallbackInfo& info, std::function<void(const CancelToken&)>& job);
+// false (and does nothing) otherwise. `name` labels the job in step profiles.
+bool record_if_active(const Napi::CallbackInfo& info, std::function<void(const CancelToken&)>& job,
+                      std::string name = "job");
 // Runs every queued job now, in order, on the calling (JS) thread, and drops their references.
 void run_recorded_now(Napi::Env env);
 

@@ -23,7 +23,14 @@
 //   recordSnapshot(begin, end) -> handle   copies of queued jobs [begin, end) and references to
 //                                          every typed array the queue holds (a superset)
 //   recordReplay(handle)                   while recording: queue the snapshot's jobs again, as one job
+//   recordProfile(handle, on)              time each job of the snapshot's replays (on clears totals)
+//   recordProfileReport(handle)            {names, ms, runs}: the binding function behind each job
+//                                          and its summed wall time
 // (A new batch is fed into a captured input buffer by copyBuffer, itself a queued job.)
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <string>
 #include <utility>
 
 #include "binding/binding.h"
@@ -42,12 +49,13 @@ void wait_in_flight(Recording& r) {
 
 }  // namespace
 
-bool record_if_active(const Napi::CallbackInfo& info, std::function<void(const CancelToken&)>& job) {
+bool record_if_active(const Napi::CallbackInfo& info, std::function<void(const CancelToken&)>& job, std::string name) {
   Recording& r = instance(info.Env()).recording;
   if (!r.active) return false;
   for (std::size_t i = 0; i < info.Length(); ++i)
     if (info[i].IsObject()) r.refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
   r.jobs.push_back(std::move(job));
+  r.names.push_back(std::move(name));
   return true;
 }
 
@@ -57,6 +65,7 @@ void run_recorded_now(Napi::Env env) {
   auto jobs = std::move(r.jobs);
   auto refs = std::move(r.refs);
   r.jobs.clear();
+  r.names.clear();
   r.refs.clear();
   for (auto& j : jobs) j(CancelToken{});  // an exception drops the rest, as eager code would stop there
 }
@@ -68,7 +77,13 @@ namespace {
 // (step_capture.ts holds the frees of a captured step's temporaries until the capture is dropped).
 struct JobList {
   std::vector<Job> jobs;
+  std::vector<std::string> names;
   std::vector<Napi::ObjectReference> refs;
+  // Step profile (recordProfile): when on, each replay adds each job's wall time here. Written
+  // only by the thread running the batch, read on the JS thread between batches (recordWait first).
+  std::atomic<bool> profile{false};
+  std::vector<double> ms;
+  std::uint64_t runs = 0;
 };
 const napi_type_tag kJobListTag = {0x636f6e766b697472ULL, 0x65636f7264000001ULL};  // "convkitrecord"
 
@@ -80,6 +95,8 @@ Napi::Value record_snapshot(const Napi::CallbackInfo& info) {
   std::int64_t end = arg_int(info, 1, "end", begin, n);
   auto* list = new JobList;
   list->jobs.assign(r.jobs.begin() + begin, r.jobs.begin() + end);
+  list->names.assign(r.names.begin() + begin, r.names.begin() + end);
+  list->ms.assign(list->jobs.size(), 0.0);
   list->refs.reserve(r.refs.size());
   for (auto& ref : r.refs) list->refs.push_back(Napi::Persistent(ref.Value()));
   auto ext = Napi::External<JobList>::New(env, list, [](Napi::Env, JobList* p) { delete p; });
@@ -96,11 +113,56 @@ Napi::Value record_replay(const Napi::CallbackInfo& info) {
   JobList* list = info[0].As<Napi::External<JobList>>().Data();
   // The handle itself goes into the queue's references, so the list outlives the batch that runs it.
   r.refs.push_back(Napi::Persistent(info[0].As<Napi::Object>()));
-  const std::vector<Job>* jobs = &list->jobs;
-  r.jobs.push_back([jobs](const CancelToken& c) {
-    for (const Job& j : *jobs) j(c);
+  r.jobs.push_back([list](const CancelToken& c) {
+    if (!list->profile.load(std::memory_order_relaxed)) {
+      for (const Job& j : list->jobs) j(c);
+      return;
+    }
+    using clock = std::chrono::steady_clock;
+    for (std::size_t i = 0; i < list->jobs.size(); ++i) {
+      auto t0 = clock::now();
+      list->jobs[i](c);
+      list->ms[i] += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+    }
+    list->runs++;
   });
+  r.names.push_back("replay");
   return env.Undefined();
+}
+
+JobList* job_list(const Napi::CallbackInfo& info, const char* who) {
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<JobList>>().CheckTypeTag(&kJobListTag))
+    throw_type_error(info.Env(), std::string(who) + ": handle must be a recording snapshot from recordSnapshot()");
+  return info[0].As<Napi::External<JobList>>().Data();
+}
+
+// recordProfile(handle, on): start (clearing the totals) or stop timing each job of the snapshot's replays.
+Napi::Value record_profile(const Napi::CallbackInfo& info) {
+  JobList* list = job_list(info, "recordProfile");
+  bool on = arg_bool(info, 1, "on");
+  wait_in_flight(instance(info.Env()).recording);
+  if (on) {
+    std::fill(list->ms.begin(), list->ms.end(), 0.0);
+    list->runs = 0;
+  }
+  list->profile.store(on, std::memory_order_relaxed);
+  return info.Env().Undefined();
+}
+
+// recordProfileReport(handle) -> {names: string[], ms: Float64Array (summed over runs), runs}
+Napi::Value record_profile_report(const Napi::CallbackInfo& info) {
+  JobList* list = job_list(info, "recordProfileReport");
+  Napi::Env env = info.Env();
+  wait_in_flight(instance(env).recording);
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array names = Napi::Array::New(env, list->names.size());
+  for (std::size_t i = 0; i < list->names.size(); ++i) names.Set(static_cast<uint32_t>(i), list->names[i]);
+  Napi::Float64Array ms = Napi::Float64Array::New(env, list->ms.size());
+  std::copy(list->ms.begin(), list->ms.end(), ms.Data());
+  out.Set("names", names);
+  out.Set("ms", ms);
+  out.Set("runs", Napi::Number::New(env, static_cast<double>(list->runs)));
+  return out;
 }
 
 Napi::Value record_begin(const Napi::CallbackInfo& info) {
@@ -135,6 +197,7 @@ Napi::Value record_flush_async(const Napi::CallbackInfo& info) {
   Recording& r = instance(env).recording;
   auto jobs = std::make_shared<std::vector<std::function<void(const CancelToken&)>>>(std::move(r.jobs));
   r.jobs.clear();
+  r.names.clear();
   std::vector<Napi::Value> keep;
   keep.reserve(r.refs.size());
   for (auto& ref : r.refs) keep.push_back(ref.Value());
@@ -184,6 +247,8 @@ CONVKIT_BINDING(recording) {
   def(env, exports, "recordWait", &record_wait);
   def(env, exports, "recordSnapshot", &record_snapshot);
   def(env, exports, "recordReplay", &record_replay);
+  def(env, exports, "recordProfile", &record_profile);
+  def(env, exports, "recordProfileReport", &record_profile_report);
 }
 
 }  // namespace convkit::binding

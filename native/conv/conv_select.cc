@@ -42,9 +42,10 @@ ConvAlgorithm resolve_winograd(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
   if (a != ConvAlgorithm::winograd) return a;
   // The weight gradient has one Winograd form, F(3x3, 2x2) on the F(2x2, 3x3) points (winograd_wgrad.h).
   if (p == ConvPass::wgrad) return ConvAlgorithm::winograd_f2;
-  // The forward output (or, for dgrad, the input) is what gets tiled.
+  // The forward output (or, for dgrad, the input) is what gets tiled, per dilation phase.
   const auto& sp = p == ConvPass::dgrad ? d.in : d.out;
-  return (sp[1] >= 8 && sp[2] >= 8) ? ConvAlgorithm::winograd_f4 : ConvAlgorithm::winograd_f2;
+  return (sp[1] >= 8 * d.dilation[1] && sp[2] >= 8 * d.dilation[2]) ? ConvAlgorithm::winograd_f4
+                                                                     : ConvAlgorithm::winograd_f2;
 }
 
 std::string conv_unsupported_reason(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
@@ -96,7 +97,9 @@ ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
       return ConvAlgorithm::winograd_f2;
     return ConvAlgorithm::im2col;
   }
-  // Fast algorithms for stride-1 layers with enough channels for their transformed-domain GEMMs.
+  // Fast algorithms for stride-1 layers with enough channels for their transformed-domain GEMMs
+  // (Winograd also takes dilated 3x3 layers, tiled per dilation phase: the 28x28x128 dilation-2
+  // case 12.7-14.3 ms direct vs 8.3-12.2 ms Winograd F4 on two threads, busy machine).
   if (std::min(d.C, d.K) >= 16) {
     if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty()) return resolve_winograd(d, p, ConvAlgorithm::winograd);
     const std::size_t ek = std::max(d.eff_kernel(1), d.eff_kernel(2));

@@ -48,10 +48,8 @@ const WinogradKernels& winograd_kernels() {
 std::string winograd_unsupported_reason(const ConvDesc& d) {
   if (d.kernel[0] != 1 || d.pad_before[0] || d.pad_after[0]) return "Winograd is 2-D only (kernel depth 1)";
   if (d.kernel[1] != 3 || d.kernel[2] != 3) return "Winograd needs a 3x3 kernel";
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 3; ++i)
     if (d.stride[i] != 1) return "Winograd needs stride 1";
-    if (d.dilation[i] != 1) return "Winograd needs dilation 1";
-  }
   if (d.groups != 1) return "Winograd needs groups = 1";
   return "";
 }
@@ -113,8 +111,15 @@ void conv_winograd_forward(const ConvDesc& d, const WinogradWeights& UW, const f
   const Mats Mt = mats(m);
   const std::size_t a = Mt.a, aa = a * a, C = d.C, K = d.K, tb = tiles_per_block(m);
   const std::size_t OH = d.out[1], OW = d.out[2], IH = d.in[1], IW = d.in[2];
-  const std::size_t th = (OH + m - 1) / m, tw = (OW + m - 1) / m;
-  const std::size_t ntiles = d.N * d.out[0] * th * tw, nblocks = (ntiles + tb - 1) / tb;
+  // Dilation dh x dw: the outputs of one phase (oy % dh, ox % dw) form an ordinary 3x3 convolution
+  // of the input pixels of the same phase (output oy reads rows oy - pt + dh*kh), so tiles are cut
+  // from each phase's decimated grid (ceil(OH/dh) x ceil(OW/dw), the shorter phases' extra row or
+  // column falling outside the output) and read/write every dh-th row and dw-th column. With
+  // dilation 1 there is one phase and this is the plain tiling.
+  const std::size_t dh = d.dilation[1], dw = d.dilation[2];
+  const std::size_t th = ((OH + dh - 1) / dh + m - 1) / m, tw = ((OW + dw - 1) / dw + m - 1) / m;
+  const std::size_t tpp = th * tw;  // tiles per phase
+  const std::size_t ntiles = d.N * d.out[0] * dh * dw * tpp, nblocks = (ntiles + tb - 1) / tb;
   const std::size_t slice = slice_floats(d, m);
   const std::size_t nw = static_cast<std::size_t>(std::max(1, num_threads()));
   AlignedPtr<float> own;
@@ -136,18 +141,19 @@ void conv_winograd_forward(const ConvDesc& d, const WinogradWeights& UW, const f
       std::size_t t0 = blk * tb, nt = std::min(tb, ntiles - t0);
       // 1. input transforms, V[xi][tile][c]
       for (std::size_t i = 0; i < nt; ++i) {
-        std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, nd = t / (tw * th);  // nd = n*D + depth
-        long iy0 = static_cast<long>(ty * m) - pt, ix0 = static_cast<long>(tx * m) - pl;
+        const std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, ph = t / tpp;
+        const std::size_t px = ph % dw, py = (ph / dw) % dh, nd = ph / (dw * dh);  // nd = n*D + depth
+        const long iy0 = static_cast<long>(py + ty * m * dh) - pt, ix0 = static_cast<long>(px + tx * m * dw) - pl;
         const float* img = x + nd * IH * IW * C;
         for (std::size_t r = 0; r < a; ++r) {
-          long iy = iy0 + static_cast<long>(r);
+          long iy = iy0 + static_cast<long>(r * dh);
           float* prow = patch + r * a * C;
           if (iy < 0 || iy >= static_cast<long>(IH)) {
             std::memset(prow, 0, a * C * sizeof(float));
             continue;
           }
           for (std::size_t s = 0; s < a; ++s) {
-            long ix = ix0 + static_cast<long>(s);
+            long ix = ix0 + static_cast<long>(s * dw);
             if (ix < 0 || ix >= static_cast<long>(IW))
               std::memset(prow + s * C, 0, C * sizeof(float));
             else
@@ -160,13 +166,14 @@ void conv_winograd_forward(const ConvDesc& d, const WinogradWeights& UW, const f
       sgemm_strided_batched(false, false, nt, K, C, 1.f, V, C, tb * C, UW.U.get(), K, C * K, 0.f, Mb, K, tb * K, aa);
       // 3. output transforms, bias, activation, store the part inside the image
       for (std::size_t i = 0; i < nt; ++i) {
-        std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, nd = t / (tw * th);
+        const std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, ph = t / tpp;
+        const std::size_t px = ph % dw, py = (ph / dw) % dh, nd = ph / (dw * dh);
         WK.output(static_cast<int>(a), m, Mt.AT, Mb + i * K, tb * K, K, tmp, Yt);
         for (int r = 0; r < m; ++r) {
-          std::size_t oy = ty * m + r;
+          std::size_t oy = py + (ty * m + r) * dh;
           if (oy >= OH) break;
           for (int s = 0; s < m; ++s) {
-            std::size_t ox = tx * m + s;
+            std::size_t ox = px + (tx * m + s) * dw;
             if (ox >= OW) break;
             float* dst = y + ((nd * OH + oy) * OW + ox) * K;
             const float* src = Yt + (r * m + s) * K;

@@ -11,7 +11,10 @@
 // transforms have entries up to 8 and 1/24). The filter transform U is computed once per weights
 // (WinogradWeights) and reused for every inference call.
 //
-// Applicability: 2-D (kernel depth 1, no depth padding), kernel 3x3, stride 1, dilation 1, groups 1.
+// Dilation d: the outputs of each phase (oy % d, ox % d) are an ordinary 3x3 convolution of the
+// input pixels of the same phase, so tiles are cut per phase from the decimated grid and read every
+// d-th row/column (what TensorFlow's space-to-batch does for atrous convolutions, without the copies).
+// Applicability: 2-D (kernel depth 1, no depth padding), kernel 3x3, stride 1, groups 1; any dilation.
 #pragma once
 #include <cstddef>
 #include <string>

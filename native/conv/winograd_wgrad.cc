@@ -29,7 +29,13 @@ void conv_winograd_wgrad(const ConvDesc& d, const float* x, const float* dy, flo
   const WinogradWgradKernels& WK = winograd_wgrad_kernels();
   const std::size_t C = d.C, K = d.K, H = d.in[1], W = d.in[2], OH = d.out[1], OW = d.out[2];
   const std::size_t pt = d.pad_before[1], pl = d.pad_before[2];
-  const std::size_t TH = (OH + 1) / 2, TW = (OW + 1) / 2, ntiles = d.N * TH * TW;
+  // Dilation dh x dw: output pixels of one phase (oh % dh, ow % dw) correlate with input pixels of
+  // the same phase only (oh reads rows oh - pt + dh*kh), so the 2x2 dY tiles are cut from each
+  // phase's decimated grid and the tiles read every dh-th row and dw-th column (one phase when
+  // undilated).
+  const std::size_t dh = d.dilation[1], dwl = d.dilation[2];
+  const std::size_t TH = ((OH + dh - 1) / dh + 1) / 2, TW = ((OW + dwl - 1) / dwl + 1) / 2;
+  const std::size_t tpp = TH * TW, ntiles = d.N * dh * dwl * tpp;
   const std::size_t CK = C * K;
   const std::size_t nw = static_cast<std::size_t>(std::max(1, num_threads()));
   // Batches: a multiple of the worker count, none larger than kTileBatch.
@@ -53,17 +59,18 @@ void conv_winograd_wgrad(const ConvDesc& d, const float* x, const float* dy, flo
       cancel.check();
       const std::size_t t0 = b * tb, nt = std::min(tb, ntiles - t0);
       for (std::size_t i = 0; i < nt; ++i) {
-        const std::size_t t = t0 + i, tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
-        // X tile: rows 2*th - pt + k, columns 2*tw - pl + l. Inside the input: read in place;
-        // touching the padding: gathered with zeros first.
-        const long r0 = (long)(2 * th) - (long)pt, c0 = (long)(2 * tw) - (long)pl;
-        if (r0 >= 0 && r0 + 4 <= (long)H && c0 >= 0 && c0 + 4 <= (long)W) {
-          WK.input(x + ((n * H + (std::size_t)r0) * W + (std::size_t)c0) * C, (std::ptrdiff_t)(W * C),
-                   (std::ptrdiff_t)C, C, V + i * C, tb * C);
+        const std::size_t t = t0 + i, tw = t % TW, th = (t / TW) % TH, ph = t / tpp;
+        const std::size_t px = ph % dwl, py = (ph / dwl) % dh, n = ph / (dwl * dh);
+        // X tile: rows py - pt + dh*(2*th + k), columns px - pl + dw*(2*tw + l). Inside the input:
+        // read in place; touching the padding: gathered with zeros first.
+        const long r0 = (long)(py + 2 * th * dh) - (long)pt, c0 = (long)(px + 2 * tw * dwl) - (long)pl;
+        if (r0 >= 0 && r0 + (long)(3 * dh) < (long)H && c0 >= 0 && c0 + (long)(3 * dwl) < (long)W) {
+          WK.input(x + ((n * H + (std::size_t)r0) * W + (std::size_t)c0) * C, (std::ptrdiff_t)(dh * W * C),
+                   (std::ptrdiff_t)(dwl * C), C, V + i * C, tb * C);
         } else {
           for (long k = 0; k < 4; ++k)
             for (long l = 0; l < 4; ++l) {
-              const long r = r0 + k, c = c0 + l;
+              const long r = r0 + k * (long)dh, c = c0 + l * (long)dwl;
               float* dst = xt + (k * 4 + l) * C;
               if (r < 0 || r >= (long)H || c < 0 || c >= (long)W)
                 std::fill(dst, dst + C, 0.f);
@@ -72,18 +79,20 @@ void conv_winograd_wgrad(const ConvDesc& d, const float* x, const float* dy, flo
             }
           WK.input(xt, (std::ptrdiff_t)(4 * C), (std::ptrdiff_t)C, C, V + i * C, tb * C);
         }
-        // dY tile: rows 2*th + u, columns 2*tw + v (zero past the output's last row/column).
-        const std::size_t oh0 = 2 * th, ow0 = 2 * tw;
-        if (oh0 + 2 <= OH && ow0 + 2 <= OW) {
-          WK.grad(dy + ((n * OH + oh0) * OW + ow0) * K, (std::ptrdiff_t)(OW * K), (std::ptrdiff_t)K, K, U + i * K, tb * K);
+        // dY tile: rows py + dh*(2*th + u), columns px + dw*(2*tw + v) (zero past the output).
+        const std::size_t oh0 = py + 2 * th * dh, ow0 = px + 2 * tw * dwl;
+        if (oh0 + dh < OH && ow0 + dwl < OW) {
+          WK.grad(dy + ((n * OH + oh0) * OW + ow0) * K, (std::ptrdiff_t)(dh * OW * K), (std::ptrdiff_t)(dwl * K), K,
+                  U + i * K, tb * K);
         } else {
           for (std::size_t u = 0; u < 2; ++u)
             for (std::size_t v = 0; v < 2; ++v) {
               float* dst = et + (u * 2 + v) * K;
-              if (oh0 + u >= OH || ow0 + v >= OW)
+              const std::size_t oh = oh0 + u * dh, ow = ow0 + v * dwl;
+              if (oh >= OH || ow >= OW)
                 std::fill(dst, dst + K, 0.f);
               else
-                std::memcpy(dst, dy + ((n * OH + oh0 + u) * OW + ow0 + v) * K, K * sizeof(float));
+                std::memcpy(dst, dy + ((n * OH + oh) * OW + ow) * K, K * sizeof(float));
             }
           WK.grad(et, (std::ptrdiff_t)(2 * K), (std::ptrdiff_t)K, K, U + i * K, tb * K);
         }

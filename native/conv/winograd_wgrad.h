@@ -18,7 +18,9 @@
 // Rounding: the transform entries are 0, +-1, 1/2, so the error stays near im2col's (measured in
 // conv_accuracy_test).
 //
-// Applicability: winograd_unsupported_reason(d) == "" (2-D, 3x3, stride 1, dilation 1, groups 1).
+// Dilation: each phase (oh % dil) of the output correlates with the same phase of the input, so
+// tiles are cut per phase and read every dil-th row/column.
+// Applicability: winograd_unsupported_reason(d) == "" (2-D, 3x3, stride 1, groups 1; any dilation).
 #pragma once
 #include "conv/conv_desc.h"
 #include "runtime/errors.h"

@@ -72,9 +72,15 @@ int gemm_threads(std::size_t M, std::size_t N, std::size_t K) {
   if (in_parallel_region()) return 1;
   const int n = num_threads();
   if (n <= 1) return 1;
-  // Crossover measured with native/bench (2 cores): a parallel region costs a few microseconds of
-  // wake-up and join, so products under ~1.5 MFLOP (e.g. 64^3 = 0.5 MFLOP) run on one thread.
-  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 1500) * 1e3;
+  // Crossover: a parallel region costs a wake-up (a futex syscall when the workers sleep; a store
+  // they see within ~100 ns while they still spin after a previous region, kSpinIterations in
+  // thread_pool.cc) and a join; the caller starts on the tasks at once, so a late worker only
+  // costs the notify. Measured back to back (the workers spinning, as in a model's layer after
+  // layer or a benchmark loop), min time per call, busy machine, 2 threads vs 1:
+  // 48^3 (0.22 MFLOP) 1.3-1.4 vs 1.4-1.6 us, 64x64x32 (0.26) 1.6-1.9 vs 1.7-1.9, 64^3 (0.52)
+  // 2.5-2.6 vs 3.3-3.4, 80^3 (1.0) 4.0 vs 6.1-6.7. Products under 0.4 MFLOP run on the caller.
+  // (Was 1.5 MFLOP.)
+  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 400) * 1e3;
   if (2.0 * double(M) * double(N) * double(K) < min_flops) return 1;
   return n;
 }
@@ -141,7 +147,10 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   // fastest (64^3: 138 vs 60 GFLOPS all packed; 256^3: 156 vs 144); at 1024^3 packing wins (125 vs
   // 95: B rows 4 KiB apart alias in L1, and A strips are re-read from L2 for 32 panels). The
   // switch is on the size of op(B) (N*K), the operand the in-place kernel streams per A strip.
-  const bool big_b = N * K > 512 * 512;
+  // 512^3 packs too (since 20:06 UTC; 1 thread, thread CPU time, 4 interleaved runs, busy machine:
+  // in place 149-165 GFLOPS, B packed 165-171, both packed 160-173): B rows 2 KiB apart put a
+  // kc x 32 panel into 4 of L1's 64 sets, so it cannot stay in L1 unpacked.
+  const bool big_b = N * K >= 512 * 512;
   bool pack_a = n_panels_total > 2 && big_b;
   bool pack_b = trans_b || big_b || M >= 1024 || N > NC;
   if (force >= 0) {

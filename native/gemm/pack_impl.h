@@ -53,6 +53,21 @@ void pack_a_impl(bool trans, std::size_t mc, std::size_t kc, const float* a, std
 
 template <int NR>
 void pack_b_impl(bool trans, std::size_t kc, std::size_t nc, const float* b, std::size_t ldb, float* dst) {
+  if (!trans && nc >= NR) {
+    // Row-major B, full panels: walk B row by row (each row read front to back, which the
+    // hardware prefetchers follow) and scatter NR-float pieces to the panels. Panel by panel
+    // would read kc pieces ldb apart -- with ldb = 2048 a new 4 KiB page per piece, which no
+    // prefetcher follows. The last, partial panel goes through the general loop below.
+    const std::size_t full = nc / NR;
+    for (std::size_t k = 0; k < kc; ++k) {
+      const float* src = b + k * ldb;
+      float* d = dst + k * NR;
+      for (std::size_t q = 0; q < full; ++q) std::memcpy(d + q * kc * NR, src + q * NR, NR * sizeof(float));
+    }
+    b += full * NR;
+    dst += full * kc * NR;
+    nc -= full * NR;
+  }
   for (std::size_t j0 = 0; j0 < nc; j0 += NR, dst += kc * NR) {
     const std::size_t nr = nc - j0 < NR ? nc - j0 : NR;
     if (!trans) {

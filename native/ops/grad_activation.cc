@@ -7,6 +7,10 @@
 
 #include "runtime/thread_pool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace convkit::grad {
 
 namespace {
@@ -14,10 +18,31 @@ constexpr std::size_t kGrain = 1 << 14;
 
 inline float sigmoidf(float x) { return 1.f / (1.f + std::exp(-x)); }
 
+// dx[i] = dy[i] * f(in[i]) over chunks of the pool.
 template <typename F>
 void map(const float* in, const float* dy, float* dx, std::size_t n, F f) {
   parallel_range(n, kGrain, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) dx[i] = dy[i] * f(in[i]);
+  });
+}
+
+// ReLU's derivative, dx = dy * [x > 0], four lanes at a time with SSE2 (part of baseline x86-64):
+// a compare mask ANDed with 1.0 gives the same 0/1 factor as the scalar select, and the product is
+// the same IEEE multiply, so results are bit-identical to `map` (including -0 and NaN from dy).
+// GCC left the generic loop scalar, with a data-dependent branch per element: ReLU's backward over
+// LeNet-5's first conv output (301k floats) took 1.14 ms against 0.05 ms for a copy of the same
+// bytes, mispredicting on every other sign (scripts/step-profile.mjs).
+void relu_grad(const float* in, const float* dy, float* dx, std::size_t n) {
+  parallel_range(n, kGrain, [&](std::size_t b, std::size_t e) {
+    std::size_t i = b;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.f);
+    for (; i + 4 <= e; i += 4) {
+      const __m128 m = _mm_and_ps(_mm_cmpgt_ps(_mm_loadu_ps(in + i), zero), one);
+      _mm_storeu_ps(dx + i, _mm_mul_ps(_mm_loadu_ps(dy + i), m));
+    }
+#endif
+    for (; i < e; ++i) dx[i] = dy[i] * (in[i] > 0.f ? 1.f : 0.f);
   });
 }
 }  // namespace
@@ -25,7 +50,7 @@ void map(const float* in, const float* dy, float* dx, std::size_t n, F f) {
 void activation_grad(ActGrad kind, const float* in, const float* dy, float* dx, std::size_t n, float alpha,
                      float beta) {
   switch (kind) {
-    case ActGrad::relu: return map(in, dy, dx, n, [](float x) { return x > 0.f ? 1.f : 0.f; });
+    case ActGrad::relu: return relu_grad(in, dy, dx, n);
     case ActGrad::relu6: return map(in, dy, dx, n, [](float x) { return x > 0.f && x < 6.f ? 1.f : 0.f; });
     case ActGrad::leaky_relu: return map(in, dy, dx, n, [alpha](float x) { return x > 0.f ? 1.f : alpha; });
     case ActGrad::elu: return map(in, dy, dx, n, [alpha](float x) { return x > 0.f ? 1.f : alpha * std::exp(x); });

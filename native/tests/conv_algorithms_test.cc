@@ -41,6 +41,13 @@ std::vector<CaseSpec> all_cases() {
   add(mk(1, {1, 24, 21}, 8, 12, {1, 11, 11}), Padding::same, "11x11 same");
   add(mk(2, {1, 19, 23}, 5, 6, {1, 7, 5}), Padding::valid, "7x5 valid");
   add(mk(1, {1, 20, 20}, 4, 4, {1, 3, 3}, {1, 1, 1}, {1, 4, 4}), Padding::same, "3x3 dilation 4");
+  // Dilated Winograd (tiles per phase): unequal phases (odd sizes), F4 tiles in every phase, one
+  // phase shorter than a tile, explicit asymmetric padding not a multiple of the dilation.
+  add(mk(2, {1, 19, 23}, 17, 18, {1, 3, 3}, {1, 1, 1}, {1, 2, 3}), Padding::same, "3x3 dilation 2x3 odd, 17->18");
+  ConvDesc dd = mk(1, {1, 13, 12}, 16, 9, {1, 3, 3}, {1, 1, 1}, {1, 2, 2});
+  dd.pad_before = {0, 3, 1};
+  dd.pad_after = {0, 0, 2};
+  add(dd, Padding::explicit_, "3x3 dilation 2 explicit asymmetric");
   return v;
 }
 

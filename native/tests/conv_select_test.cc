@@ -51,6 +51,12 @@ int main() {
   CK_CHECK(select_conv_algorithm(vgg, ConvPass::dgrad) == ConvAlgorithm::winograd_f4);
   CK_CHECK(select_conv_algorithm(vgg, ConvPass::wgrad) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(tiny, ConvPass::forward) == ConvAlgorithm::winograd_f2);
+  // Dilated 3x3 (tiles per dilation phase): F4 when every phase's grid is >= 8 wide, else F2.
+  ConvDesc dil = fin(mk(8, {1, 28, 28}, 128, 128, {1, 3, 3}, {1, 1, 1}, {1, 2, 2}), Padding::same);
+  CK_CHECK(select_conv_algorithm(dil, ConvPass::forward) == ConvAlgorithm::winograd_f4);
+  CK_CHECK(select_conv_algorithm(dil, ConvPass::wgrad) == ConvAlgorithm::winograd_f2);
+  ConvDesc dil4 = fin(mk(1, {1, 28, 28}, 32, 32, {1, 3, 3}, {1, 1, 1}, {1, 4, 4}), Padding::same);
+  CK_CHECK(select_conv_algorithm(dil4, ConvPass::forward) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(dw, ConvPass::forward) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(dw, ConvPass::wgrad) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(lenet, ConvPass::wgrad) == ConvAlgorithm::direct);  // row kernels

@@ -1,6 +1,7 @@
 // Winograd F(3x3, 2x2) weight gradient (winograd_wgrad.h) against the plain double reference, on
 // every ISA: odd and even output sizes (partial 2x2 dY tiles at the bottom/right), 'same' and 'valid'
-// padding, explicit asymmetric padding (including padding on one side only), batch 1 and > 1,
+// padding, explicit asymmetric padding (including padding on one side only), dilation (tiles per
+// phase, phases of unequal length), batch 1 and > 1,
 // channel counts that leave vector tails (3, 17, 33) and tiles that fill several GEMM batches.
 // Tolerance: 1e-4 of the gradient's scale (the transforms are 0/+-1/(1/2) matrices; sums over up to
 // a few thousand terms). Also: the bias gradient, and the Unsupported error off 3x3 stride 1.
@@ -27,6 +28,12 @@ int main() {
   e.pad_before = {0, 2, 0};
   e.pad_after = {0, 0, 1};
   cases.push_back({e, Padding::explicit_, "explicit asymmetric pad"});
+  cases.push_back({mk(2, {1, 19, 23}, 17, 18, {1, 3, 3}, {1, 1, 1}, {1, 2, 3}), Padding::same,
+                   "dilation 2x3, odd sizes (unequal phases)"});
+  ConvDesc dd = mk(1, {1, 13, 12}, 16, 9, {1, 3, 3}, {1, 1, 1}, {1, 2, 2});
+  dd.pad_before = {0, 3, 1};
+  dd.pad_after = {0, 0, 2};
+  cases.push_back({dd, Padding::explicit_, "dilation 2, explicit asymmetric pad"});
   int ran = 0;
   for_each_isa([&](Isa) {
     unsigned seed = 3;
