@@ -16,19 +16,21 @@ namespace {
 // Largest per-thread row buffer (floats) before the pointer-table driver is used instead.
 constexpr std::size_t kMaxStageFloats = std::size_t(4) << 20;
 
-// Channel block: the widest variant unless its masked tail wastes lanes the narrower ones would
-// not (96 channels = 3 x 32 rather than 64 + a half-empty 64), with a small premium on the
-// narrower blocks, which load fewer weight vectors per broadcast.
-int pick_variant(const DirectKernels& K, std::size_t nco_g) {
-  const double premium[3] = {1.0, 1.1, 1.3};
+// Channel block and pixels per block: the variant with the least work counting the lanes wasted in
+// the last channel block (96 channels = 3 x 32 or 2 x 48 rather than 64 + a half-empty 64) and the
+// pixels wasted in each row's last block, with a small premium on the narrower blocks, which
+// broadcast each input value to fewer weight vectors.
+const DirectVariant& pick_variant(const DirectKernels& K, std::size_t nco_g, std::size_t OW) {
+  const DirectVariant* cand[4] = {&K.v[0], &K.v3, &K.v[1], &K.v[2]};
+  const double premium[4] = {1.0, 1.03, 1.1, 1.3};
   double best = 1e300;
-  int vi = 0;
-  for (int i = 0; i < 3; ++i) {
-    const std::size_t cob = (std::size_t)K.v[i].cob;
-    const double cost = (double)((nco_g + cob - 1) / cob * cob) * premium[i];
-    if (cost < best) best = cost, vi = i;
+  const DirectVariant* pick = cand[0];
+  for (int i = 0; i < 4; ++i) {
+    const std::size_t cob = (std::size_t)cand[i]->cob, P = (std::size_t)cand[i]->P;
+    const double cost = (double)((nco_g + cob - 1) / cob * cob) * (double)((OW + P - 1) / P * P) * premium[i];
+    if (cost < best) best = cost, pick = cand[i];
   }
-  return vi;
+  return *pick;
 }
 
 struct Geometry {
@@ -51,15 +53,15 @@ Geometry geometry(const ConvDesc& d, std::size_t P) {
 bool conv_direct_staged_ok(const ConvDesc& d) {
   if (d.cin_g() == 1 && d.cout_g() == 1 && d.groups > 1) return false;  // depthwise has its own kernel
   const DirectKernels& K = direct_kernels();
-  const Geometry g = geometry(d, (std::size_t)K.v[pick_variant(K, d.cout_g())].P);
-  return g.rows * g.wbuf * d.C <= kMaxStageFloats;
+  const Geometry g = geometry(d, (std::size_t)pick_variant(K, d.cout_g(), d.out[2]).P);
+  return 2 * g.rows * g.wbuf * d.C <= kMaxStageFloats;  // the slots below
 }
 
 void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                                 const CancelToken& cancel) {
   const DirectKernels& K = direct_kernels();
   const std::size_t C = d.C, Ko = d.K, cg = d.cin_g(), og = d.cout_g(), OW = d.out[2];
-  const DirectVariant& V = K.v[pick_variant(K, og)];
+  const DirectVariant& V = pick_variant(K, og, OW);
   const Geometry geo = geometry(d, (std::size_t)V.P);
   // Staged rows start on cache lines, an odd number of lines apart: rows a multiple of 4 KiB apart
   // would all map to the same L1 sets (the taps of one pixel read them together).
@@ -77,35 +79,53 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
   const std::size_t T = merge ? geo.rows : geo.rows * d.kernel[2];
   const std::size_t cin = merge ? d.kernel[2] * cg : cg;
   const std::size_t wtap = cin * Ko;  // filter [KD][KH][KW][cg][K]
-  std::vector<std::ptrdiff_t> toff(T);
-  for (std::size_t r = 0, t = 0; r < geo.rows; ++r)
-    for (std::size_t kw = 0; kw < (merge ? 1 : d.kernel[2]); ++kw, ++t)
-      toff[t] = (std::ptrdiff_t)(r * rowlen + kw * d.dilation[2] * C);
   const std::ptrdiff_t pstride = (std::ptrdiff_t)(d.stride[2] * C);
   const std::size_t nrows = d.N * d.out[0] * d.out[1];
+  // Slots of staged rows per worker: twice the rows one output row reads, so the rows the next
+  // output row shares with this one (KH - stride of them) stay staged and only new rows are copied
+  // (with stride 2 on a 7x7 kernel, 2 copies per output row instead of 7).
+  const std::size_t S = 2 * geo.rows;
 
   parallel_range(nrows, 1, [&](std::size_t rb, std::size_t re) {
-    AlignedPtr<float> stage = aligned_array<float>(geo.rows * rowlen + 16);
-    std::fill(stage.get(), stage.get() + geo.rows * rowlen + 16, 0.f);
-    std::vector<char> filled(geo.rows, 0);  // row r holds data (else all zeros)
+    AlignedPtr<float> stage = aligned_array<float>(S * rowlen + 16);
+    std::fill(stage.get(), stage.get() + S * rowlen + 16, 0.f);
+    // Per slot: the source row it holds (image row index (n*D + d)*H + h), -1 = zeros; and when it
+    // was last used (for eviction).
+    std::vector<long> held(S, -1);
+    std::vector<std::size_t> used(S, 0), assigned(geo.rows);
+    std::vector<std::ptrdiff_t> toff(T);
     AlignedPtr<float> tail = aligned_array<float>(P * Ko);
+    std::size_t clock = 0;
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
+      ++clock;
       const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
       for (std::size_t kd = 0, sr = 0; kd < d.kernel[0]; ++kd) {
         const long sd = map[0][od * d.kernel[0] + kd];
         for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++sr) {
           const long sh = map[1][oh * d.kernel[1] + kh];
-          float* dst = stage.get() + sr * rowlen + d.pad_before[2] * C;
-          if (sd < 0 || sh < 0) {
-            if (filled[sr]) std::fill(dst, dst + d.in[2] * C, 0.f), filled[sr] = 0;
-            continue;
+          const long id = (sd < 0 || sh < 0) ? -1 : ((long)n * (long)d.in[0] + sd) * (long)d.in[1] + sh;
+          std::size_t slot = S;
+          for (std::size_t k = 0; k < S && slot == S; ++k)
+            if (held[k] == id) slot = k;
+          if (slot == S) {
+            // Evict the least recently used slot not already taken by this output row.
+            for (std::size_t k = 0; k < S; ++k)
+              if (used[k] != clock && (slot == S || used[k] < used[slot])) slot = k;
+            float* dst = stage.get() + slot * rowlen + d.pad_before[2] * C;
+            if (id < 0)
+              std::fill(dst, dst + d.in[2] * C, 0.f);
+            else
+              std::memcpy(dst, x + (std::size_t)id * d.in[2] * C, d.in[2] * C * sizeof(float));
+            held[slot] = id;
           }
-          const float* src = x + ((n * d.in[0] + (std::size_t)sd) * d.in[1] + (std::size_t)sh) * d.in[2] * C;
-          std::memcpy(dst, src, d.in[2] * C * sizeof(float));
-          filled[sr] = 1;
+          used[slot] = clock;
+          assigned[sr] = slot;
         }
       }
+      for (std::size_t sr = 0, t = 0; sr < geo.rows; ++sr)
+        for (std::size_t kw = 0; kw < (merge ? 1 : d.kernel[2]); ++kw, ++t)
+          toff[t] = (std::ptrdiff_t)(assigned[sr] * rowlen + kw * d.dilation[2] * C);
       float* yrow = y + r * OW * Ko;
       for (std::size_t b = 0; b < geo.nblk; ++b) {
         const std::size_t ow0 = b * P, np = std::min(P, OW - ow0);

@@ -10,7 +10,9 @@
 // left as zeros), wide enough for ceil(OW/P)*P pixels. Every block is then interior:
 //   buffer column of (ow, kw) = ow*stride + kw*dil        (source column ow*stride - pad + kw*dil)
 // and a tail block computes P pixels into a scratch row and copies the np that exist.
-// The copy is KD*KH*(W+pads)*Cin floats per output row against OW*Cout*KD*KH*KW*Cin multiply-adds.
+// Rows stay staged in a small set of slots while consecutive output rows share them, so each
+// output row copies only the input rows it adds (stride_h of them, not KD*KH): at most
+// KD*KH*(W+pads)*Cin floats per output row against OW*Cout*KD*KH*KW*Cin multiply-adds.
 #pragma once
 #include "conv/conv_desc.h"
 #include "runtime/errors.h"

@@ -183,7 +183,7 @@ void dw_wgrad(std::size_t npix, const float* const* xp, const float* const* dyp,
   }
 }
 
-template <class V, int P4, int P2, int P1, int CB4, int CB2, int CB1, int DWP>
+template <class V, int P4, int P2, int P1, int CB4, int CB2, int CB1, int DWP, int P3>
 DirectKernels make_direct_kernels() {
   constexpr int W = V::W;
   DirectKernels k{};
@@ -199,6 +199,8 @@ DirectKernels make_direct_kernels() {
   k.v[1].itail = &direct_tile_implicit<V, P2, 2, true>;
   k.v[2].ifull = &direct_tile_implicit<V, P1, 1, false>;
   k.v[2].itail = &direct_tile_implicit<V, P1, 1, true>;
+  k.v3 = {P3, 3 * W, nullptr, nullptr, 0, nullptr, nullptr, &direct_tile_implicit<V, P3, 3, false>,
+          &direct_tile_implicit<V, P3, 3, true>};
   k.dwP = DWP;
   k.dw = &dw_tile<V, DWP>;
   k.dw_wgrad = &dw_wgrad<V>;

@@ -48,6 +48,10 @@ struct DirectVariant {
 
 struct DirectKernels {
   DirectVariant v[3];  // widest channel block first: 4, 2, 1 vectors
+  // 3 vectors (48 channels on AVX-512, 24 on AVX2), implicit forward kernels only (ifull/itail):
+  // 96-channel layers (AlexNet) as 2 x 48 with fewer pixels per block than 3 x 32, so fewer
+  // broadcasts per multiply-add and less waste in the row's last block (55 = 7 x 8 - 1, not 5 x 12 - 5).
+  DirectVariant v3;
   int dwP;
   DwTileFn dw;
   DwWgradFn dw_wgrad;

@@ -48,6 +48,12 @@ struct WinogradKernels {
   // Y[(i*m+j)*K + k] = sum_u,v AT[i][u] M[(u*a+v)*mstride + k] AT[j][v]   (tmp: m*a*K floats)
   void (*output)(int a, int m, const float* AT, const float* M, std::size_t mstride, std::size_t K, float* tmp,
                  float* Y);
+  // Fixed F(4x4, 3x3) transforms (winograd_f4_kernel_impl.h), tiles addressed in place by strides:
+  // V[(i*6+j)*vstride + c] = (B^T D B)[i][j] with D[k][l] = d[k*rs + l*cs + c];
+  void (*input4)(const float* d, std::ptrdiff_t rs, std::ptrdiff_t cs, std::size_t C, float* V, std::size_t vstride);
+  // Y[i*rs + j*cs + k] = (A^T M A)[i][j] + bias[k] (bias may be null), M[u][v] = M[(u*6+v)*mstride + k].
+  void (*output4)(const float* M, std::size_t mstride, std::size_t K, const float* bias, float* Y, std::ptrdiff_t rs,
+                  std::ptrdiff_t cs);
 };
 const WinogradKernels& winograd_kernels_scalar();
 const WinogradKernels& winograd_kernels_avx2();

@@ -23,6 +23,13 @@ int main() {
     cases.push_back({mk(1, {1, 8, 45}, 5, 40, {1, 3, 3}, {1, 1, 1}, {1, 1, 2}), Padding::same, "wide dilated, 40 out"});
     cases.push_back({mk(2, {1, 6, 50}, 8, 12, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, 2), Padding::valid, "wide groups 2"});
     cases.push_back({mk(1, {3, 5, 41}, 6, 17, {2, 3, 3}, {1, 1, 3}), Padding::same, "wide 3d stride 3, 17 out"});
+    // The 3-vector blocks (48 / 24 / 3 channels): 96 outputs in whole blocks (AlexNet-like 11x11/4),
+    // 50 outputs with a masked channel tail.
+    cases.push_back({mk(1, {1, 15, 63}, 3, 96, {1, 11, 11}, {1, 4, 4}), Padding::valid, "wide 11x11 stride 4, 96 out"});
+    cases.push_back({mk(2, {1, 6, 35}, 5, 50, {1, 3, 5}, {1, 1, 2}), Padding::same, "wide stride 2, 50 out"});
+    // Shapes where the cost model picks the 3-vector blocks on AVX2 (24 outputs) and scalar (9).
+    cases.push_back({mk(1, {1, 5, 16}, 7, 24, {1, 3, 3}), Padding::same, "16 wide, 24 out"});
+    cases.push_back({mk(1, {1, 5, 16}, 4, 9, {1, 3, 3}), Padding::same, "16 wide, 9 out"});
     ConvDesc wb = mk(1, {1, 5, 37}, 7, 33, {1, 3, 5});
     wb.has_bias = true;
     wb.act = Activation::leaky_relu;
