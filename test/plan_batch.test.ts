@@ -195,5 +195,15 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     // The batch-12 plan built first runs every smaller size.
     expect(m.inferencePlan.builds).toBe(1);
     expect(m.inferencePlan.plans.map((p) => p.batch)).toEqual([12]);
+    // Growing sizes: each new largest batch builds one plan, which replaces those it subsumes.
+    const m2 = sequential({ layers: [L.dense({ units: 2, inputShape: [3] })] });
+    const z = randomTensor([20, 3], 8);
+    for (const n of [1, 2, 3, 5, 4, 8, 20, 7]) {
+      const zn = rows(z, n);
+      (m2.predictSync(zn) as Tensor).dispose();
+      zn.dispose();
+    }
+    expect(m2.inferencePlan.builds).toBe(6);
+    expect(m2.inferencePlan.plans.map((p) => p.batch)).toEqual([20]);
   });
 });
