@@ -10,7 +10,7 @@ import { setSeed } from '../lib/random/index.js';
 import * as L from '../lib/layers/index.js';
 import { input, type Model, model, sequential } from '../lib/models/index.js';
 import { InferencePlan } from '../lib/plan/index.js';
-import { backendInfo, setIsa } from '../lib/backend.js';
+import { backendInfo, setIsa, setNumThreads } from '../lib/backend.js';
 import { randomTensor } from './helpers/gradcheck.js';
 import { native } from '../lib/native/index.js';
 import * as K from '../lib/layers/backend.js';
@@ -134,6 +134,31 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     }
   });
 
+  it('a plan built for one pool size runs right after the pool is resized (chunks and workspaces are checked per run)', () => {
+    setSeed(25);
+    const m = sequential({
+      layers: [L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 6, 3] }), L.maxPooling2d({ poolSize: 2 }), L.flatten(), L.dense({ units: 3 })],
+    });
+    const x = randomTensor([9, 8, 6, 3], 7);
+    const want = m.apply(x, { training: false }) as Tensor;
+    const before = backendInfo().threads;
+    const plan = InferencePlan.build(m, [[9, 8, 6, 3]]);
+    try {
+      for (const t of [1, 3, 2, 5]) {
+        setNumThreads(t);
+        for (const n of [9, 4]) {
+          const xn = rows(x, n);
+          const [y] = plan.run([xn]);
+          expect(Array.from(y!.dataSync())).toEqual(Array.from(want.dataSync().subarray(0, n * 3)));
+          y!.dispose();
+          xn.dispose();
+        }
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
   it('refuses n out of range with a RangeError naming n, and a plan whose steps mix samples runs its own batch only', () => {
     setSeed(23);
     const m = sequential({ layers: [L.dense({ units: 3, inputShape: [4] })] });
@@ -170,5 +195,15 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     // The batch-12 plan built first runs every smaller size.
     expect(m.inferencePlan.builds).toBe(1);
     expect(m.inferencePlan.plans.map((p) => p.batch)).toEqual([12]);
+    // Growing sizes: each new largest batch builds one plan, which replaces those it subsumes.
+    const m2 = sequential({ layers: [L.dense({ units: 2, inputShape: [3] })] });
+    const z = randomTensor([20, 3], 8);
+    for (const n of [1, 2, 3, 5, 4, 8, 20, 7]) {
+      const zn = rows(z, n);
+      (m2.predictSync(zn) as Tensor).dispose();
+      zn.dispose();
+    }
+    expect(m2.inferencePlan.builds).toBe(6);
+    expect(m2.inferencePlan.plans.map((p) => p.batch)).toEqual([20]);
   });
 });

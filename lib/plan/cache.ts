@@ -161,6 +161,9 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
     throw e;
   }
   s.builds++;
+  // Cached plans whose batches the new one also runs are dropped: they would only hold arenas
+  // (a server growing its batches would otherwise keep a plan per size it went through).
+  s.plans = s.plans.filter((p) => !plan.accepts(p.inputShapes));
   s.plans.unshift(plan);
   plan.reportAlgorithms();
   if (s.plans.length > MAX_PLANS) s.plans.length = MAX_PLANS;

@@ -223,32 +223,33 @@ export class Batcher {
     }
     const t0 = performance.now();
     let error: unknown;
+    let parts: Float32Array[] = [];
+    let outShape: readonly number[] = [];
     try {
       const out = await this.runner(x, n, sampleShape);
       const outPer = out.data.length / n;
       if (!Number.isInteger(outPer)) throw new Error(`model returned ${out.data.length} values for a batch of ${n}`);
+      // Each caller's rows are copied out first: the runner may reuse its output buffer for the next batch.
       let off = 0;
-      for (const p of batch) {
-        const part = out.data.slice(off * outPer, (off + p.n) * outPer);
-        off += p.n;
-        if (p.state === 'done') continue; // timed out meanwhile
-        p.state = 'done';
-        if (p.timer) clearTimeout(p.timer);
-        p.resolve({ data: part, shape: [p.n, ...out.sampleShape] });
-      }
+      parts = batch.map((p) => out.data.slice(off * outPer, (off += p.n) * outPer));
+      outShape = out.sampleShape;
     } catch (e) {
       error = e;
-      for (const p of batch) {
-        if (p.state === 'done') continue;
-        p.state = 'done';
-        if (p.timer) clearTimeout(p.timer);
-        p.reject(e);
-      }
     } finally {
       this.running = false;
     }
-    this.onBatch?.({ size: n, requests: batch.length, ms: performance.now() - t0, ...(error !== undefined ? { error } : {}) });
+    const ms = performance.now() - t0;
+    // The next batch starts before this one's callers are resumed, so the model computes while
+    // the event loop delivers results (and takes the callers' next requests).
     this.next();
+    batch.forEach((p, i) => {
+      if (p.state === 'done') return; // timed out meanwhile
+      p.state = 'done';
+      if (p.timer) clearTimeout(p.timer);
+      if (error === undefined) p.resolve({ data: parts[i]!, shape: [p.n, ...outShape] });
+      else p.reject(error);
+    });
+    this.onBatch?.({ size: n, requests: batch.length, ms, ...(error !== undefined ? { error } : {}) });
   }
 
   /** After a batch: run the next one now if a queue is full or its delay has passed, else arm its timer. */
@@ -260,8 +261,11 @@ export class Batcher {
     }
     const q = this.queues.get(key)!;
     const waited = Date.now() - (q.items[0]?.enqueuedAt ?? Date.now());
-    if (this.closed || q.samples >= this.maxBatchSize || waited >= this.maxDelayMs) {
-      // setImmediate lets I/O callbacks (new requests) run between batches.
+    if (q.samples >= this.maxBatchSize) {
+      // A full batch is waiting: start it now (it cannot grow, so nothing is gained by waiting).
+      void this.dispatch();
+    } else if (this.closed || waited >= this.maxDelayMs) {
+      // setImmediate lets I/O callbacks (new requests) join this batch first.
       setImmediate(() => void this.dispatch());
     } else if (!q.timer) {
       q.timer = setTimeout(() => {

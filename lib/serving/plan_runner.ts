@@ -1,6 +1,7 @@
 /**
  * The predictor's batch runner for models that compile to an inference plan (lib/plan): one plan
- * built for `maxBatchSize` samples runs every batch of 1..maxBatchSize (native run_batch), reading
+ * (built for the largest batch seen, rounded up to a power of two, at most `maxBatchSize`) runs
+ * every smaller batch too (native run_batch), reading
  * from a preallocated staging buffer the batcher copies requests into, and writing into a
  * preallocated output buffer the batcher slices each caller's rows from. So in steady state a batch
  * costs two copies (requests in, rows out) and one async native call: no plan rebuild when batch
@@ -35,7 +36,7 @@ interface Buffers {
 }
 
 /**
- * A BatchRunner over `model`'s plan for [maxBatchSize, ...sampleShape], or null when the model is
+ * A BatchRunner over `model`'s plans for [batch, ...sampleShape], or null when the model is
  * not a graph model or the sample shape is not fully known (the caller uses model.predict then).
  * `dispose()` frees the staging and output buffers (the plan stays in the model's cache).
  */
@@ -45,11 +46,16 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
   const per = sample.reduce((a, b) => a * b, 1);
   let bufs: Buffers | null = null;
   let unplannable = false;
+  // The batch the plan is built for: the largest batch seen so far rounded up to a power of two,
+  // at most maxBatchSize. So memory follows the load (a generous maxBatchSize costs nothing until
+  // batches that large form) and the plan is rebuilt at most log2(maxBatchSize) times.
+  let cap = 0;
 
   // The plan (from the model's cache, so weight changes are picked up) and buffers sized for it.
-  const current = (): Buffers | null => {
+  const current = (n: number): Buffers | null => {
     if (unplannable) return null;
-    const plan = planFor(model, [[maxBatchSize, ...sample]]);
+    if (n > cap) cap = Math.min(maxBatchSize, 2 ** Math.ceil(Math.log2(n)));
+    const plan = planFor(model, [[cap, ...sample]]);
     if (!plan || plan.inputShapes.length !== 1 || !plan.runtimeBatch) {
       // Not plannable now (or ever): drop the buffers; the cache remembers why for this graph.
       unplannable = plan !== null;
@@ -76,7 +82,7 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
   };
 
   const runner = (async (x, n, shape) => {
-    const b = n <= maxBatchSize && sameShape(shape, sample) ? current() : null;
+    const b = n <= maxBatchSize && sameShape(shape, sample) ? current(n) : null;
     if (!b) return fallback(x, n, shape);
     const outPer = b.outView.length / b.plan.batch;
     const out = b.outView.subarray(0, n * outPer);
@@ -88,7 +94,7 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
   // Where the batcher stages a batch of several requests (valid until the batch's run resolves).
   runner.stage = (n, shape) => {
     if (n > maxBatchSize || !sameShape(shape, sample)) return undefined;
-    const b = current();
+    const b = current(n);
     return b ? b.inView.subarray(0, n * per) : undefined;
   };
   runner.dispose = release;

@@ -74,29 +74,11 @@ void winograd_prepare(const ConvDesc& d, int m, const float* w, WinogradWeights*
   out->K = K;
   out->U = aligned_array<float>(a * a * C * K);
   float* U = out->U.get();
-  // U[i][j][c][k] = sum_{p,q} G[i][p] g[p][q] G[j][q], vectorised over k (contiguous in HWIO).
-  parallel_for(C, [&](std::size_t c) {
-    std::vector<float> tmp(a * 3 * K);
-    for (std::size_t i = 0; i < a; ++i)
-      for (std::size_t q = 0; q < 3; ++q) {
-        float* t = tmp.data() + (i * 3 + q) * K;
-        std::fill(t, t + K, 0.f);
-        for (std::size_t p = 0; p < 3; ++p) {
-          float gc = M.G[i * 3 + p];
-          const float* src = w + ((p * 3 + q) * C + c) * K;
-          for (std::size_t k = 0; k < K; ++k) t[k] += gc * src[k];
-        }
-      }
-    for (std::size_t i = 0; i < a; ++i)
-      for (std::size_t j = 0; j < a; ++j) {
-        float* u = U + ((i * a + j) * C + c) * K;
-        std::fill(u, u + K, 0.f);
-        for (std::size_t q = 0; q < 3; ++q) {
-          float gc = M.G[j * 3 + q];
-          const float* t = tmp.data() + (i * 3 + q) * K;
-          for (std::size_t k = 0; k < K; ++k) u[k] += gc * t[k];
-        }
-      }
+  // U[i][j][c][k] = sum_{p,q} G[i][p] g[p][q] G[j][q], vectorised over k (contiguous in HWIO):
+  // for input channel c, tap (p, q) is the K-vector w[((p*3+q)*C + c)*K ...].
+  const WinogradKernels& WK = winograd_kernels();
+  parallel_range(C, 8, [&](std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; ++c) WK.filter((int)a, M.G, w + c * K, C * K, K, U + c * K, C * K);
   });
 }
 

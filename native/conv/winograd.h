@@ -54,6 +54,9 @@ struct WinogradKernels {
   // Y[i*rs + j*cs + k] = (A^T M A)[i][j] + bias[k] (bias may be null), M[u][v] = M[(u*6+v)*mstride + k].
   void (*output4)(const float* M, std::size_t mstride, std::size_t K, const float* bias, float* Y, std::ptrdiff_t rs,
                   std::ptrdiff_t cs);
+  // Filter transform, vectorised over K: U[(i*a+j)*us + k] = (G g G^T)[i][j] with
+  // g[p][q] = g[(p*3+q)*gs + k] (G is a x 3).
+  void (*filter)(int a, const float* G, const float* g, std::size_t gs, std::size_t K, float* U, std::size_t us);
 };
 const WinogradKernels& winograd_kernels_scalar();
 const WinogradKernels& winograd_kernels_avx2();

@@ -4,7 +4,7 @@
 
 namespace convkit {
 const WinogradKernels& winograd_kernels_avx2() {
-  static const WinogradKernels k{&wk_input, &wk_output, &f4_input<VAvx2>, &f4_output<VAvx2>};
+  static const WinogradKernels k{&wk_input, &wk_output, &f4_input<VAvx2>, &f4_output<VAvx2>, &wfilter<VAvx2>};
   return k;
 }
 }  // namespace convkit

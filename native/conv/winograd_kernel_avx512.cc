@@ -4,7 +4,7 @@
 
 namespace convkit {
 const WinogradKernels& winograd_kernels_avx512() {
-  static const WinogradKernels k{&wk_input, &wk_output, &f4_input<VAvx512>, &f4_output<VAvx512>};
+  static const WinogradKernels k{&wk_input, &wk_output, &f4_input<VAvx512>, &f4_output<VAvx512>, &wfilter<VAvx512>};
   return k;
 }
 }  // namespace convkit

@@ -4,7 +4,7 @@
 
 namespace convkit {
 const WinogradKernels& winograd_kernels_scalar() {
-  static const WinogradKernels k{&wk_input, &wk_output, &f4_input<VScalar>, &f4_output<VScalar>};
+  static const WinogradKernels k{&wk_input, &wk_output, &f4_input<VScalar>, &f4_output<VScalar>, &wfilter<VScalar>};
   return k;
 }
 }  // namespace convkit

@@ -174,6 +174,16 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   // A whole number of blocks per thread: 13 MC blocks on 2 threads (6272 x 128 x 1152) would
   // leave one thread idle for the 13th.
   if (threads > 1) m_tasks = round_up(m_tasks, threads);
+  // Few strips (under 8 per thread) split unevenly by rows: M = 32 is 3 strips, 2 for one thread
+  // and 1 for the other, so that product takes 2/3 of its single-thread time instead of 1/2. Then
+  // split the NR panels between the threads instead (the JC loop's column groups, below) when
+  // they divide more evenly; each group packs the (small) A block itself.
+  if (threads > 1 && strips < 8 * std::size_t(threads)) {
+    auto uneven = [&](std::size_t units) {  // busiest thread's share over the ideal share
+      return double(ceil_div(units, threads) * threads) / double(units);
+    };
+    if (n_panels_total >= std::size_t(threads) && uneven(n_panels_total) < uneven(strips)) m_tasks = 1;
+  }
   m_tasks = std::min(m_tasks, strips);
   const std::size_t strips_per_task = ceil_div(strips, m_tasks);
   m_tasks = ceil_div(strips, strips_per_task);

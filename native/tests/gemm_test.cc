@@ -343,7 +343,8 @@ void run_isa(Isa isa) {
     }
   // 6. Blocking edges of this ISA's configuration: K just below, at and above KC and past two
   // K blocks (block_k splits K into equal blocks); M around MC and around the thread split's
-  // thresholds (16 and 32 MR-row strips: one, then two IC blocks per thread on 2 threads), with
+  // thresholds (16 and 32 MR-row strips: one, then two IC blocks per thread on 2 threads; under
+  // 8 strips per thread, column groups when the panels divide more evenly), with
   // the automatic packing choice and with both operands packed.
   {
     const gemm::GemmConfig& g = gemm::gemm_config(isa);
@@ -353,7 +354,9 @@ void run_isa(Isa isa) {
     };
     const S edges[] = {{23, 37, kc - 1}, {23, 37, kc}, {23, 37, kc + 1}, {9, 70, 2 * kc + 1},
                        {mc - 1, 33, 45},  {mc + 1, 70, 17}, {16 * mr - 1, 65, kc + 3}, {16 * mr + 1, 65, 9},
-                       {32 * mr - 1, 40, 30}, {32 * mr + 1, 40, kc + 1}, {64 * mr + 1, 35, 21}};
+                       {32 * mr - 1, 40, 30}, {32 * mr + 1, 40, kc + 1}, {64 * mr + 1, 35, 21},
+                       // few strips, many panels: split by columns on 2 threads
+                       {2 * mr + 3, 9 * std::size_t(g.nr) + 5, 40}, {3 * mr, 5 * std::size_t(g.nr), kc + 2}};
     for (int mode : {-1, 3}) {
       gemm::set_pack_override(mode);
       for (const S& e : edges)

@@ -10,7 +10,8 @@
 // For each concurrency, with dynamic batching (max batch 32, max delay 2 ms; see the flags) and without
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
-// mean batch size (from /metrics). Every run is bounded in requests and time and stops by itself.
+// mean batch size (from /metrics) and, over HTTP, the server's CPU time per request (Linux).
+// Every run is bounded in requests and time and stops by itself.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,16 @@ function startServer(extra) {
   });
 }
 
+// CPU time (user + system, ms) the server process has used so far: Linux /proc, NaN elsewhere.
+function cpuMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
 async function batchStats(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const sum = Number(/^convkit_batch_size_sum (\S+)/m.exec(text)?.[1] ?? NaN);
@@ -59,10 +70,16 @@ for (const batching of args.http === '0' ? [] : [true, false]) {
     await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: 4, amount: Math.min(200, amount), timeout: 60 });
     for (const c of conns) {
       const before = await batchStats(url);
+      const cpu0 = cpuMs(child.pid);
+      const t0 = performance.now();
       const r = await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: c, amount, timeout: 60, duration: 120 });
+      // Wall time measured here: autocannon's r.duration is whole seconds, which quantised req/s.
+      const secs = (performance.now() - t0) / 1000;
+      const cpu = cpuMs(child.pid) - cpu0;
       const after = await batchStats(url);
       rows.push({
-        model, batching, connections: c, requests: r.requests.total, non2xx: r.non2xx, rps: Math.round(r.requests.total / r.duration),
+        model, batching, connections: c, requests: r.requests.total, non2xx: r.non2xx, rps: Math.round(r.requests.total / secs),
+        cpuPerReq: Number.isFinite(cpu) ? Math.round((cpu * 1000) / r.requests.total) : '–',
         p50: r.latency.p50, p99: r.latency.p99, meanBatch: ((after.sum - before.sum) / Math.max(1, after.count - before.count)).toFixed(1),
       });
       process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
@@ -153,8 +170,8 @@ if (args.ort === '1') {
   process.stderr.write(`${JSON.stringify(ortLine)}\n`);
 }
 
-console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch |' + (ortLine ? ' vs ort |' : ''));
-console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (ortLine ? ' ---: |' : ''));
-for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
+console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch | server CPU µs/req |' + (ortLine ? ' vs ort |' : ''));
+console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (ortLine ? ' ---: |' : ''));
+for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} | ${r.cpuPerReq ?? '–'} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
 if (ortLine) console.log(`\nonnxruntime-node, same run: ${ortLine.caseId} (batch ${ortLine.batch}) median ${ortLine.ms.toFixed(2)} ms = ${ortLine.ips} img/s.`);
 process.exit(0);
