@@ -2,7 +2,7 @@
 // Bounded loopback load test of `convkit serve` with autocannon (not part of `npm test`):
 //   node test/serving/loadtest.mjs [--model lenet5] [--amount 2000] [--connections 1,16,64]
 //                                  [--in-process 1] [--ort 1] [--http 0] [--shared ../shared]
-//                                  [--max-batch-size 32] [--max-delay-ms 2]
+//                                  [--max-batch-size 32] [--max-delay-ms 2] [--seconds 0]
 // --in-process 1 adds the same concurrency levels against createPredictor in this process (no
 // HTTP: what the model + batcher sustain). --ort 1 adds, in the same run, onnxruntime-node's
 // images/s on the shared bench's inference case of the same model (export_onnx.py + one
@@ -11,7 +11,10 @@
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
 // mean batch size (from /metrics) and, over HTTP, the server's CPU time per request (Linux).
-// Every run is bounded in requests and time and stops by itself.
+// --seconds S runs each HTTP measurement for S seconds instead of `amount` requests: autocannon
+// notices that `amount` is reached only on its one-second tick, so a run shorter than a few
+// seconds reads as amount / 1 s whatever the server does (the earlier rows of ~2,000 req/s for
+// 2,000 requests). Every run is bounded in requests and time and stops by itself.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +28,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const model = args.model ?? 'lenet5';
 const amount = Number(args.amount ?? 2000);
+const seconds = Number(args.seconds ?? 0);
 const conns = (args.connections ?? '1,16,64').split(',').map(Number);
 const shape = model === 'lenet5' ? [28, 28, 1] : [224, 224, 3];
 const maxBatch = String(args['max-batch-size'] ?? 32);
@@ -72,7 +76,8 @@ for (const batching of args.http === '0' ? [] : [true, false]) {
       const before = await batchStats(url);
       const cpu0 = cpuMs(child.pid);
       const t0 = performance.now();
-      const r = await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: c, amount, timeout: 60, duration: 120 });
+      const bound = seconds > 0 ? { duration: seconds } : { amount, duration: 120 };
+      const r = await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: c, timeout: 60, ...bound });
       // Wall time measured here: autocannon's r.duration is whole seconds, which quantised req/s.
       const secs = (performance.now() - t0) / 1000;
       const cpu = cpuMs(child.pid) - cpu0;
