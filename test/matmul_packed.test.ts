@@ -5,22 +5,12 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as ck from '../lib/index.js';
 import { native } from '../lib/native/index.js';
+// Deterministic xorshift32 data in [-1, 1), the same generator the bench uses.
+import { randomFloat32 as rand } from '../lib/bench/cases.js';
 
 const U = 2 ** -24;
 const isas = ck.backendInfo().availableIsas;
 afterAll(() => ck.setIsa(null));
-
-function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 /** Worst |got - ref| / bound; a [M, K] (or [K, M] if ta), b [K, N] (or [N, K] if tb). */
 function worstRatio(got: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number, ta: boolean, tb: boolean): number {
