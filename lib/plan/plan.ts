@@ -23,7 +23,7 @@ declare module '../native/binding.js' {
     planRunAsync(plan: PlanHandle, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
     planRunBatch(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[]): void;
     planRunBatchAsync(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
-    planInfo(plan: PlanHandle): NativePlanInfo;
+    planInfo(plan: PlanHandle): InferencePlanInfo; // the binding builds exactly this object
     planProfile(plan: PlanHandle, on?: boolean): { seconds: number[]; runs: number[] };
     planSetSampleParallel(plan: PlanHandle, on: boolean): void;
   }
@@ -40,20 +40,6 @@ export type PlanWeightsHandle = { readonly __convkitPlanWeights: unique symbol }
 /** A new, empty set of shared prepared weights. */
 export function createPlanWeights(): PlanWeightsHandle {
   return native().planWeightsCreate();
-}
-
-interface NativePlanInfo {
-  arenaBytes: number;
-  workspaceBytes: number;
-  weightBytes: number;
-  newWeightBytes: number;
-  unsharedBytes: number;
-  batch: number;
-  runtimeBatch: boolean;
-  sampleParallelChunks: number;
-  inputShapes: number[][];
-  outputShapes: number[][];
-  steps: Array<{ name: string; kind: PlanStepKind; detail: string }>;
 }
 
 /** What a plan is, for model.inferencePlan and profiling. */
