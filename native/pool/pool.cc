@@ -76,12 +76,52 @@ void for_windows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<st
   }
 }
 
+// Calls f(first output pixel index, ow_begin, ow_end, nr) per output row piece in [b, e), with
+// rowbase[0..nr) the input pixel indices (at w = 0) of the real input rows under the window.
+template <class F>
+void for_rows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<std::size_t>& rowbase, F f) {
+  std::size_t op = b;
+  while (op < e) {
+    const std::size_t ow0 = op % d.out[2], row = op / d.out[2];
+    const std::size_t oh = row % d.out[1], od = (row / d.out[1]) % d.out[0], n = row / (d.out[1] * d.out[0]);
+    std::size_t nr = 0;
+    for (std::size_t kd = 0; kd < d.window[0]; ++kd) {
+      long id = (long)(od * d.stride[0] + kd) - (long)d.pad_before[0];
+      if (id < 0 || id >= (long)d.in[0]) continue;
+      for (std::size_t kh = 0; kh < d.window[1]; ++kh) {
+        long ih = (long)(oh * d.stride[1] + kh) - (long)d.pad_before[1];
+        if (ih < 0 || ih >= (long)d.in[1]) continue;
+        rowbase[nr++] = ((n * d.in[0] + id) * d.in[1] + ih) * d.in[2];
+      }
+    }
+    const std::size_t row_end = std::min(e, op - ow0 + d.out[2]);
+    f(op, ow0, ow0 + (row_end - op), nr);
+    op = row_end;
+  }
+}
+
+PoolRowGeom row_geom(const PoolDesc& d, std::size_t ow_begin, std::size_t ow_end) {
+  return PoolRowGeom{d.C, d.in[2], d.window[2], d.stride[2], d.pad_before[2], ow_begin, ow_end};
+}
+
 }  // namespace
 
 void pool_forward(const PoolDesc& d, PoolKind kind, const float* x, float* y, const CancelToken& cancel) {
   const PoolKernels& K = pool_kernels();
   const std::size_t wn = d.window[0] * d.window[1] * d.window[2];
   const std::size_t total = d.N * d.out[0] * d.out[1] * d.out[2];
+  if (kind == PoolKind::max) {
+    parallel_range(total, 16, [&](std::size_t b, std::size_t e) {
+      cancel.check();
+      std::vector<std::size_t> rowbase(d.window[0] * d.window[1]);
+      std::vector<const float*> rows(rowbase.size());
+      for_rows(d, b, e, rowbase, [&](std::size_t op, std::size_t ow_b, std::size_t ow_e, std::size_t nr) {
+        for (std::size_t r = 0; r < nr; ++r) rows[r] = x + rowbase[r] * d.C;
+        K.max_fwd_row(rows.data(), nr, row_geom(d, ow_b, ow_e), y + op * d.C);
+      });
+    });
+    return;
+  }
   parallel_range(total, 16, [&](std::size_t b, std::size_t e) {
     cancel.check();
     std::vector<std::size_t> pix(wn);
@@ -106,11 +146,28 @@ void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float
   const PoolKernels& K = pool_kernels();
   const std::size_t wn = d.window[0] * d.window[1] * d.window[2];
   const std::size_t per_image = d.out[0] * d.out[1] * d.out[2];
-  std::fill(dx, dx + d.input_size(), 0.f);
+  const std::size_t in_image = d.input_size() / d.N;
   // Windows of one image overlap (stride < window), so the scatter is serial within an image and
-  // the images run in parallel.
+  // the images run in parallel. Each image's dx is zeroed by its own task just before the scatter:
+  // in parallel and still in L1/L2 when the scatter adds into it (a whole-tensor fill up front was
+  // a serial pass over memory).
   parallel_for(d.N, [&](std::size_t n) {
     cancel.check();
+    std::fill(dx + n * in_image, dx + (n + 1) * in_image, 0.f);
+    if (kind == PoolKind::max) {
+      std::vector<std::size_t> rowbase(d.window[0] * d.window[1]);
+      std::vector<const float*> xr(rowbase.size());
+      std::vector<float*> dr(rowbase.size());
+      for_rows(d, n * per_image, (n + 1) * per_image, rowbase,
+               [&](std::size_t op, std::size_t ow_b, std::size_t ow_e, std::size_t nr) {
+                 for (std::size_t r = 0; r < nr; ++r) {
+                   xr[r] = x + rowbase[r] * d.C;
+                   dr[r] = dx + rowbase[r] * d.C;
+                 }
+                 K.max_back_row(xr.data(), dr.data(), nr, row_geom(d, ow_b, ow_e), dy + op * d.C);
+               });
+      return;
+    }
     std::vector<std::size_t> pix(wn);
     std::vector<const float*> xrows(wn);
     std::vector<float*> drows(wn);

@@ -73,9 +73,73 @@ void pk_max_back(const float* const* xrows, float* const* dxrows, std::size_t n,
   });
 }
 
+// Width taps [lo, hi) of output pixel ow that fall inside the input (padding taps dropped).
+inline void width_taps(const PoolRowGeom& g, std::size_t ow, long* iw0, std::size_t* lo, std::size_t* hi) {
+  *iw0 = (long)(ow * g.stride_w) - (long)g.pad_w;
+  *lo = *iw0 < 0 ? (std::size_t)(-*iw0) : 0;
+  const long h = (long)g.in_w - *iw0;
+  *hi = h < (long)g.window_w ? (h < 0 ? 0 : (std::size_t)h) : g.window_w;
+}
+
+// Max over the window in window order (rows, then width taps): the same fold as pk_max_rows, so
+// ties between +0/-0 and NaNs resolve exactly as before (V::max is order sensitive for both).
+template <class V>
+void pk_max_fwd_row(const float* const* rows, std::size_t nr, const PoolRowGeom& g, float* y) {
+  const std::size_t C = g.C;
+  for (std::size_t ow = g.ow_begin; ow < g.ow_end; ++ow, y += C) {
+    long iw0;
+    std::size_t lo, hi;
+    width_taps(g, ow, &iw0, &lo, &hi);
+    if (nr == 0 || lo >= hi) {
+      for (std::size_t c = 0; c < C; ++c) y[c] = 0.f;
+      continue;
+    }
+    const std::size_t off = (std::size_t)(iw0 + (long)lo) * C, taps = hi - lo;
+    for_channel_blocks<V>(C, [&](std::size_t c, int k) {
+      typename V::T m = load_k<V>(rows[0] + off + c, k);
+      for (std::size_t t = 1; t < taps; ++t) m = V::max(m, load_k<V>(rows[0] + off + t * C + c, k));
+      for (std::size_t r = 1; r < nr; ++r)
+        for (std::size_t t = 0; t < taps; ++t) m = V::max(m, load_k<V>(rows[r] + off + t * C + c, k));
+      store_k<V>(y + c, m, k);
+    });
+  }
+}
+
+// Gradient to the first maximal tap in window order, as pk_max_back.
+template <class V>
+void pk_max_back_row(const float* const* xrows, float* const* dxrows, std::size_t nr, const PoolRowGeom& g,
+                     const float* dy) {
+  using Mk = PoolMask<V>;
+  const std::size_t C = g.C;
+  if (nr == 0) return;
+  for (std::size_t ow = g.ow_begin; ow < g.ow_end; ++ow, dy += C) {
+    long iw0;
+    std::size_t lo, hi;
+    width_taps(g, ow, &iw0, &lo, &hi);
+    if (lo >= hi) continue;
+    const std::size_t off = (std::size_t)(iw0 + (long)lo) * C, taps = hi - lo;
+    for_channel_blocks<V>(C, [&](std::size_t c, int k) {
+      typename V::T m = load_k<V>(xrows[0] + off + c, k);
+      for (std::size_t t = 1; t < taps; ++t) m = V::max(m, load_k<V>(xrows[0] + off + t * C + c, k));
+      for (std::size_t r = 1; r < nr; ++r)
+        for (std::size_t t = 0; t < taps; ++t) m = V::max(m, load_k<V>(xrows[r] + off + t * C + c, k));
+      const typename V::T gr = load_k<V>(dy + c, k);
+      typename Mk::M served = Mk::none();
+      for (std::size_t r = 0; r < nr; ++r)
+        for (std::size_t t = 0; t < taps; ++t) {
+          const std::size_t o = off + t * C + c;
+          const typename Mk::M take = Mk::and_not(Mk::eq(load_k<V>(xrows[r] + o, k), m), served);
+          store_k<V>(dxrows[r] + o, Mk::add_masked(load_k<V>(dxrows[r] + o, k), gr, take), k);
+          served = Mk::either(served, take);
+        }
+    });
+  }
+}
+
 template <class V>
 PoolKernels make_pool_kernels() {
-  return PoolKernels{&pk_max_rows<V>, &pk_avg_rows<V>, &pk_avg_back<V>, &pk_max_back<V>};
+  return PoolKernels{&pk_max_rows<V>,   &pk_avg_rows<V>,     &pk_avg_back<V>,
+                     &pk_max_back<V>,   &pk_max_fwd_row<V>,  &pk_max_back_row<V>};
 }
 
 }  // namespace

@@ -4,6 +4,14 @@
 
 namespace convkit {
 
+// One output row of a max pool, for the row kernels below. rows[r] points at input pixel 0 (w = 0)
+// of the r-th real input row under the window (depth-major, then height: window order), each row
+// holding in_w pixels of C floats. Output pixels [ow_begin, ow_end) of the row are handled; taps
+// falling in the width padding are skipped (they never win a max).
+struct PoolRowGeom {
+  std::size_t C, in_w, window_w, stride_w, pad_w, ow_begin, ow_end;
+};
+
 struct PoolKernels {
   // y[c] = max_i rows[i][c]   (n >= 1)
   void (*max_rows)(const float* const* rows, std::size_t n, std::size_t C, float* y);
@@ -13,6 +21,12 @@ struct PoolKernels {
   void (*avg_back)(float* const* rows, std::size_t n, std::size_t C, float scale, const float* dy);
   // For each c, the first i with the largest xrows[i][c]; dxrows[i][c] += dy[c].
   void (*max_back)(const float* const* xrows, float* const* dxrows, std::size_t n, std::size_t C, const float* dy);
+  // Whole output row at once, same results as max_rows / max_back per pixel but without a
+  // per-pixel call and pointer list: with few channels (LeNet's 6) that bookkeeping was the cost.
+  // y / dy point at output pixel ow_begin of the row; an output pixel with no real tap gets 0.
+  void (*max_fwd_row)(const float* const* rows, std::size_t nr, const PoolRowGeom& g, float* y);
+  void (*max_back_row)(const float* const* xrows, float* const* dxrows, std::size_t nr, const PoolRowGeom& g,
+                       const float* dy);
 };
 
 const PoolKernels& pool_kernels_scalar();

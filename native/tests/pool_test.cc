@@ -4,7 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include <cstring>
+
 #include "pool/pool.h"
+#include "pool/pool_kernels.h"
 #include "pool/zero_pad.h"
 #include "test_util.h"
 
@@ -99,6 +102,65 @@ int main() {
         CK_CHECK_MSG(ex <= 1, "%s bwd %s: ratio %g", kind == PoolKind::max ? "max" : "avg", d.str().c_str(), ex);
       }
     }
+    // Max pooling runs whole output rows (max_fwd_row / max_back_row). Every channel count 1..17
+    // (all masked-tail widths of both vector sizes), odd sizes, 'same' and 'valid', strides below,
+    // equal to and above the window: against the double reference, and bit for bit against the
+    // per-pixel kernels (max_rows / max_back, the former path) on inputs holding NaNs, +0/-0 and
+    // ties, whose result depends on the fold order of V::max (maxps returns its second operand when
+    // either is NaN or both are zero), so the row kernels must keep the window order.
+    for (std::size_t C = 1; C <= 17; ++C)
+      for (int g = 0; g < 3; ++g) {
+        PoolDesc d;
+        d.N = 2;
+        d.C = C;
+        d.in = {{1, 7 + C % 3, 9 + C % 4}};
+        const std::size_t win[3] = {2, 3, 2}, str[3] = {2, 2, 3};
+        d.window = {{1, win[g], win[(g + 1) % 3]}};
+        d.stride = {{1, str[g], str[(g + 2) % 3]}};
+        d.finalize(g == 1 ? Padding::valid : Padding::same);
+        auto x = random_vector(d.input_size(), seed++);
+        auto dy = random_vector(d.output_size(), seed++);
+        std::vector<double> ry(d.output_size()), rdx(d.input_size(), 0.0);
+        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+          for (std::size_t c = 0; c < C; ++c) {
+            double m = -std::numeric_limits<double>::infinity();
+            std::size_t arg = 0;
+            for (std::size_t p : px)
+              if (x[p * C + c] > m) m = x[p * C + c], arg = p;
+            ry[op * C + c] = px.empty() ? 0.0 : m;
+            if (!px.empty()) rdx[arg * C + c] += dy[op * C + c];
+          }
+        });
+        std::vector<float> y(d.output_size(), -9.f), dx(d.input_size(), -9.f);
+        pool_forward(d, PoolKind::max, x.data(), y.data());
+        pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
+        CK_CHECK_MSG(error_ratio(y.data(), ry.data(), y.size(), 1e-6, 1e-6) <= 1, "max row fwd %s", d.str().c_str());
+        CK_CHECK_MSG(error_ratio(dx.data(), rdx.data(), dx.size(), 1e-6, 1e-6) <= 1, "max row bwd %s", d.str().c_str());
+
+        // Special values: NaN, +0, -0, repeated levels.
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          const unsigned h = (unsigned)(i * 2654435761u) >> 28;
+          x[i] = h < 2 ? nan : h < 5 ? 0.f : h < 8 ? -0.f : std::round(x[i]);
+        }
+        const PoolKernels& K = pool_kernels();
+        std::vector<float> py(d.output_size()), pdx(d.input_size(), 0.f);
+        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+          if (px.empty()) {
+            for (std::size_t c = 0; c < C; ++c) py[op * C + c] = 0.f;
+            return;
+          }
+          std::vector<const float*> xr;
+          std::vector<float*> dr;
+          for (std::size_t p : px) xr.push_back(x.data() + p * C), dr.push_back(pdx.data() + p * C);
+          K.max_rows(xr.data(), xr.size(), C, py.data() + op * C);
+          K.max_back(xr.data(), dr.data(), xr.size(), C, dy.data() + op * C);
+        });
+        pool_forward(d, PoolKind::max, x.data(), y.data());
+        pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
+        CK_CHECK_MSG(std::memcmp(y.data(), py.data(), y.size() * 4) == 0, "max row fwd bits %s", d.str().c_str());
+        CK_CHECK_MSG(std::memcmp(dx.data(), pdx.data(), dx.size() * 4) == 0, "max row bwd bits %s", d.str().c_str());
+      }
     // Global pooling.
     for (std::size_t C : {1u, 7u, 37u}) {
       std::size_t N = 3, P = 29;
