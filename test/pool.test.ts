@@ -70,6 +70,25 @@ describe.each(ck.backendInfo().availableIsas)('pooling on %s', (isa) => {
     }
   });
 
+  // Max pooling runs whole output rows natively; every channel count 1..17 (all masked-tail widths),
+  // odd sizes, window/stride pairs below, equal to and above each other, 'same' and 'valid'.
+  it('max 2d, channels 1..17, odd sizes and strides != window, forward and backward', () => {
+    ck.setIsa(isa);
+    for (let C = 1; C <= 17; C++) {
+      for (const [k, s, same] of [[2, 2, true], [3, 2, false], [2, 3, true]] as const) {
+        const N = 1, H = 7, W = 9 + (C % 3);
+        const xd = rnd(N * H * W * C);
+        const pre = ref2d(xd, N, H, W, C, k, s, same, 'max', null);
+        const dyd = rnd(N * pre.OH * pre.OW * C);
+        const r = ref2d(xd, N, H, W, C, k, s, same, 'max', dyd);
+        const opts = { poolSize: k, strides: s, padding: same ? ('same' as const) : ('valid' as const) };
+        const x = ck.tensor(xd, [N, H, W, C]);
+        close(maxPool2d(x, opts).dataSync(), r.y);
+        close(poolBackward(x, ck.tensor(dyd, [N, pre.OH, pre.OW, C]), 'max', opts).dataSync(), r.dx);
+      }
+    }
+  });
+
   it('1-D and 3-D shapes, channelsFirst, global pooling, zero padding', () => {
     ck.setIsa(isa);
     expect(maxPool1d(ck.tensor(rnd(2 * 13 * 3), [2, 13, 3]), { poolSize: 3, strides: 2, padding: 'same' }).shape).toEqual([2, 7, 3]);
