@@ -3,6 +3,7 @@
 #include "conv/simd_traits.h"
 #include "pool/pool_kernels.h"
 #include "pool/pool_mask.h"
+#include "pool/pool_pair.h"
 
 namespace convkit {
 namespace {
@@ -85,11 +86,29 @@ inline void width_taps(const PoolRowGeom& g, std::size_t ow, long* iw0, std::siz
 // ties between +0/-0 and NaNs resolve exactly as before (V::max is order sensitive for both).
 template <class V>
 void pk_max_fwd_row(const float* const* rows, std::size_t nr, const PoolRowGeom& g, float* y) {
+  using P = PoolPair<V>;
   const std::size_t C = g.C;
   for (std::size_t ow = g.ow_begin; ow < g.ow_end; ++ow, y += C) {
     long iw0;
     std::size_t lo, hi;
     width_taps(g, ow, &iw0, &lo, &hi);
+    long iw1;
+    std::size_t lo1, hi1;
+    if (P::H > 0 && C <= (std::size_t)P::H && nr > 0 && lo < hi && ow + 1 < g.ow_end &&
+        (width_taps(g, ow + 1, &iw1, &lo1, &hi1), lo1 == lo && hi1 == hi)) {
+      // Pixels ow and ow+1 share their tap pattern: one vector, same fold order per half.
+      const int k = static_cast<int>(C);
+      const std::size_t a = (std::size_t)(iw0 + (long)lo) * C, b = (std::size_t)(iw1 + (long)lo) * C;
+      const std::size_t taps = hi - lo;
+      typename V::T m = P::load2(rows[0] + a, rows[0] + b, k);
+      for (std::size_t t = 1; t < taps; ++t) m = V::max(m, P::load2(rows[0] + a + t * C, rows[0] + b + t * C, k));
+      for (std::size_t r = 1; r < nr; ++r)
+        for (std::size_t t = 0; t < taps; ++t) m = V::max(m, P::load2(rows[r] + a + t * C, rows[r] + b + t * C, k));
+      P::store2(y, y + C, m, k);
+      ++ow;
+      y += C;
+      continue;
+    }
     if (nr == 0 || lo >= hi) {
       for (std::size_t c = 0; c < C; ++c) y[c] = 0.f;
       continue;
@@ -111,12 +130,45 @@ void pk_max_back_row(const float* const* xrows, float* const* dxrows, std::size_
                      const float* dy) {
   using Mk = PoolMask<V>;
   const std::size_t C = g.C;
+  using P = PoolPair<V>;
   if (nr == 0) return;
   for (std::size_t ow = g.ow_begin; ow < g.ow_end; ++ow, dy += C) {
     long iw0;
     std::size_t lo, hi;
     width_taps(g, ow, &iw0, &lo, &hi);
     if (lo >= hi) continue;
+    long iw1;
+    std::size_t lo1, hi1;
+    if (P::H > 0 && C <= (std::size_t)P::H && ow + 1 < g.ow_end &&
+        (width_taps(g, ow + 1, &iw1, &lo1, &hi1), lo1 == lo && hi1 == hi)) {
+      // Pixels ow and ow+1 in one vector (see pool_pair.h). Only when their width taps are
+      // disjoint: with overlapping windows both halves would read a shared dx element before
+      // either adds to it, losing one gradient, so those take the one-pixel path below.
+      const std::size_t a = (std::size_t)(iw0 + (long)lo), b = (std::size_t)(iw1 + (long)lo);
+      if (b >= a + (hi - lo)) {
+        const int k = static_cast<int>(C);
+        const std::size_t taps = hi - lo;
+        const float* x0 = xrows[0];
+        typename V::T m = P::load2(x0 + a * C, x0 + b * C, k);
+        for (std::size_t t = 1; t < taps; ++t) m = V::max(m, P::load2(x0 + (a + t) * C, x0 + (b + t) * C, k));
+        for (std::size_t r = 1; r < nr; ++r)
+          for (std::size_t t = 0; t < taps; ++t)
+            m = V::max(m, P::load2(xrows[r] + (a + t) * C, xrows[r] + (b + t) * C, k));
+        const typename V::T gr = P::load2(dy, dy + C, k);
+        typename Mk::M served = Mk::none();
+        for (std::size_t r = 0; r < nr; ++r)
+          for (std::size_t t = 0; t < taps; ++t) {
+            const std::size_t oa = (a + t) * C, ob = (b + t) * C;
+            const typename Mk::M take = Mk::and_not(Mk::eq(P::load2(xrows[r] + oa, xrows[r] + ob, k), m), served);
+            P::store2(dxrows[r] + oa, dxrows[r] + ob,
+                      Mk::add_masked(P::load2(dxrows[r] + oa, dxrows[r] + ob, k), gr, take), k);
+            served = Mk::either(served, take);
+          }
+        ++ow;
+        dy += C;
+        continue;
+      }
+    }
     const std::size_t off = (std::size_t)(iw0 + (long)lo) * C, taps = hi - lo;
     for_channel_blocks<V>(C, [&](std::size_t c, int k) {
       typename V::T m = load_k<V>(xrows[0] + off + c, k);
