@@ -42,40 +42,6 @@ void PoolDesc::finalize(Padding mode) {
 
 namespace {
 
-// Calls f(output pixel index, n, count) per output pixel in [b, e), with pix[0..count) the input
-// pixel indices under its window. The row part of the window (depth and height taps) is computed
-// once per output row, so the per-pixel cost is the width taps only: pooling layers with few
-// channels (LeNet's 6) are bound by this bookkeeping, not by the max/add itself.
-template <class F>
-void for_windows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<std::size_t>& pix, F f) {
-  std::vector<std::size_t> rowbase(d.window[0] * d.window[1]);
-  std::size_t op = b;
-  while (op < e) {
-    const std::size_t ow0 = op % d.out[2], row = op / d.out[2];
-    const std::size_t oh = row % d.out[1], od = (row / d.out[1]) % d.out[0], n = row / (d.out[1] * d.out[0]);
-    std::size_t nr = 0;
-    for (std::size_t kd = 0; kd < d.window[0]; ++kd) {
-      long id = (long)(od * d.stride[0] + kd) - (long)d.pad_before[0];
-      if (id < 0 || id >= (long)d.in[0]) continue;
-      for (std::size_t kh = 0; kh < d.window[1]; ++kh) {
-        long ih = (long)(oh * d.stride[1] + kh) - (long)d.pad_before[1];
-        if (ih < 0 || ih >= (long)d.in[1]) continue;
-        rowbase[nr++] = ((n * d.in[0] + id) * d.in[1] + ih) * d.in[2];
-      }
-    }
-    const std::size_t row_end = std::min(e, op - ow0 + d.out[2]);
-    for (std::size_t ow = ow0; op < row_end; ++op, ++ow) {
-      const long iw0 = (long)(ow * d.stride[2]) - (long)d.pad_before[2];
-      const std::size_t kw_lo = iw0 < 0 ? (std::size_t)(-iw0) : 0;
-      const std::size_t kw_hi = std::min<long>((long)d.window[2], (long)d.in[2] - iw0);
-      std::size_t m = 0;
-      for (std::size_t r = 0; r < nr; ++r)
-        for (std::size_t kw = kw_lo; kw < kw_hi; ++kw) pix[m++] = rowbase[r] + (std::size_t)(iw0 + (long)kw);
-      f(op, n, m);
-    }
-  }
-}
-
 // Calls f(first output pixel index, ow_begin, ow_end, nr) per output row piece in [b, e), with
 // rowbase[0..nr) the input pixel indices (at w = 0) of the real input rows under the window.
 template <class F>
@@ -98,6 +64,26 @@ void for_rows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<std::
     f(op, ow0, ow0 + (row_end - op), nr);
     op = row_end;
   }
+}
+
+// Calls f(output pixel index, n, count) per output pixel in [b, e), with pix[0..count) the input
+// pixel indices under its window. The row part of the window (depth and height taps) comes once
+// per output row from for_rows, so the per-pixel cost is the width taps only.
+template <class F>
+void for_windows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<std::size_t>& pix, F f) {
+  std::vector<std::size_t> rowbase(d.window[0] * d.window[1]);
+  for_rows(d, b, e, rowbase, [&](std::size_t op, std::size_t ow_begin, std::size_t ow_end, std::size_t nr) {
+    const std::size_t n = op / d.out[2] / (d.out[1] * d.out[0]);
+    for (std::size_t ow = ow_begin; ow < ow_end; ++op, ++ow) {
+      const long iw0 = (long)(ow * d.stride[2]) - (long)d.pad_before[2];
+      const std::size_t kw_lo = iw0 < 0 ? (std::size_t)(-iw0) : 0;
+      const std::size_t kw_hi = std::min<long>((long)d.window[2], (long)d.in[2] - iw0);
+      std::size_t m = 0;
+      for (std::size_t r = 0; r < nr; ++r)
+        for (std::size_t kw = kw_lo; kw < kw_hi; ++kw) pix[m++] = rowbase[r] + (std::size_t)(iw0 + (long)kw);
+      f(op, n, m);
+    }
+  });
 }
 
 PoolRowGeom row_geom(const PoolDesc& d, std::size_t ow_begin, std::size_t ow_end) {
