@@ -6,7 +6,9 @@
 // --in-process 1 adds the same concurrency levels against createPredictor in this process (no
 // HTTP: what the model + batcher sustain). --ort 1 adds, in the same run, onnxruntime-node's
 // images/s on the shared bench's inference case of the same model (export_onnx.py + one
-// InferenceSession, as ../shared/bench/peers/ort_peer.mjs runs it), the figure issue #9 compares to.
+// InferenceSession, as ../shared/bench/peers/ort_peer.mjs runs it), the figure issue #9 compares to;
+// with --in-process 1 also ort serving the same single-image workload in-process (session.run per
+// request, and behind the same dynamic batcher), with a table of convkit ÷ ort per row.
 // For each concurrency, with dynamic batching (max batch 32, max delay 2 ms; see the flags) and without
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
@@ -93,46 +95,60 @@ for (const batching of args.http === '0' ? [] : [true, false]) {
     child.kill('SIGTERM');
   }
 }
-// In-process: `c` concurrent callers, each sending single images back to back.
+// In-process: `c` concurrent callers, each sending single images back to back through `call`
+// (a function of one image); `setup` makes a fresh server for this row, `onBatch` counts batches.
+async function drive(c, call) {
+  // Warm-up at the measured concurrency (JIT, plan build, first batches), a quarter of the run.
+  let warm = Math.max(50, Math.floor(amount / 4));
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (warm-- > 0) await call();
+  }));
+  return async (counters) => {
+    counters.reset();
+    const lat = [];
+    let left = amount;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: c }, async () => {
+        while (left > 0) {
+          left--;
+          const t = performance.now();
+          await call();
+          lat.push(performance.now() - t);
+        }
+      }),
+    );
+    const secs = (performance.now() - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    const q = (f) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))].toFixed(1);
+    return { requests: lat.length, non2xx: 0, rps: Math.round(lat.length / secs), p50: q(0.5), p99: q(0.99) };
+  };
+}
+
+function batchCounter(p) {
+  const k = { sizes: 0, calls: 0, reset() { k.sizes = 0; k.calls = 0; }, mean: () => (k.sizes / Math.max(1, k.calls)).toFixed(1) };
+  p.onBatch = (e) => {
+    k.sizes += e.size;
+    k.calls++;
+  };
+  return k;
+}
+
+const batchOpts = (batching) => (batching ? { maxBatchSize: Number(maxBatch), maxDelayMs: Number(maxDelay) } : { maxBatchSize: 1, maxDelayMs: 0 });
+
 async function inProcess(batching, c) {
   const ck = await import(join(root, 'dist', 'index.js'));
   ck.setSeed(1);
   const m = model === 'lenet5' ? ck.zoo.lenet5() : ck.zoo.resnet18({ inputShape: [224, 224, 3], classes: 1000 });
-  const p = ck.createPredictor(m, batching ? { maxBatchSize: Number(maxBatch), maxDelayMs: Number(maxDelay) } : { maxBatchSize: 1, maxDelayMs: 0 });
-  let sizes = 0;
-  let calls = 0;
-  p.onBatch = (e) => {
-    sizes += e.size;
-    calls++;
-  };
+  const p = ck.createPredictor(m, batchOpts(batching));
+  const k = batchCounter(p);
   const x = new Float32Array(body.buffer.slice(0));
   const sample = [1, ...shape];
-  // Warm-up at the measured concurrency (JIT, plan build, first batches), a quarter of the run.
-  let warm = Math.max(50, Math.floor(amount / 4));
-  await Promise.all(Array.from({ length: c }, async () => {
-    while (warm-- > 0) await p.predictArray(x, sample);
-  }));
-  sizes = 0;
-  calls = 0;
-  const lat = [];
-  let left = amount;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: c }, async () => {
-      while (left > 0) {
-        left--;
-        const t = performance.now();
-        await p.predictArray(x, sample);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
+  const run = await drive(c, () => p.predictArray(x, sample));
+  const r = await run(k);
   await p.close();
   m.dispose();
-  lat.sort((a, b) => a - b);
-  const q = (f) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))].toFixed(1);
-  return { model, batching, connections: c, requests: lat.length, non2xx: 0, rps: Math.round(lat.length / secs), p50: q(0.5), p99: q(0.99), meanBatch: (sizes / Math.max(1, calls)).toFixed(1), where: 'in-process' };
+  return { model, batching, connections: c, ...r, meanBatch: k.mean(), where: 'in-process' };
 }
 
 if (args['in-process'] === '1') {
@@ -168,15 +184,66 @@ if (args.ort === '1') {
     times.push(performance.now() - t);
   }
   await session.release();
-  rmSync(dir, { recursive: true, force: true });
   times.sort((a, b) => a - b);
   const med = times[times.length >> 1];
   ortLine = { caseId, batch, ms: med, ips: Math.round((batch / med) * 1000) };
   process.stderr.write(`${JSON.stringify(ortLine)}\n`);
+  if (args['in-process'] === '1') {
+    // The same workload served by onnxruntime-node, in-process: the same graph with its batch
+    // dimension freed (ort_dynamic_batch.py), single images from the same concurrent callers,
+    // (a) one session.run per request — what a Node server on ort does — on the rows without
+    // batching, and (b) behind convkit's own dynamic batcher (createPredictor over a runner that
+    // calls session.run) on the rows with batching: apples to apples. The model graph is NCHW and
+    // convkit's NHWC; the images are constant, so only the shapes matter for the timing.
+    const dyn = join(dir, 'dynamic.onnx');
+    execFileSync(process.env.BENCH_PYTHON ?? '/usr/bin/python3', [join(root, 'test', 'serving', 'ort_dynamic_batch.py'), join(dir, entry.file), dyn], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const s = await ort.InferenceSession.create(dyn, { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+    const [inName, inShape] = Object.entries(entry.inputs)[0];
+    const outName = Object.keys(entry.outputs)[0];
+    const ortSample = inShape.slice(1);
+    const per = ortSample.reduce((a, b) => a * b, 1);
+    const ck = await import(join(root, 'dist', 'index.js'));
+    const runner = async (x, n) => {
+      const out = (await s.run({ [inName]: new ort.Tensor('float32', x, [n, ...ortSample]) }))[outName];
+      return { data: out.data, sampleShape: out.dims.slice(1) };
+    };
+    const one = new Float32Array(per).fill(0.5);
+    for (const batching of [true, false]) for (const c of conns) {
+      let k = { reset() {}, mean: () => '1.0' };
+      let p = null;
+      let call;
+      if (batching) {
+        p = ck.createPredictor(runner, batchOpts(true));
+        k = batchCounter(p);
+        call = () => p.predictArray(one, [1, ...ortSample]);
+      } else {
+        const feeds = { [inName]: new ort.Tensor('float32', one, [1, ...ortSample]) };
+        call = () => s.run(feeds);
+      }
+      const run = await drive(c, call);
+      const r = await run(k);
+      await p?.close();
+      rows.push({ model, batching, connections: c, ...r, meanBatch: k.mean(), where: batching ? 'ort in-process, same batcher' : 'ort in-process, run per request', ort: true });
+      process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
+    }
+    await s.release();
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch | server CPU µs/req |' + (ortLine ? ' vs ort |' : ''));
 console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (ortLine ? ' ---: |' : ''));
 for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} | ${r.cpuPerReq ?? '–'} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
 if (ortLine) console.log(`\nonnxruntime-node, same run: ${ortLine.caseId} (batch ${ortLine.batch}) median ${ortLine.ms.toFixed(2)} ms = ${ortLine.ips} img/s.`);
+// convkit ÷ onnxruntime-node serving the same workload (same batching, same concurrency), in-process.
+const ortRows = rows.filter((r) => r.ort);
+if (ortRows.length > 0) {
+  console.log('\n| model | batching | connections | convkit in-process req/s | ort in-process req/s | ort serving as | convkit ÷ ort |');
+  console.log('| --- | --- | ---: | ---: | ---: | --- | ---: |');
+  for (const o of ortRows) {
+    const ours = rows.find((r) => r.where === 'in-process' && r.batching === o.batching && r.connections === o.connections);
+    if (!ours) continue;
+    console.log(`| ${model} | ${o.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${o.connections} | ${ours.rps} | ${o.rps} | ${o.batching ? 'same dynamic batcher' : 'session.run per request'} | ${(ours.rps / o.rps).toFixed(2)}x |`);
+  }
+}
 process.exit(0);
