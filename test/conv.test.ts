@@ -117,6 +117,9 @@ const CASES: Array<{ name: string; G: Geo }> = [
   { name: '2d 9x9 same', G: geo(1, [16, 14], 3, 5, [9, 9], { same: true }) },
   { name: '1d k5 stride 2', G: geo(3, [17], 4, 6, [5], { s: [2], same: true }) },
   { name: '3d 3x3x3', G: geo(1, [4, 5, 6], 3, 4, [3, 3, 3], { same: true }) },
+  // Depthwise (multiplier 1: the depthwise row kernels, forward and both gradients).
+  { name: '2d depthwise 3x3 same, 37 channels', G: geo(2, [9, 23], 37, 37, [3, 3], { g: 37, same: true }) },
+  { name: '2d depthwise 5x5 stride 2 dilated', G: geo(1, [13, 21], 19, 19, [5, 5], { g: 19, s: [2, 2], d: [1, 2], same: true }) },
 ];
 const ALGOS: ConvAlgorithm[] = ['direct', 'im2col', 'winograd-f2', 'winograd-f4', 'fft', 'auto'];
 const isas = ck.backendInfo().availableIsas;

@@ -1,5 +1,8 @@
 // conv2d, conv2d_dgrad and conv2d_wgrad cases (NHWC, pad = [top, bottom, left, right], groups),
-// through the same native calls lib/ops/conv.ts makes, on preallocated Float32Arrays. One column
+// through the same native calls lib/ops/conv.ts makes, on preallocated arrays in the library's own
+// tensor storage (native().alloc: 64-byte aligned, as every Tensor is; a plain Float32Array is only
+// 16-byte aligned in V8, which splits every 64-byte vector load across two cache lines and measured
+// the memory-bound depthwise case 25% slow, busy machine). One column
 // per algorithm (convkit-direct, convkit-im2col, convkit-winograd, convkit-fft) plus `convkit` for
 // 'auto'; an algorithm that cannot run a case prints nothing in its column.
 import { native } from '../native/index.js';
@@ -38,8 +41,16 @@ function setup(pass: ConvPass) {
   return (c: BenchCase): PreparedCase[] => {
     const { p, inSize, outSize, wSize } = convParams(c);
     const n = native();
-    const x = randomFloat32(inSize, 1), w = randomFloat32(wSize, 2), dy = randomFloat32(outSize, 3);
-    const y = new Float32Array(outSize), dx = new Float32Array(inSize), dw = new Float32Array(wSize);
+    const buffers: ArrayBuffer[] = [];
+    const stored = (a: Float32Array): Float32Array => {
+      const buffer = n.alloc(a.byteLength, false);
+      buffers.push(buffer);
+      const s = new Float32Array(buffer);
+      s.set(a);
+      return s;
+    };
+    const x = stored(randomFloat32(inSize, 1)), w = stored(randomFloat32(wSize, 2)), dy = stored(randomFloat32(outSize, 3));
+    const y = stored(new Float32Array(outSize)), dx = stored(new Float32Array(inSize)), dw = stored(new Float32Array(wSize));
     const out: PreparedCase[] = [];
     for (const [algorithm, peer] of COLUMNS) {
       if (n.convUnsupportedReason(p, pass, algorithm) !== '') continue;
@@ -63,6 +74,13 @@ function setup(pass: ConvPass) {
         },
       });
     }
+    // All columns share the buffers: freed once, after the last column ran (the runner disposes
+    // every prepared case of a case together).
+    const free = (): void => {
+      for (const b of buffers.splice(0)) n.free(b);
+    };
+    if (out.length > 0) out[out.length - 1]!.dispose = free;
+    else free();
     return out;
   };
 }

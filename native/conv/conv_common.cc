@@ -36,13 +36,25 @@ void bias_gradient(const float* dy, std::size_t rows, std::size_t K, float* db) 
     std::fill(db, db + K, 0.f);
     return;
   }
+  // Within a range, blocks of kBlock rows are summed in float (vectorised adds, error ~kBlock
+  // roundings) and the block sums added in double, so the rounding error stays that of a short float
+  // sum however many rows there are; converting every element to double cost more than reading dy
+  // (0.87 of 1.56 ms of a depthwise 3x3 wgrad over 8x56x56x128, busy machine).
+  constexpr std::size_t kBlock = 32;
   std::vector<double> part(chunks * K, 0.0);
   parallel_for(chunks, [&](std::size_t c) {
     std::size_t b = rows * c / chunks, e = rows * (c + 1) / chunks;
     double* acc = part.data() + c * K;
-    for (std::size_t r = b; r < e; ++r) {
-      const float* row = dy + r * K;
-      for (std::size_t o = 0; o < K; ++o) acc[o] += row[o];
+    std::vector<float> blk(K);
+    for (std::size_t r0 = b; r0 < e; r0 += kBlock) {
+      const std::size_t r1 = std::min(e, r0 + kBlock);
+      std::copy(dy + r0 * K, dy + r0 * K + K, blk.begin());
+      for (std::size_t r = r0 + 1; r < r1; ++r) {
+        const float* row = dy + r * K;
+        float* bk = blk.data();
+        for (std::size_t o = 0; o < K; ++o) bk[o] += row[o];
+      }
+      for (std::size_t o = 0; o < K; ++o) acc[o] += blk[o];
     }
   });
   for (std::size_t o = 0; o < K; ++o) {

@@ -9,6 +9,7 @@
 
 #include "conv/conv_common.h"
 #include "conv/conv_depthwise.h"
+#include "conv/conv_depthwise_grad.h"
 #include "conv/conv_direct_rows.h"
 #include "conv/conv_direct_staged.h"
 #include "conv/direct_kernels.h"
@@ -42,14 +43,13 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
   const std::size_t T = G.kdim[0] * G.kdim[1] * G.kdim[2];
   const std::size_t rows = G.N * G.odim[0] * G.odim[1];
   const std::size_t OW = G.odim[2];
-  const bool dw = G.inner == 1 && G.nco_g == 1 && G.groups > 1;
   std::vector<float> zero(std::max(G.src_C, G.dst_C) + 64, 0.f);
 
   // Channel block: the widest variant unless its masked tail wastes lanes the narrower ones would
   // not (96 channels = 3 x 32 rather than 64 + a half-empty 64), with a small premium on the
   // narrower blocks, which load fewer weight vectors per broadcast.
   int vi = 2;
-  if (!dw) {
+  {
     const double premium[3] = {1.0, 1.1, 1.3};
     double best = 1e300;
     for (int i = 0; i < 3; ++i) {
@@ -59,7 +59,7 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
     }
   }
   const DirectVariant& V = K.v[vi];
-  const std::size_t P = dw ? K.dwP : V.P;
+  const std::size_t P = V.P;
 
   parallel_range(rows, 1, [&](std::size_t rb, std::size_t re) {
     std::vector<const float*> ptrs(T * P), gp(T * P);
@@ -71,7 +71,7 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
       // Interior blocks (forward, groups of ordinary channels): every tap's row exists and the
       // block's columns stay inside the input; tap t of pixel ow reads
       //   src + toff[t] + ow*wstride*C,  toff[t] = (row(kd, kh)*W + kw*wdil - wpad)*C.
-      bool row_in = G.linear && !dw;
+      bool row_in = G.linear;
       if (row_in) {
         std::size_t t = 0;
         for (std::size_t kd = 0; kd < G.kdim[0] && row_in; ++kd) {
@@ -127,29 +127,23 @@ void run_gather(const Gather& G, const CancelToken& cancel) {
           }
           outs[p] = G.dst + (((n * G.odim[0] + od) * G.odim[1] + oh) * OW + ow0 + p) * G.dst_C;
         }
-        if (dw) {
-          // Zero rows are shared across channels: offsetting them by the channel is harmless
-          // because the zero buffer is as long as the widest channel count.
-          K.dw(T, ptrs.data(), G.w, G.ldw, G.nco_g * G.groups, np, outs.data(), G.bias);
-        } else {
-          for (std::size_t g = 0; g < G.groups; ++g) {
-            std::size_t soff = g * G.inner;
-            const float* const* use = ptrs.data();
-            if (soff) {
-              for (std::size_t i = 0; i < T * P; ++i) gp[i] = ptrs[i] == zero.data() ? ptrs[i] : ptrs[i] + soff;
-              use = gp.data();
-            }
-            std::array<float*, 16> go{};
-            for (std::size_t p = 0; p < P; ++p) go[p] = outs[p] + g * G.nco_g;
-            const float* wg = G.w + g * G.w_goff;
-            const float* bg = G.bias ? G.bias + g * G.nco_g : nullptr;
-            for (std::size_t j0 = 0; j0 < G.nco_g; j0 += V.cob) {
-              std::size_t nco = std::min<std::size_t>(V.cob, G.nco_g - j0);
-              std::array<float*, 16> oj{};
-              for (std::size_t p = 0; p < P; ++p) oj[p] = go[p] + j0;
-              (nco == (std::size_t)V.cob ? V.full : V.tail)(T, G.inner, use, wg + j0, G.ldw, G.wtap, nco, np,
-                                                          oj.data(), bg ? bg + j0 : nullptr);
-            }
+        for (std::size_t g = 0; g < G.groups; ++g) {
+          std::size_t soff = g * G.inner;
+          const float* const* use = ptrs.data();
+          if (soff) {
+            for (std::size_t i = 0; i < T * P; ++i) gp[i] = ptrs[i] == zero.data() ? ptrs[i] : ptrs[i] + soff;
+            use = gp.data();
+          }
+          std::array<float*, 16> go{};
+          for (std::size_t p = 0; p < P; ++p) go[p] = outs[p] + g * G.nco_g;
+          const float* wg = G.w + g * G.w_goff;
+          const float* bg = G.bias ? G.bias + g * G.nco_g : nullptr;
+          for (std::size_t j0 = 0; j0 < G.nco_g; j0 += V.cob) {
+            std::size_t nco = std::min<std::size_t>(V.cob, G.nco_g - j0);
+            std::array<float*, 16> oj{};
+            for (std::size_t p = 0; p < P; ++p) oj[p] = go[p] + j0;
+            (nco == (std::size_t)V.cob ? V.full : V.tail)(T, G.inner, use, wg + j0, G.ldw, G.wtap, nco, np,
+                                                        oj.data(), bg ? bg + j0 : nullptr);
           }
         }
         if (G.act != Activation::none)
@@ -209,6 +203,8 @@ void conv_direct_dgrad(const ConvDesc& d, const float* dy, const float* w, float
 
 void conv_direct_channels_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx,
                                 const CancelToken& cancel) {
+  // Depthwise: row kernels vectorised over channels (conv_depthwise_grad.h).
+  if (conv_is_depthwise1(d)) return conv_depthwise_dgrad(d, dy, w, dx, cancel);
   Gather G;
   G.N = d.N;
   G.groups = d.groups;
@@ -222,20 +218,12 @@ void conv_direct_channels_dgrad(const ConvDesc& d, const float* dy, const float*
   for (int i = 0; i < 3; ++i)
     G.map[i] = gradient_tap_map(d.in[i], d.out[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
   G.src = dy;
-  AlignedPtr<float> wt;
-  if (d.cin_g() == 1 && d.cout_g() == 1 && d.groups > 1) {
-    G.w = w;  // depthwise: [T][C] is its own transpose
-    G.ldw = d.K;
-    G.w_goff = 0;
-    G.wtap = 0;
-  } else {
-    wt = aligned_array<float>(d.filter_size());
-    transpose_filter_groups(d, w, wt.get());
-    G.w = wt.get();
-    G.w_goff = d.taps() * d.cout_g() * d.cin_g();
-    G.ldw = d.cin_g();
-    G.wtap = d.cout_g() * d.cin_g();
-  }
+  AlignedPtr<float> wt = aligned_array<float>(d.filter_size());
+  transpose_filter_groups(d, w, wt.get());
+  G.w = wt.get();
+  G.w_goff = d.taps() * d.cout_g() * d.cin_g();
+  G.ldw = d.cin_g();
+  G.wtap = d.cout_g() * d.cin_g();
   G.bias = nullptr;
   G.dst = dx;
   G.act = Activation::none;
@@ -251,6 +239,7 @@ void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float
 
 void conv_direct_channels_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
                                 const CancelToken& cancel) {
+  if (conv_is_depthwise1(d)) return conv_depthwise_wgrad(d, x, dy, dw, db, cancel);
   const DirectKernels& K = direct_kernels();
   const std::size_t T = d.taps(), cg = d.cin_g(), og = d.cout_g();
   const std::size_t npix = d.N * d.out_pixels();
@@ -258,7 +247,6 @@ void conv_direct_channels_wgrad(const ConvDesc& d, const float* x, const float* 
   for (int i = 0; i < 3; ++i)
     map[i] = forward_tap_map(d.out[i], d.in[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
   std::fill(dw, dw + d.filter_size(), 0.f);
-  const bool depthwise = cg == 1 && og == 1 && d.groups > 1;
   constexpr std::size_t kChunk = 256;
 
   // Source pixel index (or -1) of every output pixel in [p0, p0 + n) through tap t, written to src[];
@@ -280,27 +268,7 @@ void conv_direct_channels_wgrad(const ConvDesc& d, const float* x, const float* 
     }
   };
 
-  if (depthwise) {
-    const std::size_t C = d.C, cchunk = 64, ncc = (C + cchunk - 1) / cchunk;
-    parallel_for(T * ncc, [&](std::size_t task) {
-      std::size_t t = task / ncc, c0 = (task % ncc) * cchunk, nc = std::min(cchunk, C - c0);
-      std::vector<const float*> xp(kChunk), dp(kChunk);
-      std::vector<long> src(kChunk);
-      for (std::size_t p0 = 0; p0 < npix; p0 += kChunk) {
-        cancel.check();
-        std::size_t m = 0, cnt = std::min(kChunk, npix - p0);
-        srcs_of(p0, cnt, t, src.data());
-        for (std::size_t p = p0; p < p0 + cnt; ++p) {
-          long s = src[p - p0];
-          if (s < 0) continue;
-          xp[m] = x + s * C + c0;
-          dp[m] = dy + p * C + c0;
-          ++m;
-        }
-        K.dw_wgrad(m, xp.data(), dp.data(), nc, dw + t * C + c0);
-      }
-    });
-  } else {
+  {
     int vi = og >= (std::size_t)K.v[0].cob ? 0 : og >= (std::size_t)K.v[1].cob ? 1 : 2;
     const DirectVariant& V = K.v[vi];
     const std::size_t CB = V.CB, ncb = (cg + CB - 1) / CB;

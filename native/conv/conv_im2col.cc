@@ -41,9 +41,12 @@ struct TapMaps {
   }
 };
 
-// Calls f(r, t, src) for r < rows (output pixel p0 + r) and every tap t, src = input pixel or -1.
-// Pixel coordinates are stepped, not divided out per tap: this walk is the whole cost of the column
-// step when channels are few.
+// Calls f(r, t, src, len) for r < rows (output pixel p0 + r), covering every tap t once: taps
+// t..t+len-1 read input pixels src..src+len-1 (or all lie in the padding when src = -1). Along the
+// width, undilated taps of one kernel row read consecutive pixels, so a row of KW taps is one run of
+// KW·Cin contiguous floats in both x and the column: with few channels (LeNet's 1 and 6) the copy is
+// then one vectorisable span instead of KW calls of Cin floats. Pixel coordinates are stepped, not
+// divided out per tap: this walk is the whole cost of the column step when channels are few.
 template <class F>
 void walk_taps(const ConvDesc& d, const TapMaps& maps, std::size_t p0, std::size_t rows, F f) {
   std::size_t ow = p0 % d.out[2], oh = (p0 / d.out[2]) % d.out[1], od = (p0 / (d.out[2] * d.out[1])) % d.out[0];
@@ -56,7 +59,18 @@ void walk_taps(const ConvDesc& d, const TapMaps& maps, std::size_t p0, std::size
         long sh = maps.m[1][oh * d.kernel[1] + kh];
         const long* mw = maps.m[2].data() + ow * d.kernel[2];
         long base = (sd < 0 || sh < 0) ? -1 : static_cast<long>((n * d.in[0] + sd) * d.in[1] + sh) * static_cast<long>(d.in[2]);
-        for (std::size_t kw = 0; kw < d.kernel[2]; ++kw, ++t) f(r, t, (base < 0 || mw[kw] < 0) ? -1 : base + mw[kw]);
+        for (std::size_t kw = 0; kw < d.kernel[2];) {
+          const bool pad = base < 0 || mw[kw] < 0;
+          std::size_t e = kw + 1;
+          if (pad) {
+            while (e < d.kernel[2] && (base < 0 || mw[e] < 0)) ++e;
+          } else {
+            while (e < d.kernel[2] && mw[e] == mw[e - 1] + 1) ++e;
+          }
+          f(r, t, pad ? -1 : base + mw[kw], e - kw);
+          t += e - kw;
+          kw = e;
+        }
       }
     }
     if (++ow == d.out[2]) {
@@ -74,13 +88,14 @@ void build_col(const ConvDesc& d, const TapMaps& maps, const float* x, std::size
                float* col) {
   const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
   const float* xg = x + g * cg;
-  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s) {
+  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s, std::size_t len) {
     float* dst = col + r * kk + t * cg;
     if (s < 0) {
-      for (std::size_t i = 0; i < cg; ++i) dst[i] = 0.f;
+      std::fill(dst, dst + len * cg, 0.f);
+    } else if (cg == d.C) {
+      std::memcpy(dst, xg + s * d.C, len * cg * sizeof(float));
     } else {
-      const float* src = xg + s * d.C;
-      for (std::size_t i = 0; i < cg; ++i) dst[i] = src[i];
+      for (std::size_t j = 0; j < len; ++j) std::memcpy(dst + j * cg, xg + (s + j) * d.C, cg * sizeof(float));
     }
   });
 }
@@ -90,11 +105,16 @@ void col2im(const ConvDesc& d, const TapMaps& maps, const float* col, std::size_
             float* dx) {
   const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
   float* dg = dx + g * cg;
-  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s) {
+  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s, std::size_t len) {
     if (s < 0) return;
     float* o = dg + s * d.C;
     const float* c = col + r * kk + t * cg;
-    for (std::size_t i = 0; i < cg; ++i) o[i] += c[i];
+    if (cg == d.C) {
+      for (std::size_t i = 0; i < len * cg; ++i) o[i] += c[i];
+    } else {
+      for (std::size_t j = 0; j < len; ++j)
+        for (std::size_t i = 0; i < cg; ++i) o[j * d.C + i] += c[j * cg + i];
+    }
   });
 }
 
@@ -178,8 +198,19 @@ void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float
     }
   };
   if (d.N >= workers()) {
+    // Each worker takes a contiguous run of images and cuts it into full tiles that may span image
+    // boundaries (walk_taps steps across them): few-pixel layers (LeNet's 10x10 outputs) then make a
+    // few GEMMs of ~`rows` rows instead of one tiny GEMM per image.
     with_workers(rows * kk, ws, [&](std::size_t wk, std::size_t nw, float* col) {
-      for (std::size_t n = wk; n < d.N; n += nw) image(n, col);
+      const std::size_t m0 = (d.N * wk / nw) * P, m1 = (d.N * (wk + 1) / nw) * P;
+      for (std::size_t p0 = m0; p0 < m1; p0 += rows) {
+        cancel.check();
+        std::size_t r = std::min(rows, m1 - p0);
+        for (std::size_t g = 0; g < d.groups; ++g) {
+          sgemm(false, true, r, kk, og, 1.f, dy + p0 * d.K + g * og, d.K, w + g * og, d.K, 0.f, col, kk);
+          col2im(d, maps, col, g, p0, r, dx);
+        }
+      }
     });
   } else {
     AlignedPtr<float> own;

@@ -5,7 +5,7 @@
 
 namespace convkit {
 const DirectKernels& direct_kernels_avx2() {
-  static const DirectKernels k = make_direct_kernels<VAvx2, 3, 6, 8, 3, 6, 8, 6, 4>();
+  static const DirectKernels k = make_direct_kernels<VAvx2, 3, 6, 8, 3, 6, 8, 4>();
   return k;
 }
 }  // namespace convkit

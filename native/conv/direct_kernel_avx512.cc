@@ -5,7 +5,7 @@
 
 namespace convkit {
 const DirectKernels& direct_kernels_avx512() {
-  static const DirectKernels k = make_direct_kernels<VAvx512, 6, 12, 12, 6, 12, 12, 8, 8>();
+  static const DirectKernels k = make_direct_kernels<VAvx512, 6, 12, 12, 6, 12, 12, 8>();
   return k;
 }
 }  // namespace convkit

@@ -111,79 +111,7 @@ void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dy
   }
 }
 
-template <class V, int P>
-void dw_tile(std::size_t T, const float* const* ptrs, const float* w, std::size_t ldw, std::size_t nc, std::size_t np,
-             float* const* outs, const float* bias) {
-  constexpr int W = V::W;
-  constexpr int NV = 2;
-  for (std::size_t c0 = 0; c0 < nc; c0 += NV * W) {
-    int rem = (int)(nc - c0);
-    bool full = rem >= NV * W;
-    typename V::T acc[P][NV];
-    for (int j = 0; j < NV; ++j) {
-      typename V::T b = V::zero();
-      if (bias) b = full ? V::load(bias + c0 + j * W) : V::loadn(bias + c0 + j * W, rem - j * W);
-      for (int p = 0; p < P; ++p) acc[p][j] = b;
-    }
-    if (full) {
-      for (std::size_t t = 0; t < T; ++t) {
-        const float* wt = w + t * ldw + c0;
-        typename V::T w0 = V::load(wt), w1 = V::load(wt + W);
-        for (int p = 0; p < P; ++p) {
-          const float* x = ptrs[t * P + p] + c0;
-          acc[p][0] = V::fma(V::load(x), w0, acc[p][0]);
-          acc[p][1] = V::fma(V::load(x + W), w1, acc[p][1]);
-        }
-      }
-      for (int p = 0; p < P && (std::size_t)p < np; ++p) {
-        V::store(outs[p] + c0, acc[p][0]);
-        V::store(outs[p] + c0 + W, acc[p][1]);
-      }
-    } else {
-      for (std::size_t t = 0; t < T; ++t) {
-        const float* wt = w + t * ldw + c0;
-        typename V::T w0 = V::loadn(wt, rem), w1 = V::loadn(wt + W, rem - W);
-        for (int p = 0; p < P; ++p) {
-          const float* x = ptrs[t * P + p] + c0;
-          acc[p][0] = V::fma(V::loadn(x, rem), w0, acc[p][0]);
-          acc[p][1] = V::fma(V::loadn(x + W, rem - W), w1, acc[p][1]);
-        }
-      }
-      for (int p = 0; p < P && (std::size_t)p < np; ++p) {
-        V::storen(outs[p] + c0, acc[p][0], rem);
-        V::storen(outs[p] + c0 + W, acc[p][1], rem - W);
-      }
-    }
-  }
-}
-
-template <class V>
-void dw_wgrad(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t nc, float* dw) {
-  constexpr int W = V::W;
-  constexpr int NV = 4;
-  for (std::size_t c0 = 0; c0 < nc; c0 += NV * W) {
-    int rem = (int)(nc - c0);
-    typename V::T acc[NV];
-    for (int j = 0; j < NV; ++j) acc[j] = V::loadn(dw + c0 + j * W, rem - j * W);
-    if (rem >= NV * W) {
-      for (std::size_t p = 0; p < npix; ++p) {
-        const float* x = xp[p] + c0;
-        const float* dy = dyp[p] + c0;
-        for (int j = 0; j < NV; ++j) acc[j] = V::fma(V::load(x + j * W), V::load(dy + j * W), acc[j]);
-      }
-    } else {
-      for (std::size_t p = 0; p < npix; ++p) {
-        const float* x = xp[p] + c0;
-        const float* dy = dyp[p] + c0;
-        for (int j = 0; j < NV; ++j)
-          acc[j] = V::fma(V::loadn(x + j * W, rem - j * W), V::loadn(dy + j * W, rem - j * W), acc[j]);
-      }
-    }
-    for (int j = 0; j < NV; ++j) V::storen(dw + c0 + j * W, acc[j], rem - j * W);
-  }
-}
-
-template <class V, int P4, int P2, int P1, int CB4, int CB2, int CB1, int DWP, int P3>
+template <class V, int P4, int P2, int P1, int CB4, int CB2, int CB1, int P3>
 DirectKernels make_direct_kernels() {
   constexpr int W = V::W;
   DirectKernels k{};
@@ -201,9 +129,6 @@ DirectKernels make_direct_kernels() {
   k.v[2].itail = &direct_tile_implicit<V, P1, 1, true>;
   k.v3 = {P3, 3 * W, nullptr, nullptr, 0, nullptr, nullptr, &direct_tile_implicit<V, P3, 3, false>,
           &direct_tile_implicit<V, P3, 3, true>};
-  k.dwP = DWP;
-  k.dw = &dw_tile<V, DWP>;
-  k.dw_wgrad = &dw_wgrad<V>;
   return k;
 }
 

@@ -4,7 +4,7 @@
 
 namespace convkit {
 const DirectKernels& direct_kernels_scalar() {
-  static const DirectKernels k = make_direct_kernels<VScalar, 4, 4, 4, 4, 4, 4, 4, 4>();
+  static const DirectKernels k = make_direct_kernels<VScalar, 4, 4, 4, 4, 4, 4, 4>();
   return k;
 }
 }  // namespace convkit

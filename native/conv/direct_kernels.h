@@ -30,12 +30,6 @@ using DirectImplicitFn = void (*)(std::size_t T, std::size_t cin, const float* b
 // Weight gradient block: dw[c][j] += sum_p xp[p][c] * dyp[p][j], c < cb (<= CB), j < nco.
 using WgradTileFn = void (*)(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb,
                              std::size_t nco, float* dw, std::size_t ldw);
-// Depthwise (one input channel per output channel): out[p][c] = bias[c] + sum_t ptrs[t][p][c]*w[t*ldw + c].
-using DwTileFn = void (*)(std::size_t T, const float* const* ptrs, const float* w, std::size_t ldw, std::size_t nc,
-                          std::size_t np, float* const* outs, const float* bias);
-// Depthwise weight gradient for one tap: dw[c] += sum_p xp[p][c] * dyp[p][c], c < nc.
-using DwWgradFn = void (*)(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t nc,
-                           float* dw);
 
 struct DirectVariant {
   int P;           // pixels per block (rows of the register block)
@@ -52,9 +46,6 @@ struct DirectKernels {
   // 96-channel layers (AlexNet) as 2 x 48 with fewer pixels per block than 3 x 32, so fewer
   // broadcasts per multiply-add and less waste in the row's last block (55 = 7 x 8 - 1, not 5 x 12 - 5).
   DirectVariant v3;
-  int dwP;
-  DwTileFn dw;
-  DwWgradFn dw_wgrad;
 };
 
 const DirectKernels& direct_kernels_scalar();

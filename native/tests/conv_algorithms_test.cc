@@ -48,6 +48,13 @@ std::vector<CaseSpec> all_cases() {
   dd.pad_before = {0, 3, 1};
   dd.pad_after = {0, 0, 2};
   add(dd, Padding::explicit_, "3x3 dilation 2 explicit asymmetric");
+  // im2col tiles that span image boundaries (6 output pixels per image, odd batch split unevenly
+  // between the workers) and runs of taps cut by the padding on either side of a row.
+  add(mk(7, {1, 4, 5}, 3, 5, {1, 3, 3}), Padding::valid, "3x3 valid, tiny images, batch 7");
+  add(mk(9, {1, 5, 6}, 2, 3, {1, 5, 5}), Padding::same, "5x5 same, tiny images, batch 9");
+  // LeNet-5's conv2 at a small batch; grouped with stride 2 (a tap run copies cin/groups of C floats).
+  add(mk(5, {1, 14, 14}, 6, 16, {1, 5, 5}), Padding::valid, "LeNet conv2 5x5 valid 6->16");
+  add(mk(3, {1, 11, 10}, 6, 9, {1, 4, 3}, {1, 2, 2}, {1, 1, 1}, 3), Padding::same, "4x3 stride 2 groups 3");
   return v;
 }
 
