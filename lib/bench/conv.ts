@@ -1,14 +1,12 @@
 // conv2d, conv2d_dgrad and conv2d_wgrad cases (NHWC, pad = [top, bottom, left, right], groups),
 // through the same native calls lib/ops/conv.ts makes, on preallocated arrays in the library's own
-// tensor storage (native().alloc: 64-byte aligned, as every Tensor is; a plain Float32Array is only
-// 16-byte aligned in V8, which splits every 64-byte vector load across two cache lines and measured
-// the memory-bound depthwise case 25% slow, busy machine). One column
+// tensor storage (TensorStorage in cases.ts: 64-byte aligned, as every Tensor is). One column
 // per algorithm (convkit-direct, convkit-im2col, convkit-winograd, convkit-fft) plus `convkit` for
 // 'auto'; an algorithm that cannot run a case prints nothing in its column.
 import { native } from '../native/index.js';
 import type { ConvAlgorithm, ConvPass } from '../ops/conv.js'; // brings in the conv binding's typings
 
-import { intParam, randomFloat32, type BenchCase } from './cases.js';
+import { intParam, randomFloat32, TensorStorage, type BenchCase } from './cases.js';
 import { registerKind, type PreparedCase } from './registry.js';
 
 const COLUMNS: ReadonlyArray<[ConvAlgorithm, string]> = [
@@ -41,16 +39,9 @@ function setup(pass: ConvPass) {
   return (c: BenchCase): PreparedCase[] => {
     const { p, inSize, outSize, wSize } = convParams(c);
     const n = native();
-    const buffers: ArrayBuffer[] = [];
-    const stored = (a: Float32Array): Float32Array => {
-      const buffer = n.alloc(a.byteLength, false);
-      buffers.push(buffer);
-      const s = new Float32Array(buffer);
-      s.set(a);
-      return s;
-    };
-    const x = stored(randomFloat32(inSize, 1)), w = stored(randomFloat32(wSize, 2)), dy = stored(randomFloat32(outSize, 3));
-    const y = stored(new Float32Array(outSize)), dx = stored(new Float32Array(inSize)), dw = stored(new Float32Array(wSize));
+    const store = new TensorStorage();
+    const x = store.copy(randomFloat32(inSize, 1)), w = store.copy(randomFloat32(wSize, 2)), dy = store.copy(randomFloat32(outSize, 3));
+    const y = store.zeros(outSize), dx = store.zeros(inSize), dw = store.zeros(wSize);
     const out: PreparedCase[] = [];
     for (const [algorithm, peer] of COLUMNS) {
       if (n.convUnsupportedReason(p, pass, algorithm) !== '') continue;
@@ -76,9 +67,7 @@ function setup(pass: ConvPass) {
     }
     // All columns share the buffers: freed once, after the last column ran (the runner disposes
     // every prepared case of a case together).
-    const free = (): void => {
-      for (const b of buffers.splice(0)) n.free(b);
-    };
+    const free = (): void => store.free();
     if (out.length > 0) out[out.length - 1]!.dispose = free;
     else free();
     return out;

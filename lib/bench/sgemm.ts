@@ -1,5 +1,6 @@
 // sgemm cases: C[M,N] = A[M,K] · B[K,N], float32 row-major, alpha = 1, beta = 0 (cases.json's
-// definition), through the same native call matmul() makes, on preallocated Float32Arrays.
+// definition), through the same native call matmul() makes, on preallocated arrays in the library's
+// tensor storage (TensorStorage in cases.ts: 64-byte aligned, as every Tensor is).
 // With CONVKIT_BENCH_PREPACKED=1, a second line per case, peer 'convkit-prepacked', times
 // matmul(a, packMatmulWeights(b))'s native call: B packed once in set-up (as inference weights
 // are), each run packs nothing of B. Opt-in, so the default output keeps one line per case.
@@ -7,16 +8,17 @@ import { native } from '../native/index.js';
 import type { GemmActivation } from '../ops/matmul.js'; // brings in the sgemm binding's typings
 import '../ops/matmul_packed.js'; // the gemmPack / sgemmPacked typings
 
-import { intParam, randomFloat32, type BenchCase } from './cases.js';
+import { intParam, randomFloat32, TensorStorage, type BenchCase } from './cases.js';
 import { registerKind, type PreparedCase } from './registry.js';
 
 const NONE: GemmActivation = 'none';
 
 export function setupSgemm(c: BenchCase): PreparedCase | PreparedCase[] {
   const M = intParam(c, 'M'), N = intParam(c, 'N'), K = intParam(c, 'K');
-  const a = randomFloat32(M * K, 1);
-  const b = randomFloat32(K * N, 2);
-  const out = new Float32Array(M * N);
+  const store = new TensorStorage();
+  const a = store.copy(randomFloat32(M * K, 1));
+  const b = store.copy(randomFloat32(K * N, 2));
+  const out = store.zeros(M * N);
   const n = native();
   const check = (): void => {
       // One element against a double dot product: catches a wrong layout or an unrun kernel.
@@ -26,14 +28,18 @@ export function setupSgemm(c: BenchCase): PreparedCase | PreparedCase[] {
       if (!(Math.abs(out[i * N + j]! - s) <= 1e-4 * Math.max(1, Math.abs(s))))
         throw new Error(`sgemm check failed at C[${i},${j}]: ${out[i * N + j]} vs ${s}`);
   };
+  const free = (): void => store.free();
   const plain: PreparedCase = { run: () => n.sgemm(false, false, M, N, K, 1, a, K, b, N, 0, out, N, null, NONE, 0), check };
-  if (process.env['CONVKIT_BENCH_PREPACKED'] !== '1') return plain;
+  if (process.env['CONVKIT_BENCH_PREPACKED'] !== '1') return { ...plain, dispose: free };
   const packed = n.gemmPack(false, K, N, b, N);
   const prepacked: PreparedCase = {
     peer: 'convkit-prepacked',
     run: () => n.sgemmPacked(false, M, 1, a, K, packed, 0, out, N, null, NONE, 0),
     check,
-    dispose: () => n.gemmPackDispose(packed),
+    dispose: () => {
+      n.gemmPackDispose(packed);
+      free();
+    },
   };
   return [plain, prepacked];
 }
