@@ -17,7 +17,19 @@ thread_local bool t_in_region = false;
 
 // Workers spin this many iterations on the generation counter before sleeping: regions in small
 // models come microseconds apart, and a futex wake costs more than the work of a small GEMM.
-constexpr int kSpinIterations = 20000;
+// CONVKIT_POOL_SPIN overrides it (pause iterations, 0..10^7), to measure the trade-off between
+// wake-up latency and the core a spinning worker takes from the event loop.
+int spin_iterations() {
+  static const int n = [] {
+    if (const char* e = std::getenv("CONVKIT_POOL_SPIN")) {
+      char* end = nullptr;
+      long v = std::strtol(e, &end, 10);
+      if (end != e && *end == 0 && v >= 0 && v <= 10000000) return static_cast<int>(v);
+    }
+    return 20000;
+  }();
+  return n;
+}
 
 struct Region {
   FunctionRef<void(std::size_t)>* task;
@@ -113,7 +125,8 @@ class Pool {
     t_in_region = true;
     for (;;) {
       unsigned g = seen;
-      for (int spin = 0; spin < kSpinIterations; ++spin) {
+      const int spins = spin_iterations();
+      for (int spin = 0; spin < spins; ++spin) {
         g = generation_.load(std::memory_order_acquire);
         if (g != seen) break;
 #if defined(__x86_64__)
