@@ -66,6 +66,12 @@ int main() {
   CK_CHECK(select_conv_algorithm(pw, ConvPass::forward) == ConvAlgorithm::im2col);
   CK_CHECK(select_conv_algorithm(big, ConvPass::forward) == ConvAlgorithm::fft);
   CK_CHECK(select_conv_algorithm(lenet, ConvPass::forward) == ConvAlgorithm::direct);
+  // LeNet's second conv (6 -> 16, 5x5): a 150-float reduction with 6 input channels goes to im2col;
+  // 3x3 on 8 channels (72 floats) stays direct.
+  ConvDesc lenet2 = fin(mk(32, {1, 14, 14}, 6, 16, {1, 5, 5}), Padding::valid);
+  ConvDesc few3 = fin(mk(16, {1, 32, 32}, 8, 32, {1, 3, 3}), Padding::same);
+  CK_CHECK(select_conv_algorithm(lenet2, ConvPass::forward) == ConvAlgorithm::im2col);
+  CK_CHECK(select_conv_algorithm(few3, ConvPass::forward) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(stem, ConvPass::forward) == ConvAlgorithm::direct);  // Cin 3: thin column matrix
   CK_CHECK(select_conv_algorithm(alex, ConvPass::forward) == ConvAlgorithm::direct);  // implicit-addressing tiles
   for (auto& cs : conv_cases()) {
