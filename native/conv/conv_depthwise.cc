@@ -11,6 +11,19 @@ namespace convkit {
 
 bool conv_is_depthwise1(const ConvDesc& d) { return d.groups > 1 && d.cin_g() == 1 && d.cout_g() == 1; }
 
+void depthwise_row_pointers(const ConvDesc& d, const std::array<std::vector<long>, 2>& map, std::size_t r, std::size_t A,
+                            std::size_t B, const float* src, std::size_t SD, std::size_t SH, std::size_t rowlen,
+                            const float** rows) {
+  const std::size_t b = r % B, a = (r / B) % A, n = r / (B * A);
+  for (std::size_t kd = 0, t = 0; kd < d.kernel[0]; ++kd) {
+    const long sd = map[0][a * d.kernel[0] + kd];
+    for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++t) {
+      const long sh = map[1][b * d.kernel[1] + kh];
+      rows[t] = (sd < 0 || sh < 0) ? nullptr : src + ((n * SD + (std::size_t)sd) * SH + (std::size_t)sh) * rowlen;
+    }
+  }
+}
+
 void conv_depthwise_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y,
                             const CancelToken& cancel) {
   if (!conv_is_depthwise1(d)) throw InvalidArgument("conv_depthwise_forward: not a depthwise convolution: " + d.str());
@@ -25,15 +38,7 @@ void conv_depthwise_forward(const ConvDesc& d, const float* x, const float* w, c
     std::vector<const float*> rows(R);
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
-      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
-      for (std::size_t kd = 0, t = 0; kd < d.kernel[0]; ++kd) {
-        const long sd = map[0][od * d.kernel[0] + kd];
-        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++t) {
-          const long sh = map[1][oh * d.kernel[1] + kh];
-          rows[t] = (sd < 0 || sh < 0) ? nullptr
-                                       : x + ((n * d.in[0] + (std::size_t)sd) * d.in[1] + (std::size_t)sh) * W * C;
-        }
-      }
+      depthwise_row_pointers(d, map, r, d.out[0], d.out[1], x, d.in[0], d.in[1], W * C, rows.data());
       float* out = y + r * OW * C;
       K.row(rows.data(), R, d.kernel[2], W, C, w, C, b, C, OW, d.stride[2], d.dilation[2], d.pad_before[2], out, C);
       if (d.act != Activation::none) apply_activation(out, OW * C, d.act, d.leaky_alpha);

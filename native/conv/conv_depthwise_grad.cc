@@ -26,16 +26,7 @@ void conv_depthwise_dgrad(const ConvDesc& d, const float* dy, const float* w, fl
     std::vector<const float*> rows(R);
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
-      const std::size_t ih = r % d.in[1], id = (r / d.in[1]) % d.in[0], n = r / (d.in[1] * d.in[0]);
-      for (std::size_t kd = 0, t = 0; kd < d.kernel[0]; ++kd) {
-        const long sd = map[0][id * d.kernel[0] + kd];
-        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++t) {
-          const long sh = map[1][ih * d.kernel[1] + kh];
-          rows[t] = (sd < 0 || sh < 0)
-                        ? nullptr
-                        : dy + ((n * d.out[0] + (std::size_t)sd) * d.out[1] + (std::size_t)sh) * OW * C;
-        }
-      }
+      depthwise_row_pointers(d, map, r, d.in[0], d.in[1], dy, d.out[0], d.out[1], OW * C, rows.data());
       K.dgrad_row(rows.data(), R, d.kernel[2], OW, C, w, C, C, W, d.stride[2], d.dilation[2], d.pad_before[2],
                   dx + r * W * C, C);
     }
@@ -69,15 +60,7 @@ void conv_depthwise_wgrad(const ConvDesc& d, const float* x, const float* dy, fl
     float* acc = part.get() + q * fsize;
     for (std::size_t r = q * nrows / nparts, re = (q + 1) * nrows / nparts; r < re; ++r) {
       cancel.check();
-      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
-      for (std::size_t kd = 0, t = 0; kd < d.kernel[0]; ++kd) {
-        const long sd = map[0][od * d.kernel[0] + kd];
-        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++t) {
-          const long sh = map[1][oh * d.kernel[1] + kh];
-          rows[t] = (sd < 0 || sh < 0) ? nullptr
-                                       : x + ((n * d.in[0] + (std::size_t)sd) * d.in[1] + (std::size_t)sh) * W * C;
-        }
-      }
+      depthwise_row_pointers(d, map, r, d.out[0], d.out[1], x, d.in[0], d.in[1], W * C, rows.data());
       K.wgrad_row(rows.data(), R, d.kernel[2], W, C, dy + r * OW * C, C, C, OW, d.stride[2], d.dilation[2],
                   d.pad_before[2], acc, C);
       if (db) {
