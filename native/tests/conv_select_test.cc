@@ -51,6 +51,12 @@ int main() {
   CK_CHECK(select_conv_algorithm(vgg, ConvPass::dgrad) == ConvAlgorithm::winograd_f4);
   CK_CHECK(select_conv_algorithm(vgg, ConvPass::wgrad) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(tiny, ConvPass::forward) == ConvAlgorithm::winograd_f2);
+  // F4's transformed filter past 4 MiB (ResNet-18's 14x14x256 layers): F2.
+  ConvDesc r3 = fin(mk(1, {1, 14, 14}, 256, 256, {1, 3, 3}), Padding::same);
+  ConvDesc r2 = fin(mk(1, {1, 28, 28}, 128, 128, {1, 3, 3}), Padding::same);
+  CK_CHECK(select_conv_algorithm(r3, ConvPass::forward) == ConvAlgorithm::winograd_f2);
+  CK_CHECK(select_conv_algorithm(r3, ConvPass::dgrad) == ConvAlgorithm::winograd_f2);
+  CK_CHECK(select_conv_algorithm(r2, ConvPass::forward) == ConvAlgorithm::winograd_f4);
   // Dilated 3x3 (tiles per dilation phase): F4 when every phase's grid is >= 8 wide, else F2.
   ConvDesc dil = fin(mk(8, {1, 28, 28}, 128, 128, {1, 3, 3}, {1, 1, 1}, {1, 2, 2}), Padding::same);
   CK_CHECK(select_conv_algorithm(dil, ConvPass::forward) == ConvAlgorithm::winograd_f4);
