@@ -1,6 +1,7 @@
 #include "plan/plan.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -541,6 +542,9 @@ void Plan::run_batch(std::size_t n, const std::vector<const float*>& inputs, con
   Ctx cx{&inputs, &outputs, arena_.get(), nullptr};
   for (const auto& c : copies_)
     std::memcpy(outputs[c.output], resolve(c.from, cx), (n == batch_ ? c.floats : c.floats / batch_ * n) * sizeof(float));
+  // A run is the end of a burst of regions: whoever asked for it (the event loop, a server's
+  // batcher) works now, and a worker spinning for a next region would take its core.
+  release_spinners();
 }
 
 void Plan::run_steps(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
@@ -567,16 +571,25 @@ void Plan::run_steps(std::size_t n, const std::vector<const float*>& in, const s
 
 bool Plan::run_sample_parallel(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
                                const CancelToken& cancel) {
-  const std::size_t T = chunks_;
+  const std::size_t T = chunks_;  // arena shares: one per thread
   if (!sample_parallel_ || T < 2 || n < T) return false;
-  const std::size_t c = n / T, done = T * c;
+  // Chunks of about n / (4T) samples, claimed one at a time by whichever thread is free, rather
+  // than one chunk of n / T per thread: on a 2-core server the event loop runs beside the plan
+  // (completing the previous batch, taking new requests), and a thread that loses its core for a
+  // while then holds up one small chunk, not half the batch. Smaller chunks cost little here:
+  // sample-parallel plans have small per-sample work whose kernels loop over samples anyway.
+  // A last chunk with fewer samples runs padded to the same size (every chunk must have one size:
+  // the shared conv operators are shaped once, before the tasks start), from pad_.
+  constexpr std::size_t kChunksPerThread = 4;
+  const std::size_t c = std::max<std::size_t>(1, n / (T * kChunksPerThread));
+  const std::size_t full = n / c, rest = n - full * c, n_chunks = full + (rest ? 1 : 0);
   // Layout of one chunk of c samples: the slots, then the conv workspace.
   std::vector<std::size_t> slot_at(slot_per_sample_.size());
   std::size_t chunk = 0;
   for (std::size_t k = 0; k < slot_at.size(); ++k) (slot_at[k] = chunk, chunk += round_slot(slot_per_sample_[k] * c));
   const std::size_t ws_at = chunk;
   // Shared conv operators take the chunk's descriptor now (tasks must not re-shape them); each
-  // chunk's workspace must fit what is left of its share of the arena.
+  // chunk's workspace must fit what is left of its thread's share of the arena.
   std::size_t ws = 0;
   for (auto& s : steps_) {
     if (s->kind != PlanStepKind::conv) continue;
@@ -587,27 +600,40 @@ bool Plan::run_sample_parallel(std::size_t n, const std::vector<const float*>& i
   }
   const std::size_t share = arena_floats_ / T / kSlotAlign * kSlotAlign;
   if (ws_at + ws > share) return false;
+  // The padded chunk's staging: c samples of every input, then of every output. Grown once (and
+  // zeroed then, so padding samples compute on finite data); their results are dropped.
+  std::vector<float*> pad_in(in.size()), pad_out(out.size());
+  if (rest) {
+    std::size_t floats = 0;
+    for (std::size_t k = 0; k < in.size(); ++k) floats += c * in_per_sample_[k];
+    for (std::size_t k = 0; k < out.size(); ++k) floats += c * out_per_sample_[k];
+    if (pad_.size() < floats) pad_.assign(floats, 0.f);
+    float* p = pad_.data();
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      pad_in[k] = p;
+      std::memcpy(p, in[k] + full * c * in_per_sample_[k], rest * in_per_sample_[k] * sizeof(float));
+      p += c * in_per_sample_[k];
+    }
+    for (std::size_t k = 0; k < out.size(); ++k) (pad_out[k] = p, p += c * out_per_sample_[k]);
+  }
+  std::atomic<std::size_t> next{0};
   parallel_for(T, [&](std::size_t t) {
-    // This chunk's samples of the caller's buffers.
+    float* base = arena_.get() + t * share;
     std::vector<const float*> ci(in.size());
     std::vector<float*> co(out.size());
-    for (std::size_t k = 0; k < in.size(); ++k) ci[k] = in[k] + t * c * in_per_sample_[k];
-    for (std::size_t k = 0; k < out.size(); ++k) co[k] = out[k] + t * c * out_per_sample_[k];
-    float* base = arena_.get() + t * share;
-    Ctx cx{&ci, &co, base, slot_at.data(), base + ws_at, ws};
-    for (auto& s : steps_) {
-      cancel.check();
-      if (s->kind != PlanStepKind::alias) run_step(*s, c, cx, cancel);
+    for (std::size_t q = next.fetch_add(1, std::memory_order_relaxed); q < n_chunks; q = next.fetch_add(1, std::memory_order_relaxed)) {
+      // This chunk's samples of the caller's buffers (or the padded staging).
+      for (std::size_t k = 0; k < in.size(); ++k) ci[k] = q < full ? in[k] + q * c * in_per_sample_[k] : pad_in[k];
+      for (std::size_t k = 0; k < out.size(); ++k) co[k] = q < full ? out[k] + q * c * out_per_sample_[k] : pad_out[k];
+      Ctx cx{&ci, &co, base, slot_at.data(), base + ws_at, ws};
+      for (auto& s : steps_) {
+        cancel.check();
+        if (s->kind != PlanStepKind::alias) run_step(*s, c, cx, cancel);
+      }
     }
   });
-  if (done < n) {
-    // The n mod T samples left over: step by step, each step over the whole pool.
-    std::vector<const float*> ri(in.size());
-    std::vector<float*> ro(out.size());
-    for (std::size_t k = 0; k < in.size(); ++k) ri[k] = in[k] + done * in_per_sample_[k];
-    for (std::size_t k = 0; k < out.size(); ++k) ro[k] = out[k] + done * out_per_sample_[k];
-    run_steps(n - done, ri, ro, cancel);
-  }
+  for (std::size_t k = 0; rest && k < out.size(); ++k)
+    std::memcpy(out[k] + full * c * out_per_sample_[k], pad_out[k], rest * out_per_sample_[k] * sizeof(float));
   return true;
 }
 

@@ -249,13 +249,15 @@ class Plan {
   std::shared_ptr<PlanWeights> shared_;
   std::size_t batch_ = 0;
   bool runtime_batch_ = false;
-  // Sample-parallel runs: chunks_ chunks of samples run at once, one per thread, each through all
-  // steps on one core; per slot, floats per sample; per value, its floats per sample.
+  // Sample-parallel runs: chunks_ chunks of samples run at once, one per thread (each thread has
+  // its own share of the arena), each through all steps on one core; per slot, floats per sample;
+  // per value, its floats per sample. pad_ stages a last, partly filled chunk's inputs and outputs.
   std::size_t chunks_ = 0;
   bool sample_parallel_ = true;
   std::vector<std::size_t> slot_per_sample_;
   std::vector<std::size_t> in_per_sample_, out_per_sample_;
   std::vector<float> extra_workspace_;
+  std::vector<float> pad_;
   bool profiling_ = false;
   std::vector<StepTime> times_;
 };
