@@ -473,24 +473,24 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
   // Sample-parallel runs. Step by step, every step is one parallel region over the thread pool:
   // for small per-sample work (LeNet-size models) the wake-ups and barriers between steps cost as
   // much as the math, and every intermediate makes a round trip through memory. Instead, when
-  // each sample's activations are small, the batch is cut into one chunk per thread and each
-  // thread runs the whole forward pass on its chunk (the kernels' own parallel loops run inline
-  // there): one region per run, and a chunk's intermediates stay in that core's cache. Each chunk
-  // gets its own copy of the slot layout (sized for its samples) and its own conv workspace, in
-  // the same arena (step-by-step and chunked runs never overlap: runs are serialised). Every
+  // each sample's activations are small, the batch is cut into chunks of samples and each thread
+  // runs the whole forward pass on the chunks it takes (the kernels' own parallel loops run inline
+  // there): one region per run, and a chunk's intermediates stay in that core's cache. Each thread
+  // gets its own share of the arena for a chunk's slots (sized for its samples) and its own conv
+  // workspace (step-by-step and chunked runs never overlap: runs are serialised). Every
   // value is batch-first and no step mixes samples (runtime_batch_), so a chunk's result is the
   // result for its samples.
   // Measured (busy 2-core machine): LeNet-5 (6K floats per sample) gains 1.1-1.4x, a ResNet-18 at
   // 32x32 (far more per sample) loses 0.8x, its kernels preferring whole-batch parallel loops.
   constexpr std::size_t kMaxChunkedSampleFloats = 16 * 1024;  // 64 KiB of activations per sample
   const std::size_t threads = static_cast<std::size_t>(std::max(1, num_threads()));
-  if (runtime_batch_ && threads >= 2 && batch_ >= threads) {
+  if (runtime_batch_ && threads >= 2 && batch_ >= 1) {
     std::size_t per = 0;
     for (const auto& sl : slots) per += sl.floats / batch_;
     if (per <= kMaxChunkedSampleFloats) {
       chunks_ = threads;
       for (const auto& sl : slots) slot_per_sample_.push_back(sl.floats / batch_);
-      const std::size_t c = batch_ / chunks_;
+      const std::size_t c = std::max<std::size_t>(1, batch_ / chunks_);  // batch 1: one sample per share
       std::size_t chunk = 0;
       for (std::size_t per_slot : slot_per_sample_) chunk += round_slot(per_slot * c);
       chunk += round_slot(workspace_floats_);
@@ -572,14 +572,16 @@ void Plan::run_steps(std::size_t n, const std::vector<const float*>& in, const s
 bool Plan::run_sample_parallel(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,
                                const CancelToken& cancel) {
   const std::size_t T = chunks_;  // arena shares: one per thread
-  if (!sample_parallel_ || T < 2 || n < T) return false;
+  if (!sample_parallel_ || T < 2) return false;
   // Chunks of about n / (4T) samples, claimed one at a time by whichever thread is free, rather
   // than one chunk of n / T per thread: on a 2-core server the event loop runs beside the plan
   // (completing the previous batch, taking new requests), and a thread that loses its core for a
   // while then holds up one small chunk, not half the batch. Smaller chunks cost little here:
   // sample-parallel plans have small per-sample work whose kernels loop over samples anyway.
   // A last chunk with fewer samples runs padded to the same size (every chunk must have one size:
-  // the shared conv operators are shaped once, before the tasks start), from pad_.
+  // the shared conv operators are shaped once, before the tasks start), from pad_. A single
+  // sample is one chunk, run on the calling thread: step by step, each of its steps would be a
+  // parallel region of a few microseconds' work, paying a wake-up and a barrier each.
   constexpr std::size_t kChunksPerThread = 4;
   const std::size_t c = std::max<std::size_t>(1, n / (T * kChunksPerThread));
   const std::size_t full = n / c, rest = n - full * c, n_chunks = full + (rest ? 1 : 0);
@@ -617,7 +619,7 @@ bool Plan::run_sample_parallel(std::size_t n, const std::vector<const float*>& i
     for (std::size_t k = 0; k < out.size(); ++k) (pad_out[k] = p, p += c * out_per_sample_[k]);
   }
   std::atomic<std::size_t> next{0};
-  parallel_for(T, [&](std::size_t t) {
+  parallel_for(std::min(T, n_chunks), [&](std::size_t t) {
     float* base = arena_.get() + t * share;
     std::vector<const float*> ci(in.size());
     std::vector<float*> co(out.size());
