@@ -70,8 +70,10 @@ struct Plan::Step {
   std::array<std::size_t, 3> zin{{1, 1, 1}}, zb{{0, 0, 0}}, za{{0, 0, 0}};
   // batch norm folded
   std::vector<float> scale, shift;
-  // unary
+  // unary; or a relu/relu6 fused into a batch norm, add or bias add (post)
   UnaryOp unary = UnaryOp::relu;
+  bool post = false;
+  UnaryOp post_op = UnaryOp::relu;
   // softmax / concat
   std::size_t axis = 0;
 
@@ -116,7 +118,61 @@ bool same_geometry(const ConvDesc& a, const ConvDesc& b) {
 
 }  // namespace
 
-Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
+namespace {
+
+// A ReLU (or ReLU6) whose input comes from a batch norm, an add or a bias add and feeds nothing
+// else is applied by that step to each block of its result while the block is still in cache:
+// ResNet-style graphs (conv → BN → ReLU, add → ReLU) then make one pass over the activations
+// where they made two. The arithmetic is the same kernels on the same values in the same order,
+// so a plan still agrees bit for bit with the eager layers. Other activations stay separate steps.
+// Values that are inputs, outputs or read by any other step (an alias included) are left alone;
+// a spec that does not validate is returned unchanged for the checks below to report.
+PlanSpec fuse_activations(const PlanSpec& spec) {
+  PlanSpec s = spec;
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  const std::size_t nv = s.values.size(), ns = s.steps.size();
+  std::vector<std::size_t> readers(nv, 0), producer(nv, kNone);
+  std::vector<bool> external(nv, false);
+  for (std::size_t v : s.inputs) if (v < nv) external[v] = true;
+  for (std::size_t v : s.outputs) if (v < nv) external[v] = true;
+  for (std::size_t i = 0; i < ns; ++i) {
+    for (std::size_t v : s.steps[i].inputs) if (v < nv) ++readers[v];
+    std::size_t o = s.steps[i].output;
+    if (o >= nv) return spec;
+    if (producer[o] != kNone) return spec;  // produced twice: invalid, reported by the checks
+    producer[o] = i;
+  }
+  std::vector<bool> drop(ns, false);
+  for (std::size_t i = 0; i < ns; ++i) {
+    const PlanStepSpec& u = s.steps[i];
+    if (u.kind != PlanStepKind::unary || (u.unary != UnaryOp::relu && u.unary != UnaryOp::relu6) || u.inputs.size() != 1) continue;
+    const std::size_t v = u.inputs[0];
+    if (v >= nv || external[v] || readers[v] != 1 || s.values[u.output] != s.values[v]) continue;
+    const std::size_t p = producer[v];
+    if (p == kNone || p >= i || drop[p]) continue;
+    PlanStepSpec& ps = s.steps[p];
+    const bool elementwise = ps.kind == PlanStepKind::batch_norm || ps.kind == PlanStepKind::add || ps.kind == PlanStepKind::bias_add;
+    if (!elementwise || ps.post_unary) continue;
+    ps.post_unary = true;
+    ps.post_op = u.unary;
+    ps.output = u.output;
+    producer[u.output] = p;
+    drop[i] = true;
+  }
+  std::vector<PlanStepSpec> kept;
+  kept.reserve(ns);
+  for (std::size_t i = 0; i < ns; ++i)
+    if (!drop[i]) kept.push_back(std::move(s.steps[i]));
+  s.steps = std::move(kept);
+  return s;
+}
+
+}  // namespace
+
+Plan::Plan(const PlanSpec& caller_spec, std::shared_ptr<PlanWeights> shared)
+    : Plan(fuse_activations(caller_spec), std::move(shared), 0) {}
+
+Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared, int /*fused*/)
     : shapes_(spec.values),
       inputs_(spec.inputs),
       outputs_(spec.outputs),
@@ -255,6 +311,8 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared)
     st->kind = s.kind;
     st->name = s.name;
     st->in_place = in_place[i];
+    st->post = s.post_unary;
+    st->post_op = s.post_op;
     for (std::size_t v : s.inputs) (st->in.push_back(loc_of(v)), st->in_shapes.push_back(shapes_[v]));
     st->out = loc_of(s.output);
     st->out_shape = shapes_[s.output];
@@ -698,6 +756,7 @@ void Plan::run_step(Step& s, std::size_t n, const Ctx& cx, const CancelToken& ca
             yr[c] = t + sh[c];
           }
         }
+        if (s.post) unary_f32(s.post_op, y + b * C, y + b * C, (e - b) * C);
       });
       return;
     }
@@ -709,6 +768,7 @@ void Plan::run_step(Step& s, std::size_t n, const Ctx& cx, const CancelToken& ca
       parallel_range(rows, std::max<std::size_t>(1, 4096 / C), [&](std::size_t r0, std::size_t r1) {
         for (std::size_t r = r0; r < r1; ++r)
           for (std::size_t c = 0; c < C; ++c) y[r * C + c] = x[r * C + c] + b[c];
+        if (s.post) unary_f32(s.post_op, y + r0 * C, y + r0 * C, (r1 - r0) * C);
       });
       return;
     }
@@ -716,6 +776,17 @@ void Plan::run_step(Step& s, std::size_t n, const Ctx& cx, const CancelToken& ca
     case PlanStepKind::softmax: softmax_f32(x, y, with_batch(s.out_shape), s.axis, false, cancel); return;
     case PlanStepKind::add: {
       // Left to right, as the eager Add layer reduces its inputs.
+      if (s.post) {
+        // Block by block (all inputs have the output's shape, so flat blocks), the fused
+        // activation applied to each block while it is in cache. 16K floats: 64 KiB per operand.
+        parallel_range(out_numel, 16384, [&](std::size_t b, std::size_t e) {
+          const Shape bs{e - b};
+          binary_f32(BinaryOp::add, x + b, bs, resolve(s.in[1], cx) + b, bs, y + b, bs);
+          for (std::size_t k = 2; k < s.in.size(); ++k) binary_f32(BinaryOp::add, y + b, bs, resolve(s.in[k], cx) + b, bs, y + b, bs);
+          unary_f32(s.post_op, y + b, y + b, e - b);
+        });
+        return;
+      }
       const Shape ys = with_batch(s.out_shape);
       binary_f32(BinaryOp::add, x, ys, resolve(s.in[1], cx), ys, y, ys, cancel);
       for (std::size_t k = 2; k < s.in.size(); ++k) binary_f32(BinaryOp::add, y, ys, resolve(s.in[k], cx), ys, y, ys, cancel);
@@ -765,6 +836,7 @@ std::vector<PlanStepInfo> Plan::describe() const {
     if (s->kind == PlanStepKind::conv) d = conv_algorithm_name(s->algo);
     if (s->kind == PlanStepKind::dense) d = "packed";
     if (s->in_place) d = d.empty() ? "in place" : d + ", in place";
+    if (s->post) d += std::string(d.empty() ? "" : ", ") + "+" + (s->post_op == UnaryOp::relu6 ? "relu6" : "relu");
     r.push_back(PlanStepInfo{s->name, s->kind, d});
   }
   return r;

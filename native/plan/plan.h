@@ -105,6 +105,10 @@ struct PlanStepSpec {
   // softmax, concat: the axis (non-negative, < rank).
   std::size_t axis = 0;
   std::vector<PlanWeight> weights;
+  // Set by the plan itself, not by callers: a relu/relu6 step fused into this batch_norm, add or
+  // bias_add step (applied to each block of the result while it is in cache).
+  bool post_unary = false;
+  UnaryOp post_op = UnaryOp::relu;
 };
 
 struct PlanSpec {
@@ -204,6 +208,8 @@ class Plan {
 
  private:
   struct Step;
+  // The constructor proper, on the spec after fuse_activations (plan.cc).
+  Plan(const PlanSpec& fused_spec, std::shared_ptr<PlanWeights> shared, int);
   // Where a value lives at run time.
   enum class Home : int { arena = 0, input = 1, output = 2 };
   struct Loc {
