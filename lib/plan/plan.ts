@@ -62,9 +62,9 @@ export interface InferencePlanInfo {
   runtimeBatch: boolean;
   /**
    * Sample-parallel runs: how many threads run chunks of samples at once, each chunk through the
-   * whole plan on one core (0: always step by step, each step over all threads). A batch is cut
-   * into chunks of about n / (4 × this) samples that free threads claim one by one; a single
-   * sample runs on the calling thread. Chosen for plans whose per-sample activations are small.
+   * whole plan on one core (0: always step by step, each step over all threads). A batch of at
+   * least this many samples is cut into chunks of about n / (4 × this) samples that free threads
+   * claim one by one. Chosen for plans whose per-sample activations are small.
    */
   sampleParallelChunks: number;
   /** Per step: layer name, step kind and detail (the conv algorithm chosen, 'in place', ...). */

@@ -62,8 +62,6 @@ class Pool {
 
   int size() const { return size_; }
 
-  void release_spinners() { release_.fetch_add(1, std::memory_order_release); }
-
   void resize(int n) {
     std::lock_guard<std::mutex> region(region_mutex_);
     stop();
@@ -125,14 +123,12 @@ class Pool {
 
   void loop(unsigned seen) {
     t_in_region = true;
-    unsigned released = release_.load(std::memory_order_acquire);
     for (;;) {
       unsigned g = seen;
       const int spins = spin_iterations();
       for (int spin = 0; spin < spins; ++spin) {
         g = generation_.load(std::memory_order_acquire);
         if (g != seen) break;
-        if (release_.load(std::memory_order_relaxed) != released) break;  // told no region follows soon
 #if defined(__x86_64__)
         __builtin_ia32_pause();
 #endif
@@ -148,10 +144,6 @@ class Pool {
       }
       if (r) {
         r->work();
-        // Read before detaching: the caller returns (and may release spinners) only after every
-        // attached worker has detached, so a release meant for the spin after this region is
-        // never missed.
-        released = release_.load(std::memory_order_acquire);
         r->refs.fetch_sub(1, std::memory_order_acq_rel);
       }
     }
@@ -163,7 +155,6 @@ class Pool {
   std::mutex mutex_;         // guards current_, quit_ and the sleep/wake handshake
   std::condition_variable cv_;
   std::atomic<unsigned> generation_{0};
-  std::atomic<unsigned> release_{0};  // bumped by release_spinners()
   bool quit_ = false;
   Region* current_ = nullptr;
 };
@@ -215,8 +206,6 @@ void parallel_range(std::size_t n, std::size_t grain, FunctionRef<void(std::size
     body(b, e);
   });
 }
-
-void release_spinners() { pool().release_spinners(); }
 
 bool in_parallel_region() { return t_in_region; }
 

@@ -43,12 +43,6 @@ void parallel_for(std::size_t n_tasks, FunctionRef<void(std::size_t)> task);
 // body(begin, end) on each.
 void parallel_range(std::size_t n, std::size_t grain, FunctionRef<void(std::size_t, std::size_t)> body);
 
-// Sends workers that are spinning in wait for the next region to sleep now. For a caller that
-// knows no region follows soon: a plan run served from a libuv thread ends, the event loop now
-// needs the core, and a worker spinning on it (up to CONVKIT_POOL_SPIN pauses, ~0.3 ms) would
-// delay both the JavaScript that completes the run and the thread that starts the next one.
-void release_spinners();
-
 // True while the current thread is running inside a parallel region.
 bool in_parallel_region();
 
