@@ -141,10 +141,8 @@ void with_workers(std::size_t slice, float* ws, F body) {
 constexpr std::size_t kWholeColFloats = 1 << 20;  // 4 MiB
 bool whole_column(const ConvDesc& d) {
   const std::size_t M = d.N * d.out_pixels(), kk = d.taps() * d.cin_g();
-  return !is_pointwise(d) && workers() > 1 && M <= d.cout_g() && M * kk <= kWholeColFloats;
+  return workers() > 1 && M <= d.cout_g() && M * kk <= kWholeColFloats;
 }
-
-bool im2col_forward_whole_column(const ConvDesc& d) { return whole_column(d); }
 
 std::size_t im2col_forward_workspace(const ConvDesc& d) {
   if (is_pointwise(d)) return 0;

@@ -18,11 +18,6 @@ namespace convkit {
 
 class PackedB;
 
-// Whether the forward pass builds the whole column at once and runs one GEMM over it (fewer
-// output pixels than output channels, column <= 4 MiB, 2+ threads): it then reads the filter
-// once per call, which is what makes it the cheaper read on late layers at batch 1.
-bool im2col_forward_whole_column(const ConvDesc& d);
-
 // Floats of scratch each call needs (for the current thread count).
 std::size_t im2col_forward_workspace(const ConvDesc& d);
 std::size_t im2col_dgrad_workspace(const ConvDesc& d);

@@ -4,7 +4,6 @@
 
 #include "conv/conv_direct_rows.h"
 #include "conv/conv_fft.h"
-#include "conv/conv_im2col.h"
 #include "conv/conv_transform.h"
 #include "conv/winograd.h"
 #include "runtime/errors.h"
@@ -88,25 +87,6 @@ void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
                       conv_pass_name(p) + " of " + d.str() + ": " + why);
 }
 
-namespace {
-
-// A forward F(2x2, 3x3) with a handful of tiles against a large transformed filter reads 16 C K
-// floats to do 16 C K * 2 * tiles flops: with 16 tiles (a 7x7 layer at batch 1) that is 8 flops
-// per byte, far under what a core needs from memory, and once the model's weights no longer fit
-// the caches the call is a stream of its filter. im2col reads 9 C K floats (its whole-column path
-// reads the filter once), so there it is the cheaper read despite 1.7x the flops: ResNet-18's
-// 7x7x512 layers at batch 1, 0.87 ms vs 1.46 (F2 with U prepacked: 0.99; in the whole model,
-// cold caches, 1.67). At 32 tiles (batch 2) the two were measured even, so the line is 16.
-bool winograd_filter_bound(const ConvDesc& d) {
-  if (d.dilation[1] != 1 || d.dilation[2] != 1) return false;
-  const std::size_t tiles = d.N * d.out[0] * ((d.out[1] + 1) / 2) * ((d.out[2] + 1) / 2);
-  const bool big_filter = 16 * d.C * d.K * sizeof(float) > (4u << 20);
-  return tiles <= 16 && big_filter && conv_unsupported_reason(d, ConvPass::forward, ConvAlgorithm::im2col).empty() &&
-         im2col_forward_whole_column(d);
-}
-
-}  // namespace
-
 ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   const std::size_t cg = d.cin_g(), og = d.cout_g();
   // Depthwise: the channel-vector direct kernels (no GEMM shape to speak of).
@@ -128,11 +108,7 @@ ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   // (Winograd also takes dilated 3x3 layers, tiled per dilation phase: the 28x28x128 dilation-2
   // case 12.7-14.3 ms direct vs 8.3-12.2 ms Winograd F4 on two threads, busy machine).
   if (std::min(d.C, d.K) >= 16) {
-    if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty()) {
-      const ConvAlgorithm w = resolve_winograd(d, p, ConvAlgorithm::winograd);
-      if (p == ConvPass::forward && w == ConvAlgorithm::winograd_f2 && winograd_filter_bound(d)) return ConvAlgorithm::im2col;
-      return w;
-    }
+    if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty()) return resolve_winograd(d, p, ConvAlgorithm::winograd);
     const std::size_t ek = std::max(d.eff_kernel(1), d.eff_kernel(2));
     if (ek >= 7 && conv_unsupported_reason(d, p, ConvAlgorithm::fft).empty()) return ConvAlgorithm::fft;
   }

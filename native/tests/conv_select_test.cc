@@ -5,7 +5,6 @@
 #include <string>
 
 #include "conv/conv.h"
-#include "runtime/thread_pool.h"
 #include "conv_reference.h"
 #include "test_util.h"
 
@@ -58,13 +57,6 @@ int main() {
   CK_CHECK(select_conv_algorithm(r3, ConvPass::forward) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(r3, ConvPass::dgrad) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(r2, ConvPass::forward) == ConvAlgorithm::winograd_f4);
-  // A 7x7x512 layer at batch 1 (16 F2 tiles against a 16.8 MB transformed filter): im2col, which
-  // reads its 9.4 MB filter once; at batch 2, and for its input gradient, F2 stays.
-  ConvDesc r4 = fin(mk(1, {1, 7, 7}, 512, 512, {1, 3, 3}), Padding::same);
-  ConvDesc r4b2 = fin(mk(2, {1, 7, 7}, 512, 512, {1, 3, 3}), Padding::same);
-  if (num_threads() > 1) CK_CHECK(select_conv_algorithm(r4, ConvPass::forward) == ConvAlgorithm::im2col);
-  CK_CHECK(select_conv_algorithm(r4, ConvPass::dgrad) == ConvAlgorithm::winograd_f2);
-  CK_CHECK(select_conv_algorithm(r4b2, ConvPass::forward) == ConvAlgorithm::winograd_f2);
   // Dilated 3x3 (tiles per dilation phase): F4 when every phase's grid is >= 8 wide, else F2.
   ConvDesc dil = fin(mk(8, {1, 28, 28}, 128, 128, {1, 3, 3}, {1, 1, 1}, {1, 2, 2}), Padding::same);
   CK_CHECK(select_conv_algorithm(dil, ConvPass::forward) == ConvAlgorithm::winograd_f4);
