@@ -29,6 +29,18 @@ int main() {
   cases.push_back({dwc(1, {1, 1, 50}, 24, {1, 1, 5}, {1, 1, 1}, {1, 1, 2}), Padding::same, "1d k5 dil 2"});
   cases.push_back({dwc(2, {4, 5, 19}, 20, {3, 3, 3}, {2, 1, 1}), Padding::same, "3d 3x3x3 stride 2 in depth"});
   cases.push_back({dwc(1, {1, 6, 5}, 48, {1, 3, 3}), Padding::same, "row narrower than a pixel block"});
+  // Stride 1, dilation 1, KW 3 / 5 (the common MobileNet / EfficientNet layers): interior runs that
+  // are not a multiple of any ISA's pixel block, channel tails, rows narrower than the kernel reach.
+  cases.push_back({dwc(1, {1, 5, 44}, 37, {1, 3, 3}), Padding::valid, "3x3 s1 valid, 42 interior px, 37 ch"});
+  cases.push_back({dwc(2, {1, 6, 31}, 50, {1, 5, 5}), Padding::same, "5x5 s1 same, 50 ch"});
+  cases.push_back({dwc(1, {1, 7, 20}, 17, {1, 5, 5}), Padding::valid, "5x5 s1 valid, 16 interior px"});
+  cases.push_back({dwc(3, {1, 4, 3}, 9, {1, 3, 3}), Padding::same, "3x3 s1 same, 3 wide"});
+  cases.push_back({dwc(1, {1, 1, 9}, 130, {1, 1, 5}), Padding::same, "1d k5 s1 (W < a 5-tap reach + block)"});
+  cases.push_back({dwc(2, {3, 5, 13}, 21, {3, 3, 3}), Padding::same, "3d 3x3x3 s1"});
+  ConvDesc e3 = dwc(1, {1, 6, 21}, 19, {1, 3, 3});
+  e3.pad_before = {0, 1, 4};  // left padding beyond the reach: edge pixels that read only zeros
+  e3.pad_after = {0, 0, 2};
+  cases.push_back({e3, Padding::explicit_, "3x3 s1 explicit asymmetric pad, wider than the kernel"});
   ConvDesc e = dwc(2, {1, 9, 26}, 40, {1, 3, 4}, {1, 2, 1});
   e.pad_before = {0, 2, 5};  // left padding beyond the kernel's reach: whole output pixels read only zeros
   e.pad_after = {0, 1, 3};
