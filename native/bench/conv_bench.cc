@@ -1,4 +1,4 @@
-// `convkit_bench conv CASE [--algo NAME] [--pass fwd|dgrad|wgrad] [--reps-s S]`: one benchmark
+// `convkit_bench conv CASE [--algo NAME] [--pass fwd|dgrad|wgrad] [--reps-s S] [--dw-stream-min-bytes B]`: one benchmark
 // case of the convolution engine without Node in the loop, for tuning kernels (A/B runs compare
 // minima; the figures to report come from `npm run bench`). CASE is one of the shared conv cases
 // (stem, alexnet, vgg, resnet, resnet1x1, large, dilated, depthwise, lenet, cifar) or a spec
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "conv/conv.h"
+#include "conv/conv_depthwise.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
 
@@ -57,6 +58,7 @@ int conv_bench(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--algo")) algo = argv[i + 1];
     else if (!std::strcmp(argv[i], "--pass")) pass = argv[i + 1];
     else if (!std::strcmp(argv[i], "--reps-s")) reps_s = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--dw-stream-min-bytes")) set_depthwise_stream_min_bytes(std::strtoull(argv[i + 1], nullptr, 10));
   }
   ConvDesc d;
   d.N = sp.N, d.C = sp.C, d.K = sp.K, d.in = {1, (std::size_t)sp.H, (std::size_t)sp.W};

@@ -6,7 +6,10 @@
 // Tolerance: 2e-5 of the output's scale (float sums over at most 27 terms).
 #include "conv/conv_depthwise.h"
 
+#include <algorithm>
 #include <cstdio>
+
+#include "runtime/aligned.h"
 
 #include "conv_reference.h"
 #include "test_util.h"
@@ -71,6 +74,42 @@ int main() {
       ++ran;
     }
   });
+  // Non-temporal stores (row_stream), forced on with a zero size threshold, into 64-byte aligned
+  // outputs: channel counts that allow them (multiples of 16) next to ones that fall back (33, a
+  // fused activation), strides, dilation, bias. Every ISA (scalar has no such kernel: fallback).
+  std::vector<CaseSpec> nt;
+  nt.push_back({dwc(2, {1, 9, 40}, 128, {1, 3, 3}), Padding::same, "nt: 3x3 same, 128 ch"});
+  nt.push_back({dwc(1, {1, 11, 29}, 48, {1, 5, 5}, {1, 2, 2}), Padding::same, "nt: 5x5 stride 2, 48 ch"});
+  nt.push_back({dwc(1, {1, 10, 31}, 32, {1, 3, 3}, {1, 1, 1}, {1, 2, 2}), Padding::valid, "nt: dilated 2, 32 ch"});
+  nt.push_back({dwc(1, {1, 5, 17}, 16, {1, 3, 3}), Padding::same, "nt: 16 ch (masked on AVX-512: falls back)"});
+  nt.push_back({dwc(1, {1, 6, 21}, 33, {1, 3, 3}), Padding::same, "nt: 33 ch (falls back)"});
+  ConvDesc nb = dwc(2, {1, 8, 30}, 64, {1, 3, 3});
+  nb.has_bias = true;
+  nt.push_back({nb, Padding::same, "nt: bias"});
+  ConvDesc na = nb;
+  na.act = Activation::relu;
+  nt.push_back({na, Padding::same, "nt: bias + relu (falls back)"});
+  const std::size_t saved = depthwise_stream_min_bytes();
+  set_depthwise_stream_min_bytes(0);
+  for_each_isa([&](Isa) {
+    unsigned seed = 101;
+    for (auto& cs : nt) {
+      ConvDesc d = cs.d;
+      apply_padding(d, cs.pad);
+      auto x = random_vector(d.input_size(), seed++);
+      auto w = random_vector(d.filter_size(), seed++);
+      auto bias = random_vector(d.K, seed++);
+      AlignedPtr<float> y = aligned_array<float>(d.output_size());
+      std::fill(y.get(), y.get() + d.output_size(), -7.f);
+      conv_depthwise_forward(d, x.data(), w.data(), bias.data(), y.get());
+      const double err = scaled_error(y.get(), ref_forward(d, x.data(), w.data(), bias.data()));
+      CK_CHECK_MSG(err < tol, "depthwise %s: err %g", cs.what, err);
+      ++ran;
+    }
+  });
+  set_depthwise_stream_min_bytes(saved);
+  CK_CHECK(depthwise_stream_min_bytes() == kDepthwiseStreamMinBytes);
+
   // Not depthwise (multiplier 2): a clear error, not a wrong result.
   ConvDesc m = mk(1, {1, 5, 5}, 4, 8, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, 4);
   apply_padding(m, Padding::same);
