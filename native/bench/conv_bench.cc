@@ -1,4 +1,4 @@
-// `convkit_bench conv CASE [--algo NAME] [--pass fwd|dgrad|wgrad] [--reps-s S] [--dw-stream-min-bytes B]`: one benchmark
+// `convkit_bench conv CASE [--algo NAME] [--pass fwd|dgrad|wgrad] [--reps-s S] [--dw-stream-min-bytes B] [--op 1]`: one benchmark
 // case of the convolution engine without Node in the loop, for tuning kernels (A/B runs compare
 // minima; the figures to report come from `npm run bench`). CASE is one of the shared conv cases
 // (stem, alexnet, vgg, resnet, resnet1x1, large, dilated, depthwise, lenet, cifar) or a spec
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <ctime>
 #include <random>
 #include <string>
@@ -54,10 +55,12 @@ int conv_bench(int argc, char** argv) {
   }
   std::string algo = "auto", pass = "fwd";
   double reps_s = 1.0;
+  bool op_mode = false;  // --op 1: forward through a prepared ConvOp (filter transforms cached, as in inference)
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--algo")) algo = argv[i + 1];
     else if (!std::strcmp(argv[i], "--pass")) pass = argv[i + 1];
     else if (!std::strcmp(argv[i], "--reps-s")) reps_s = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--op")) op_mode = std::atoi(argv[i + 1]) != 0;
     else if (!std::strcmp(argv[i], "--dw-stream-min-bytes")) set_depthwise_stream_min_bytes(std::strtoull(argv[i + 1], nullptr, 10));
   }
   ConvDesc d;
@@ -82,7 +85,21 @@ int conv_bench(int argc, char** argv) {
   for (std::size_t i = 0; i < d.input_size(); ++i) x.get()[i] = nd(rng);
   for (std::size_t i = 0; i < d.filter_size(); ++i) w.get()[i] = nd(rng);
   for (std::size_t i = 0; i < d.output_size(); ++i) y.get()[i] = nd(rng);
+  std::unique_ptr<ConvOp> op;
+  AlignedPtr<float> ws;
+  if (op_mode) {
+    if (pass != "fwd") {
+      std::fprintf(stderr, "conv bench: --op 1 runs the forward pass only\n");
+      return 2;
+    }
+    op = std::make_unique<ConvOp>(d, w.get(), nullptr, a);
+    ws = aligned_array<float>(std::max<std::size_t>(op->workspace_floats(), 1));
+  }
   auto once = [&]() -> ConvAlgorithm {
+    if (op) {
+      op->run(x.get(), y.get(), ws.get());
+      return op->algorithm();
+    }
     if (pass == "fwd") return conv_forward(d, a, x.get(), w.get(), nullptr, y.get());
     if (pass == "dgrad") return conv_dgrad(d, a, y.get(), w.get(), x.get());
     return conv_wgrad(d, a, x.get(), y.get(), w.get(), db.get());
