@@ -78,9 +78,16 @@ int gemm_threads(std::size_t M, std::size_t N, std::size_t K) {
   // costs the notify. Measured back to back (the workers spinning, as in a model's layer after
   // layer or a benchmark loop), min time per call, busy machine, 2 threads vs 1:
   // 48^3 (0.22 MFLOP) 1.3-1.4 vs 1.4-1.6 us, 64x64x32 (0.26) 1.6-1.9 vs 1.7-1.9, 64^3 (0.52)
-  // 2.5-2.6 vs 3.3-3.4, 80^3 (1.0) 4.0 vs 6.1-6.7. Products under 0.4 MFLOP run on the caller.
-  // (Was 1.5 MFLOP.)
-  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 400) * 1e3;
+  // 2.5-2.6 vs 3.3-3.4, 80^3 (1.0) 4.0 vs 6.1-6.7 (Xeon, 2 threads on 2 cores).
+  // Zen 5 (2 cores shared by other processes; alternating 50 ms blocks of 1 and 2 threads, 20
+  // rounds, min / median us per call, 13:52 UTC, load average 6): 48^3 1.42 / 1.46 vs 1.51 /
+  // 1.57, 64^3 2.86 / 2.93 vs 2.96 / 3.07, 80^3 5.78 / 6.73 vs 4.33 / 6.48, 96^3 9.14 / 9.30 vs
+  // 6.41 / 9.37, 128^3 21.4 / 22.0 vs 12.8 / 22.1. The faster core does 64^3 in 2.9 us, and two
+  // threads no longer win it even in the best case, while a busy second core makes every split
+  // product wait for its half. Products under 0.6 MFLOP (64^3 = 0.52) run on the caller
+  // (OpenBLAS 0.3.21 too keeps 64^3 on one thread: 5.6 us with 1 and with 2 threads in
+  // `convkit_bench sgemm-vs-blas`). (Was 0.4 MFLOP, before that 1.5.)
+  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 600) * 1e3;
   if (2.0 * double(M) * double(N) * double(K) < min_flops) return 1;
   return n;
 }
