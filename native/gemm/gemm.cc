@@ -20,8 +20,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "runtime/aligned.h"
 #include "runtime/errors.h"
@@ -48,6 +51,14 @@ float* tls_buffer(int slot, std::size_t floats) {
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t round_up(std::size_t a, std::size_t b) { return ceil_div(a, b) * b; }
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 int env_int(const char* name, int dflt) {
   const char* e = std::getenv(name);
@@ -199,6 +210,19 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   const std::size_t k_blocks = K == 0 ? 1 : ceil_div(K, KC);
   const std::size_t a_buf_floats = mb * KC;
 
+  // B packed inside the compute region (threads > 1, several tasks): rather than a region that
+  // packs the B block and a second one that multiplies (two joins per K block, and a thread
+  // descheduled by another process stalls both), the B block is cut into chunks of about 256
+  // columns (1 KiB row pieces: still long runs for the prefetchers, see pack_impl.h) and the
+  // first task that needs a chunk packs it (state 0 -> 1 -> 2). Tasks start at different chunks
+  // (rotated by task index modulo threads), so the threads pack different chunks at the same time; a chunk
+  // another thread is still packing is deferred to the end of the task (a bit per chunk: at
+  // most 64 chunks, the chunk widened for wider blocks), so a thread waits only when nothing
+  // else is left. One region per K block.
+  const std::size_t max_panels = ceil_div(std::min(N, NC), NR);
+  const std::size_t chunk_panels = std::max(std::max<std::size_t>(1, 256 / NR), ceil_div(max_panels, 64));
+  std::unique_ptr<std::atomic<int>[]> chunk_state;
+
   for (std::size_t jc = 0; jc < N; jc += NC) {  // ---- JC loop
     const std::size_t nc = std::min(NC, N - jc);
     const std::size_t panels = ceil_div(nc, NR);
@@ -214,6 +238,8 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
       const std::size_t kc = K == 0 ? 0 : std::min(KC, K - pc);
       const bool first = kb == 0, last = kb + 1 == k_blocks;
 
+      const bool lazy_b = pack_b && !prepacked && threads > 1 && m_tasks * n_tasks > 1;
+      const float* b_src = nullptr;  // op(B) block source, when lazy_b
       // op(B) block kc x nc: panel q at b_blk + q * b_panel, element (k, j) at [k * b_ld + j].
       const float* b_blk;
       std::size_t b_ld, b_panel;
@@ -225,7 +251,13 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
         float* buf = tls_buffer(1, round_up(nc, NR) * std::max<std::size_t>(kc, 1));
         const float* src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
         const std::size_t pack_groups = threads > 1 && kc * nc >= (16u << 10) ? std::size_t(threads) : 1;
-        if (pack_groups > 1) {
+        if (lazy_b) {
+          // Packed by the tasks (below).
+          const std::size_t chunks = ceil_div(panels, chunk_panels);
+          if (!chunk_state) chunk_state.reset(new std::atomic<int>[ceil_div(max_panels, chunk_panels)]);
+          for (std::size_t c = 0; c < chunks; ++c) chunk_state[c].store(0, std::memory_order_relaxed);
+          b_src = src;
+        } else if (pack_groups > 1) {
           const std::size_t per = ceil_div(panels, pack_groups);
           parallel_for(ceil_div(panels, per), [&](std::size_t g) {
             const std::size_t q0 = g * per, q1 = std::min(panels, q0 + per);
@@ -293,7 +325,51 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
           tile.c = C + (ic + i) * ldc + jc + j;
           cfg.kernel(tile);
         };
-        if (!pack_a && q1 - q0 <= 4) {
+        if (lazy_b) {
+          float* bbuf = const_cast<float*>(b_blk);
+          // Packs chunk c if nobody has claimed it; true when it is ready to use.
+          auto claim = [&](std::size_t c) {
+            std::atomic<int>& st = chunk_state[c];
+            int expect = 0;
+            if (st.load(std::memory_order_acquire) == 2) return true;
+            if (!st.compare_exchange_strong(expect, 1, std::memory_order_acq_rel)) return expect == 2;
+            const std::size_t p0 = c * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
+            const std::size_t j0 = p0 * NR, j1 = std::min(nc, p1 * NR);
+            cfg.pack_b(trans_b, kc, j1 - j0, trans_b ? b_src + j0 * ldb : b_src + j0, ldb, bbuf + p0 * kc * NR);
+            st.store(2, std::memory_order_release);
+            return true;
+          };
+          auto wait = [&](std::size_t c) {
+            while (chunk_state[c].load(std::memory_order_acquire) != 2) cpu_relax();
+          };
+          const std::size_t c0 = q0 / chunk_panels, c1 = ceil_div(q1, chunk_panels), nch = c1 - c0;
+          if (!pack_a && q1 - q0 <= 4) {
+            for (std::size_t c = c0; c < c1; ++c)
+              if (!claim(c)) wait(c);
+            for (std::size_t i = 0; i < mc; i += MR)
+              for (std::size_t q = q0; q < q1; ++q) micro(q, i);
+          } else {
+            auto run_chunk = [&](std::size_t c) {
+              const std::size_t p0 = std::max(q0, c * chunk_panels), p1 = std::min(q1, (c + 1) * chunk_panels);
+              for (std::size_t q = p0; q < p1; ++q)      // ---- JR loop
+                for (std::size_t i = 0; i < mc; i += MR) micro(q, i);  // ---- IR loop
+            };
+            // The first `threads` tasks run together (the pool hands tasks out in order): spread them.
+            const std::size_t rot = nch ? (t % std::size_t(threads)) * nch / std::size_t(threads) % nch : 0;
+            std::uint64_t deferred = 0;
+            for (std::size_t r = 0; r < nch; ++r) {
+              const std::size_t c = c0 + (rot + r) % nch;
+              if (claim(c)) run_chunk(c); else deferred |= std::uint64_t(1) << (c - c0);
+            }
+            for (std::size_t r = 0; r < nch; ++r) {
+              const std::size_t c = c0 + (rot + r) % nch;
+              if (deferred >> (c - c0) & 1) {
+                wait(c);
+                run_chunk(c);
+              }
+            }
+          }
+        } else if (!pack_a && q1 - q0 <= 4) {
           // In-place A and few B panels (narrow N): IR outside JR, so each A strip is read from
           // memory once and reused from L1 by the (L2-resident) B panels.
           for (std::size_t i = 0; i < mc; i += MR)      // ---- IR loop

@@ -396,7 +396,10 @@ void run_isa(Isa isa) {
                        {mc - 1, 33, 45},  {mc + 1, 70, 17}, {16 * mr - 1, 65, kc + 3}, {16 * mr + 1, 65, 9},
                        {32 * mr - 1, 40, 30}, {32 * mr + 1, 40, kc + 1}, {64 * mr + 1, 35, 21},
                        // few strips, many panels: split by columns on 2 threads
-                       {2 * mr + 3, 9 * std::size_t(g.nr) + 5, 40}, {3 * mr, 5 * std::size_t(g.nr), kc + 2}};
+                       {2 * mr + 3, 9 * std::size_t(g.nr) + 5, 40}, {3 * mr, 5 * std::size_t(g.nr), kc + 2},
+                       // B packed by the tasks in ~256-column chunks (2 threads): many chunks, the
+                       // column groups' boundary inside a chunk (both tasks need it), a partial last chunk
+                       {4 * mr + 5, 9 * 256 + 7, 33}, {40 * mr + 3, 3 * 256 + 40, kc + 5}};
     for (int mode : {-1, 3}) {
       gemm::set_pack_override(mode);
       for (const S& e : edges)
