@@ -203,9 +203,10 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
     if (n_panels_total >= std::size_t(threads) && uneven(n_panels_total) < uneven(strips)) m_tasks = 1;
   }
   m_tasks = std::min(m_tasks, strips);
-  const std::size_t strips_per_task = ceil_div(strips, m_tasks);
-  m_tasks = ceil_div(strips, strips_per_task);
-  const std::size_t mb = strips_per_task * MR;
+  // Task mt takes strips [mt * strips / m_tasks, (mt + 1) * strips / m_tasks): sizes differ by at
+  // most one strip. (Equal blocks of ceil(strips / m_tasks) left the remainder to the last one:
+  // 512^3 on 2 threads was 10 + 10 | 10 + 7 strips, the second thread idle for 3 of 20.)
+  const std::size_t mb = ceil_div(strips, m_tasks) * MR;  // largest block: the A buffer's rows
 
   const std::size_t k_blocks = K == 0 ? 1 : ceil_div(K, KC);
   const std::size_t a_buf_floats = mb * KC;
@@ -289,9 +290,9 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
 
       auto task = [&](std::size_t t) {  // ---- IC loop (one block per task)
         const std::size_t mt = t / n_tasks, nt = t % n_tasks;
-        const std::size_t ic = mt * mb;
+        const std::size_t ic = mt * strips / m_tasks * MR;
         if (ic >= M) return;
-        const std::size_t mc = std::min(mb, M - ic);
+        const std::size_t mc = std::min((mt + 1) * strips / m_tasks * MR, M) - ic;
         const std::size_t q0 = nt * panels_per_group, q1 = std::min(panels, q0 + panels_per_group);
         MicroTile tile = base;
         const float* a_blk;
