@@ -22,7 +22,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <thread>
 
@@ -51,6 +50,14 @@ float* tls_buffer(int slot, std::size_t floats) {
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t round_up(std::size_t a, std::size_t b) { return ceil_div(a, b) * b; }
+
+// States of the B chunks packed inside a region (see gemm_run): the calling thread's own array,
+// read by the workers only while the caller waits for its region, so no allocation per call.
+constexpr std::size_t kMaxChunks = 64;
+std::atomic<int>* tls_chunk_state() {
+  thread_local std::atomic<int> states[kMaxChunks];
+  return states;
+}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -221,8 +228,8 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   // most 64 chunks, the chunk widened for wider blocks), so a thread waits only when nothing
   // else is left. One region per K block.
   const std::size_t max_panels = ceil_div(std::min(N, NC), NR);
-  const std::size_t chunk_panels = std::max(std::max<std::size_t>(1, 256 / NR), ceil_div(max_panels, 64));
-  std::unique_ptr<std::atomic<int>[]> chunk_state;
+  const std::size_t chunk_panels = std::max(std::max<std::size_t>(1, 256 / NR), ceil_div(max_panels, kMaxChunks));
+  std::atomic<int>* const chunk_state = tls_chunk_state();
 
   for (std::size_t jc = 0; jc < N; jc += NC) {  // ---- JC loop
     const std::size_t nc = std::min(NC, N - jc);
@@ -255,7 +262,6 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
         if (lazy_b) {
           // Packed by the tasks (below).
           const std::size_t chunks = ceil_div(panels, chunk_panels);
-          if (!chunk_state) chunk_state.reset(new std::atomic<int>[ceil_div(max_panels, chunk_panels)]);
           for (std::size_t c = 0; c < chunks; ++c) chunk_state[c].store(0, std::memory_order_relaxed);
           b_src = src;
         } else if (pack_groups > 1) {
