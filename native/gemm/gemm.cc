@@ -228,7 +228,11 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   // most 64 chunks, the chunk widened for wider blocks), so a thread waits only when nothing
   // else is left. One region per K block.
   const std::size_t max_panels = ceil_div(std::min(N, NC), NR);
-  const std::size_t chunk_panels = std::max(std::max<std::size_t>(1, 256 / NR), ceil_div(max_panels, kMaxChunks));
+  // Narrow blocks (N = 64 or 128 in im2col products) get one chunk per thread, so the threads
+  // still pack in parallel.
+  const std::size_t chunk_panels =
+      std::max(std::min(std::max<std::size_t>(1, 256 / NR), ceil_div(max_panels, std::max(threads, 1))),
+               ceil_div(max_panels, kMaxChunks));
   std::atomic<int>* const chunk_state = tls_chunk_state();
 
   for (std::size_t jc = 0; jc < N; jc += NC) {  // ---- JC loop
@@ -350,9 +354,12 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
             while (chunk_state[c].load(std::memory_order_acquire) != 2) cpu_relax();
           };
           const std::size_t c0 = q0 / chunk_panels, c1 = ceil_div(q1, chunk_panels), nch = c1 - c0;
+          // The first `threads` tasks run together (the pool hands tasks out in order): spread them.
+          const std::size_t rot = nch ? (t % std::size_t(threads)) * nch / std::size_t(threads) % nch : 0;
           if (!pack_a && q1 - q0 <= 4) {
-            for (std::size_t c = c0; c < c1; ++c)
-              if (!claim(c)) wait(c);
+            // IR outside JR (below) needs every chunk first: pack the free ones, then wait.
+            for (std::size_t r = 0; r < nch; ++r) claim(c0 + (rot + r) % nch);
+            for (std::size_t c = c0; c < c1; ++c) wait(c);
             for (std::size_t i = 0; i < mc; i += MR)
               for (std::size_t q = q0; q < q1; ++q) micro(q, i);
           } else {
@@ -361,8 +368,6 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
               for (std::size_t q = p0; q < p1; ++q)      // ---- JR loop
                 for (std::size_t i = 0; i < mc; i += MR) micro(q, i);  // ---- IR loop
             };
-            // The first `threads` tasks run together (the pool hands tasks out in order): spread them.
-            const std::size_t rot = nch ? (t % std::size_t(threads)) * nch / std::size_t(threads) % nch : 0;
             std::uint64_t deferred = 0;
             for (std::size_t r = 0; r < nch; ++r) {
               const std::size_t c = c0 + (rot + r) % nch;
