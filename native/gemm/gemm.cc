@@ -2,7 +2,8 @@
 // and its derivation; microkernel.h the kernel contract).
 //
 //   JC: columns of C in blocks of NC            (packed B block: L3)
-//    PC: K in blocks of KC                       pack op(B)[pc:pc+kc, jc:jc+nc]   (shared, once)
+//    PC: K in blocks of KC                       pack op(B)[pc:pc+kc, jc:jc+nc]   (shared, once;
+//                                                 with threads: by the IC tasks, chunk by chunk)
 //     IC: rows of C in blocks of <= MC  <- parallel over (IC block x column group) tasks
 //                                              pack op(A)[ic:ic+mc, pc:pc+kc]   (per thread)
 //      JR: NR-column micro-panels of B           (kc x NR panel: L1; swapped with IR when A is
