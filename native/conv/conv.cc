@@ -137,6 +137,18 @@ void ConvOp::prepare() {
     fft_ = std::make_unique<FftWeights>();
     fft_prepare(d_, w_.data(), fft_.get());
   }
+  if (want == ConvAlgorithm::im2col && (packed_.empty() || packed_isa_ != active_isa())) {
+    // The filter is already the [T*Cin_g, Cout] right-hand matrix (HWIO); group g is its column
+    // block g*Cout_g. The reshape contract keeps kernel, channels and groups, so this stays valid.
+    packed_.clear();
+    packed_view_.clear();
+    packed_isa_ = active_isa();
+    const std::size_t kk = d_.taps() * d_.cin_g(), og = d_.cout_g();
+    for (std::size_t g = 0; g < d_.groups; ++g) {
+      packed_.push_back(pack_b(false, kk, og, w_.data() + g * og, d_.K));
+      packed_view_.push_back(packed_.back().get());
+    }
+  }
   algo_ = want;
 }
 
@@ -166,7 +178,14 @@ void ConvOp::run(const float* x, float* y, float* ws, const CancelToken& cancel)
   const float* b = d_.has_bias ? b_.data() : nullptr;
   switch (algo_) {
     case ConvAlgorithm::direct: conv_direct_forward(d_, x, w_.data(), b, y, cancel); return;
-    case ConvAlgorithm::im2col: conv_im2col_forward(d_, x, w_.data(), b, y, ws, cancel); return;
+    case ConvAlgorithm::im2col: {
+      if (packed_isa_ != active_isa() || packed_.size() != d_.groups) {
+        conv_im2col_forward(d_, x, w_.data(), b, y, ws, cancel);
+        return;
+      }
+      conv_im2col_forward_packed(d_, x, packed_view_.data(), b, y, ws, cancel);
+      return;
+    }
     case ConvAlgorithm::winograd_f2:
     case ConvAlgorithm::winograd_f4: conv_winograd_forward(d_, *wino_, x, b, y, ws, cancel); return;
     case ConvAlgorithm::fft: conv_fft_forward(d_, *fft_, x, b, y, ws, cancel); return;
