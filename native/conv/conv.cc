@@ -133,6 +133,8 @@ void ConvOp::prepare() {
     wino_ = std::make_unique<WinogradWeights>();
     winograd_prepare(d_, wino_m(want), w_.data(), wino_.get());
   }
+  if (is_wino(want) && wino_->packed_isa != active_isa()) wino_->packed.clear();
+  if (is_wino(want) && wino_->packed.empty()) winograd_pack(wino_.get());
   if (want == ConvAlgorithm::fft && (!fft_ || fft_->L != fft_tile_size(d_))) {
     fft_ = std::make_unique<FftWeights>();
     fft_prepare(d_, w_.data(), fft_.get());
