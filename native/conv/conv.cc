@@ -133,8 +133,16 @@ void ConvOp::prepare() {
     wino_ = std::make_unique<WinogradWeights>();
     winograd_prepare(d_, wino_m(want), w_.data(), wino_.get());
   }
+  // Winograd's transformed filters are packed once when they are cache-sized. A large one (F2 on
+  // 512 -> 512: 16.8 MB) comes from memory on every call anyway, and there the per-call packing
+  // loop streams it faster than the micro-kernel reading prepacked panels does (7x7x512 at batch 1,
+  // caches flushed: 1.22-1.50 ms repacking vs 1.74-1.77 prepacked; 14x14x256, 4.2 MB: 0.86-0.88 vs
+  // 0.76-0.77; chrt -f 60, 2026-12-07).
+  constexpr std::size_t kPackedWinogradMaxBytes = 8u << 20;
   if (is_wino(want) && wino_->packed_isa != active_isa()) wino_->packed.clear();
-  if (is_wino(want) && wino_->packed.empty()) winograd_pack(wino_.get());
+  const std::size_t wa = static_cast<std::size_t>(wino_m(want)) + 2;
+  if (is_wino(want) && wino_->packed.empty() && wa * wa * d_.C * d_.K * sizeof(float) <= kPackedWinogradMaxBytes)
+    winograd_pack(wino_.get());
   if (want == ConvAlgorithm::fft && (!fft_ || fft_->L != fft_tile_size(d_))) {
     fft_ = std::make_unique<FftWeights>();
     fft_prepare(d_, w_.data(), fft_.get());
