@@ -2,7 +2,8 @@
 // and its derivation; microkernel.h the kernel contract).
 //
 //   JC: columns of C in blocks of NC            (packed B block: L3)
-//    PC: K in blocks of KC                       pack op(B)[pc:pc+kc, jc:jc+nc]   (shared, once)
+//    PC: K in blocks of KC                       pack op(B)[pc:pc+kc, jc:jc+nc]   (shared, once;
+//                                                 with threads: by the IC tasks, chunk by chunk)
 //     IC: rows of C in blocks of <= MC  <- parallel over (IC block x column group) tasks
 //                                              pack op(A)[ic:ic+mc, pc:pc+kc]   (per thread)
 //      JR: NR-column micro-panels of B           (kc x NR panel: L1; swapped with IR when A is
@@ -20,8 +21,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "runtime/aligned.h"
 #include "runtime/errors.h"
@@ -48,6 +51,22 @@ float* tls_buffer(int slot, std::size_t floats) {
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 std::size_t round_up(std::size_t a, std::size_t b) { return ceil_div(a, b) * b; }
+
+// States of the B chunks packed inside a region (see gemm_run): the calling thread's own array,
+// read by the workers only while the caller waits for its region, so no allocation per call.
+constexpr std::size_t kMaxChunks = 64;
+std::atomic<int>* tls_chunk_state() {
+  thread_local std::atomic<int> states[kMaxChunks];
+  return states;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 int env_int(const char* name, int dflt) {
   const char* e = std::getenv(name);
@@ -78,9 +97,16 @@ int gemm_threads(std::size_t M, std::size_t N, std::size_t K) {
   // costs the notify. Measured back to back (the workers spinning, as in a model's layer after
   // layer or a benchmark loop), min time per call, busy machine, 2 threads vs 1:
   // 48^3 (0.22 MFLOP) 1.3-1.4 vs 1.4-1.6 us, 64x64x32 (0.26) 1.6-1.9 vs 1.7-1.9, 64^3 (0.52)
-  // 2.5-2.6 vs 3.3-3.4, 80^3 (1.0) 4.0 vs 6.1-6.7. Products under 0.4 MFLOP run on the caller.
-  // (Was 1.5 MFLOP.)
-  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 400) * 1e3;
+  // 2.5-2.6 vs 3.3-3.4, 80^3 (1.0) 4.0 vs 6.1-6.7 (Xeon, 2 threads on 2 cores).
+  // Zen 5 (2 cores shared by other processes; alternating 50 ms blocks of 1 and 2 threads, 20
+  // rounds, min / median us per call, 13:52 UTC, load average 6): 48^3 1.42 / 1.46 vs 1.51 /
+  // 1.57, 64^3 2.86 / 2.93 vs 2.96 / 3.07, 80^3 5.78 / 6.73 vs 4.33 / 6.48, 96^3 9.14 / 9.30 vs
+  // 6.41 / 9.37, 128^3 21.4 / 22.0 vs 12.8 / 22.1. The faster core does 64^3 in 2.9 us, and two
+  // threads no longer win it even in the best case, while a busy second core makes every split
+  // product wait for its half. Products under 0.6 MFLOP (64^3 = 0.52) run on the caller
+  // (OpenBLAS 0.3.21 too keeps 64^3 on one thread: 5.6 us with 1 and with 2 threads in
+  // `convkit_bench sgemm-vs-blas`). (Was 0.4 MFLOP, before that 1.5.)
+  static const double min_flops = env_int("CONVKIT_GEMM_MT_MIN_KFLOP", 600) * 1e3;
   if (2.0 * double(M) * double(N) * double(K) < min_flops) return 1;
   return n;
 }
@@ -185,12 +211,30 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
     if (n_panels_total >= std::size_t(threads) && uneven(n_panels_total) < uneven(strips)) m_tasks = 1;
   }
   m_tasks = std::min(m_tasks, strips);
-  const std::size_t strips_per_task = ceil_div(strips, m_tasks);
-  m_tasks = ceil_div(strips, strips_per_task);
-  const std::size_t mb = strips_per_task * MR;
+  // Task mt takes strips [mt * strips / m_tasks, (mt + 1) * strips / m_tasks): sizes differ by at
+  // most one strip. (Equal blocks of ceil(strips / m_tasks) left the remainder to the last one:
+  // 512^3 on 2 threads was 10 + 10 | 10 + 7 strips, the second thread idle for 3 of 20.)
+  const std::size_t mb = ceil_div(strips, m_tasks) * MR;  // largest block: the A buffer's rows
 
   const std::size_t k_blocks = K == 0 ? 1 : ceil_div(K, KC);
   const std::size_t a_buf_floats = mb * KC;
+
+  // B packed inside the compute region (threads > 1, several tasks): rather than a region that
+  // packs the B block and a second one that multiplies (two joins per K block, and a thread
+  // descheduled by another process stalls both), the B block is cut into chunks of about 256
+  // columns (1 KiB row pieces: still long runs for the prefetchers, see pack_impl.h) and the
+  // first task that needs a chunk packs it (state 0 -> 1 -> 2). Tasks start at different chunks
+  // (rotated by task index modulo threads), so the threads pack different chunks at the same time; a chunk
+  // another thread is still packing is deferred to the end of the task (a bit per chunk: at
+  // most 64 chunks, the chunk widened for wider blocks), so a thread waits only when nothing
+  // else is left. One region per K block.
+  const std::size_t max_panels = ceil_div(std::min(N, NC), NR);
+  // Narrow blocks (N = 64 or 128 in im2col products) get one chunk per thread, so the threads
+  // still pack in parallel.
+  const std::size_t chunk_panels =
+      std::max(std::min(std::max<std::size_t>(1, 256 / NR), ceil_div(max_panels, std::max(threads, 1))),
+               ceil_div(max_panels, kMaxChunks));
+  std::atomic<int>* const chunk_state = tls_chunk_state();
 
   for (std::size_t jc = 0; jc < N; jc += NC) {  // ---- JC loop
     const std::size_t nc = std::min(NC, N - jc);
@@ -207,6 +251,8 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
       const std::size_t kc = K == 0 ? 0 : std::min(KC, K - pc);
       const bool first = kb == 0, last = kb + 1 == k_blocks;
 
+      const bool lazy_b = pack_b && !prepacked && threads > 1 && m_tasks * n_tasks > 1;
+      const float* b_src = nullptr;  // op(B) block source, when lazy_b
       // op(B) block kc x nc: panel q at b_blk + q * b_panel, element (k, j) at [k * b_ld + j].
       const float* b_blk;
       std::size_t b_ld, b_panel;
@@ -218,7 +264,12 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
         float* buf = tls_buffer(1, round_up(nc, NR) * std::max<std::size_t>(kc, 1));
         const float* src = trans_b ? B + jc * ldb + pc : B + pc * ldb + jc;
         const std::size_t pack_groups = threads > 1 && kc * nc >= (16u << 10) ? std::size_t(threads) : 1;
-        if (pack_groups > 1) {
+        if (lazy_b) {
+          // Packed by the tasks (below).
+          const std::size_t chunks = ceil_div(panels, chunk_panels);
+          for (std::size_t c = 0; c < chunks; ++c) chunk_state[c].store(0, std::memory_order_relaxed);
+          b_src = src;
+        } else if (pack_groups > 1) {
           const std::size_t per = ceil_div(panels, pack_groups);
           parallel_for(ceil_div(panels, per), [&](std::size_t g) {
             const std::size_t q0 = g * per, q1 = std::min(panels, q0 + per);
@@ -250,9 +301,9 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
 
       auto task = [&](std::size_t t) {  // ---- IC loop (one block per task)
         const std::size_t mt = t / n_tasks, nt = t % n_tasks;
-        const std::size_t ic = mt * mb;
+        const std::size_t ic = mt * strips / m_tasks * MR;
         if (ic >= M) return;
-        const std::size_t mc = std::min(mb, M - ic);
+        const std::size_t mc = std::min((mt + 1) * strips / m_tasks * MR, M) - ic;
         const std::size_t q0 = nt * panels_per_group, q1 = std::min(panels, q0 + panels_per_group);
         MicroTile tile = base;
         const float* a_blk;
@@ -286,7 +337,52 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
           tile.c = C + (ic + i) * ldc + jc + j;
           cfg.kernel(tile);
         };
-        if (!pack_a && q1 - q0 <= 4) {
+        if (lazy_b) {
+          float* bbuf = const_cast<float*>(b_blk);
+          // Packs chunk c if nobody has claimed it; true when it is ready to use.
+          auto claim = [&](std::size_t c) {
+            std::atomic<int>& st = chunk_state[c];
+            int expect = 0;
+            if (st.load(std::memory_order_acquire) == 2) return true;
+            if (!st.compare_exchange_strong(expect, 1, std::memory_order_acq_rel)) return expect == 2;
+            const std::size_t p0 = c * chunk_panels, p1 = std::min(panels, p0 + chunk_panels);
+            const std::size_t j0 = p0 * NR, j1 = std::min(nc, p1 * NR);
+            cfg.pack_b(trans_b, kc, j1 - j0, trans_b ? b_src + j0 * ldb : b_src + j0, ldb, bbuf + p0 * kc * NR);
+            st.store(2, std::memory_order_release);
+            return true;
+          };
+          auto wait = [&](std::size_t c) {
+            while (chunk_state[c].load(std::memory_order_acquire) != 2) cpu_relax();
+          };
+          const std::size_t c0 = q0 / chunk_panels, c1 = ceil_div(q1, chunk_panels), nch = c1 - c0;
+          // The first `threads` tasks run together (the pool hands tasks out in order): spread them.
+          const std::size_t rot = nch ? (t % std::size_t(threads)) * nch / std::size_t(threads) % nch : 0;
+          if (!pack_a && q1 - q0 <= 4) {
+            // IR outside JR (below) needs every chunk first: pack the free ones, then wait.
+            for (std::size_t r = 0; r < nch; ++r) claim(c0 + (rot + r) % nch);
+            for (std::size_t c = c0; c < c1; ++c) wait(c);
+            for (std::size_t i = 0; i < mc; i += MR)
+              for (std::size_t q = q0; q < q1; ++q) micro(q, i);
+          } else {
+            auto run_chunk = [&](std::size_t c) {
+              const std::size_t p0 = std::max(q0, c * chunk_panels), p1 = std::min(q1, (c + 1) * chunk_panels);
+              for (std::size_t q = p0; q < p1; ++q)      // ---- JR loop
+                for (std::size_t i = 0; i < mc; i += MR) micro(q, i);  // ---- IR loop
+            };
+            std::uint64_t deferred = 0;
+            for (std::size_t r = 0; r < nch; ++r) {
+              const std::size_t c = c0 + (rot + r) % nch;
+              if (claim(c)) run_chunk(c); else deferred |= std::uint64_t(1) << (c - c0);
+            }
+            for (std::size_t r = 0; r < nch; ++r) {
+              const std::size_t c = c0 + (rot + r) % nch;
+              if (deferred >> (c - c0) & 1) {
+                wait(c);
+                run_chunk(c);
+              }
+            }
+          }
+        } else if (!pack_a && q1 - q0 <= 4) {
           // In-place A and few B panels (narrow N): IR outside JR, so each A strip is read from
           // memory once and reused from L1 by the (L2-resident) B panels.
           for (std::size_t i = 0; i < mc; i += MR)      // ---- IR loop

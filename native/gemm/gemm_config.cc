@@ -24,8 +24,22 @@
 //
 // Worked values (AVX-512, MR = 14, NR = 32, kc_scale = 2):
 //   Zen 4   (L1d 32 KiB, L2 1 MiB):  kc = 352, mc = 364,  nc = 4096
-//   this VM (L1d 48 KiB, L2 2 MiB):  kc = 528, mc = 490,  nc = 4096
+//   Xeon VM (L1d 48 KiB, L2 2 MiB):  kc = 528, mc = 490,  nc = 4096
+//   Zen 5 VM (L1d 48 KiB, L2 1 MiB): kc = 528, mc = 238,  nc = 4096  (the VM reports 508 MiB of L3)
 // AVX2 (6 x 16): kc = 368 / 552. Overrides for tuning: CONVKIT_GEMM_KC/MC/NC.
+//
+// Zen 5 ("Oxide Virtual Turin-like Processor", session 5). Its AVX-512 is full width: the FMA
+// probe in thread CPU time gives 200-209 GFLOPS per core with zmm and 101-104 with ymm (2 FMA
+// pipes x 16 lanes x 2 flops at ~3.25 GHz), so the AVX-512 row stays the one dispatch picks and
+// its 14x32 tile is kept: in isolation (native micro-kernel loop, A block 238 x kc from L2, 32 B
+// panels, CPU time, best of 5 per run) it runs at 195-204 GFLOPS (94-98% of the core's peak)
+// for kc 256 and 512 in most runs (164-180 in the disturbed ones), i.e. the loads (2 B vectors +
+// 14 broadcasts per 28 FMAs) keep up. The blocking was
+// re-measured there (1 thread, CPU time, 4 interleaved runs each, busy machine), best run:
+//      kc:        256      384      528      768
+//      1024^3:    177      183      191      188   GFLOPS
+//      2048^3:    163      177      183      183
+// so the L1-model kc with kc_scale = 2 (528) stays; mc 126..476 did not separate from the noise.
 #include "gemm/gemm_config.h"
 
 #include <unistd.h>

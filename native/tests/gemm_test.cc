@@ -229,7 +229,47 @@ void check_arguments() {
   CK_CHECK(c2[0] == 10.5f && c2[1] == 21.f && c2[2] == 11.5f && c2[3] == 22.f);
 }
 
+// The packed layouts themselves (microkernel.h), element by element against their definition, for
+// this ISA's routines (the AVX-512 row-major A packing is a register transpose with tails in both
+// directions): A panel p holds op(A)(p*MR + i, k) at [p*MR*kc + k*MR + i], B panel q holds
+// op(B)(k, q*NR + j) at [q*kc*NR + k*NR + j], zero past the edges.
+void check_packing(Isa isa) {
+  const auto& g = gemm::gemm_config(isa);
+  const std::size_t MR = g.mr, NR = g.nr;
+  for (bool trans : {false, true})
+    for (std::size_t m : {std::size_t(1), MR - 1, MR, MR + 1, 2 * MR + 3, std::size_t(45)})
+      for (std::size_t k : {1, 7, 15, 16, 17, 31, 33, 70}) {
+        // A: rows of op(A) are m x k; B: op(B) is k x m (m plays N).
+        const std::size_t ld = (trans ? m : k) + 3, ldb = (trans ? k : m) + 5;
+        std::vector<float> a = random_vector((trans ? k : m) * ld, 7 + m * 100 + k);
+        std::vector<float> b = random_vector((trans ? m : k) * ldb, 9 + m * 100 + k);
+        const std::size_t pm = (m + MR - 1) / MR, pn = (m + NR - 1) / NR;
+        std::vector<float> pa(pm * MR * k + 16, kNaN), pb(pn * NR * k + 16, kNaN);
+        g.pack_a(trans, m, k, a.data(), ld, pa.data());
+        g.pack_b(trans, k, m, b.data(), ldb, pb.data());
+        bool ok = true;
+        for (std::size_t p = 0; p < pm; ++p)
+          for (std::size_t kk = 0; kk < k; ++kk)
+            for (std::size_t i = 0; i < MR; ++i) {
+              const std::size_t r = p * MR + i;
+              const float want = r < m ? (trans ? a[kk * ld + r] : a[r * ld + kk]) : 0.f;
+              ok &= pa[p * MR * k + kk * MR + i] == want;
+            }
+        for (std::size_t q = 0; q < pn; ++q)
+          for (std::size_t kk = 0; kk < k; ++kk)
+            for (std::size_t j = 0; j < NR; ++j) {
+              const std::size_t c = q * NR + j;
+              const float want = c < m ? (trans ? b[c * ldb + kk] : b[kk * ldb + c]) : 0.f;
+              ok &= pb[q * NR * k + kk * NR + j] == want;
+            }
+        for (std::size_t t = pm * MR * k; t < pa.size(); ++t) ok &= std::isnan(pa[t]);  // no write past the panels
+        for (std::size_t t = pn * NR * k; t < pb.size(); ++t) ok &= std::isnan(pb[t]);
+        CK_CHECK_MSG(ok, "%s packing trans=%d m=%zu k=%zu\n", g.name, int(trans), m, k);
+      }
+}
+
 void run_isa(Isa isa) {
+  check_packing(isa);
   using clock = std::chrono::steady_clock;
   auto t0 = clock::now();
   // 1. M, N in 1..70 x every transpose x (automatic packing, everything packed). K: every K in
@@ -356,7 +396,10 @@ void run_isa(Isa isa) {
                        {mc - 1, 33, 45},  {mc + 1, 70, 17}, {16 * mr - 1, 65, kc + 3}, {16 * mr + 1, 65, 9},
                        {32 * mr - 1, 40, 30}, {32 * mr + 1, 40, kc + 1}, {64 * mr + 1, 35, 21},
                        // few strips, many panels: split by columns on 2 threads
-                       {2 * mr + 3, 9 * std::size_t(g.nr) + 5, 40}, {3 * mr, 5 * std::size_t(g.nr), kc + 2}};
+                       {2 * mr + 3, 9 * std::size_t(g.nr) + 5, 40}, {3 * mr, 5 * std::size_t(g.nr), kc + 2},
+                       // B packed by the tasks in ~256-column chunks (2 threads): many chunks, the
+                       // column groups' boundary inside a chunk (both tasks need it), a partial last chunk
+                       {4 * mr + 5, 9 * 256 + 7, 33}, {40 * mr + 3, 3 * 256 + 40, kc + 5}};
     for (int mode : {-1, 3}) {
       gemm::set_pack_override(mode);
       for (const S& e : edges)
