@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <vector>
 
-#include "conv/col2im_kernels.h"
+#include "conv/column_kernels.h"
 #include "conv/conv_common.h"
 #include "conv/im2col_walk.h"
 #include "gemm/gemm.h"
@@ -57,26 +56,14 @@ struct TapMaps {
   TapMaps& operator=(const TapMaps&) = delete;
 };
 
-// col[r][t*cg + c] = x[src(p0 + r, t)][g*cg + c] (zeros in the padding).
-void build_col(const ConvDesc& d, const TapMaps& maps, const float* x, std::size_t g, std::size_t p0, std::size_t rows,
-               float* col) {
-  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
-  const float* xg = x + g * cg;
-  walk_taps(maps.geom, p0, rows, [&](std::size_t r, std::size_t t, long s, std::size_t len) {
-    float* dst = col + r * kk + t * cg;
-    if (s < 0) {
-      std::fill(dst, dst + len * cg, 0.f);
-    } else if (cg == d.C) {
-      std::memcpy(dst, xg + s * d.C, len * cg * sizeof(float));
-    } else {
-      for (std::size_t j = 0; j < len; ++j) std::memcpy(dst + j * cg, xg + (s + j) * d.C, cg * sizeof(float));
-    }
-  });
+// col[r][t*cg + c] = x[src(p0 + r, t)][g*cg + c] (zeros in the padding), by the active ISA's kernel.
+void build_col(const TapMaps& maps, const float* x, std::size_t g, std::size_t p0, std::size_t rows, float* col) {
+  column_kernels().im2col(maps.geom, x, g, p0, rows, col);
 }
 
-// dx[src(p0 + r, t)][g*cg + c] += col[r][t*cg + c], by the active ISA's kernel (col2im_kernels.h).
+// dx[src(p0 + r, t)][g*cg + c] += col[r][t*cg + c], by the active ISA's kernel (column_kernels.h).
 void col2im(const TapMaps& maps, const float* col, std::size_t g, std::size_t p0, std::size_t rows, float* dx) {
-  col2im_kernels().col2im(maps.geom, col, g, p0, rows, dx);
+  column_kernels().col2im(maps.geom, col, g, p0, rows, dx);
 }
 
 // Runs body(worker, scratch) on `workers()` workers, each with its own slice of ws (or a fresh one).
@@ -126,7 +113,7 @@ void conv_im2col_forward(const ConvDesc& d, const float* x, const float* w, cons
       cancel.check();
       std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
       for (std::size_t g = 0; g < d.groups; ++g) {
-        build_col(d, maps, x, g, p0, r, col);
+        build_col(maps, x, g, p0, r, col);
         e.bias = d.has_bias ? bias + g * og : nullptr;
         sgemm(false, false, r, og, kk, 1.f, col, kk, w + g * og, d.K, 0.f, y + p0 * d.K + g * og, d.K, &e);
       }
@@ -212,7 +199,7 @@ void conv_im2col_wgrad(const ConvDesc& d, const float* x, const float* dy, float
       cancel.check();
       std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
       for (std::size_t g = 0; g < d.groups; ++g) {
-        build_col(d, maps, x, g, p0, r, col);
+        build_col(maps, x, g, p0, r, col);
         sgemm(true, false, kk, og, r, 1.f, col, kk, dy + p0 * d.K + g * og, d.K, 1.f, part + g * og, d.K);
       }
     }

@@ -1,7 +1,6 @@
-// The tap walk shared by the column builder (conv_im2col.cc, baseline ISA) and the per-ISA col2im
-// kernels (col2im_kernel_impl.h). It is plain arithmetic on a POD geometry with internal linkage
-// and no std:: calls, so an AVX-512 instantiation can never be picked by the linker for a baseline
-// caller (see conv/simd_traits.h).
+// The tap walk of the per-ISA column kernels (column_kernel_impl.h). It is plain arithmetic on a
+// POD geometry with internal linkage and no std:: calls, so an AVX-512 instantiation can never be
+// picked by the linker for a baseline caller (see conv/simd_traits.h).
 #pragma once
 #include <cstddef>
 

@@ -55,7 +55,7 @@ std::vector<CaseSpec> all_cases() {
   // LeNet-5's conv2 at a small batch; grouped with stride 2 (a tap run copies cin/groups of C floats).
   add(mk(5, {1, 14, 14}, 6, 16, {1, 5, 5}), Padding::valid, "LeNet conv2 5x5 valid 6->16");
   add(mk(3, {1, 11, 10}, 6, 9, {1, 4, 3}, {1, 2, 2}, {1, 1, 1}, 3), Padding::same, "4x3 stride 2 groups 3");
-  // The register-row col2im (col2im_kernel_impl.h): dx rows of 9x7 = 63 floats (a partial last
+  // The register-row col2im (column_kernel_impl.h): dx rows of 9x7 = 63 floats (a partial last
   // vector on every ISA), runs of 35 floats cut by asymmetric width padding, tiles of 16+ rows
   // that start and end mid output row; and a row too long for the registers (span path).
   ConvDesc cr = mk(5, {1, 7, 9}, 7, 4, {1, 3, 5});

@@ -1,6 +1,6 @@
-// Template body of the col2im kernel (see col2im_kernels.h); V from conv/simd_traits.h.
+// Template bodies of the column kernels (see column_kernels.h); V from conv/simd_traits.h.
 #pragma once
-#include "conv/col2im_kernels.h"
+#include "conv/column_kernels.h"
 #include "conv/simd_traits.h"
 
 namespace convkit {
@@ -45,6 +45,91 @@ inline void store_k(float* p, typename V::T v, int k) {
     V::store(p, v);
   else
     V::storen(p, v, k);
+}
+
+// o[i] = c[i] for i < n, and o[i] = 0: full vectors, then one masked vector for the tail.
+template <class V>
+inline void copy_span(float* o, const float* c, std::size_t n) {
+  constexpr std::size_t W = static_cast<std::size_t>(V::W);
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) V::store(o + i, V::load(c + i));
+  if (i < n) V::storen(o + i, V::loadn(c + i, static_cast<int>(n - i)), static_cast<int>(n - i));
+}
+template <class V>
+inline void zero_span(float* o, std::size_t n) {
+  constexpr std::size_t W = static_cast<std::size_t>(V::W);
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) V::store(o + i, V::zero());
+  if (i < n) V::storen(o + i, V::zero(), static_cast<int>(n - i));
+}
+
+// Ungrouped, stride 1 and no dilation along the width: output pixel ow's taps of one (kd, kh) row
+// are the L = KW·C floats of the input row starting at pixel ow - pad, so the column row is built
+// per output row segment without the general walk's run detection (which cost more than the copy):
+// pixels whose taps all lie inside the row copy L floats, the few at the left/right edges copy the
+// inside part and zero the rest, and a tap row outside the image is zeros.
+template <class V>
+void im2col_unit_w(const ColGeom& d, const float* x, std::size_t p0, std::size_t rows, float* col) {
+  const std::size_t C = d.C, OW = d.out[2], IW = d.in[2], KW = d.kernel[2], kk = col_taps(d) * C, L = KW * C;
+  const long pad = static_cast<long>(d.pad_w);
+  for (std::size_t p = p0, end = p0 + rows; p < end;) {
+    const std::size_t ow0 = p % OW, seg = ck_min(OW - ow0, end - p);
+    const std::size_t q = p / OW, oh = q % d.out[1], od = (q / d.out[1]) % d.out[0];
+    const std::size_t n = q / (d.out[1] * d.out[0]);
+    float* crow = col + (p - p0) * kk;  // the column row of pixel ow0
+    std::size_t run = 0;
+    for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
+      const long sd = d.map[0][od * d.kernel[0] + kd];
+      for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, run += L) {
+        const long sh = d.map[1][oh * d.kernel[1] + kh];
+        float* dst = crow + run;
+        if (sd < 0 || sh < 0) {
+          for (std::size_t i = 0; i < seg; ++i, dst += kk) zero_span<V>(dst, L);
+          continue;
+        }
+        const float* xrow = x + ((n * d.in[0] + static_cast<std::size_t>(sd)) * d.in[1] + static_cast<std::size_t>(sh)) * IW * C;
+        for (std::size_t ow = ow0; ow < ow0 + seg; ++ow, dst += kk) {
+          const long iw0 = static_cast<long>(ow) - pad;  // input pixel of tap kw = 0
+          if (iw0 >= 0 && iw0 + static_cast<long>(KW) <= static_cast<long>(IW)) {
+            copy_span<V>(dst, xrow + static_cast<std::size_t>(iw0) * C, L);
+            continue;
+          }
+          const std::size_t lo = iw0 < 0 ? static_cast<std::size_t>(-iw0) : 0;  // first tap inside
+          const long h = static_cast<long>(IW) - iw0;
+          const std::size_t hi = h <= 0 ? lo : ck_min(KW, static_cast<std::size_t>(h));  // past the last
+          if (lo >= hi) {
+            zero_span<V>(dst, L);
+            continue;
+          }
+          zero_span<V>(dst, lo * C);
+          copy_span<V>(dst + lo * C, xrow + static_cast<std::size_t>(iw0 + static_cast<long>(lo)) * C, (hi - lo) * C);
+          zero_span<V>(dst + hi * C, (KW - hi) * C);
+        }
+      }
+    }
+    p += seg;
+  }
+}
+
+template <class V>
+void im2col_rows(const ColGeom& d, const float* x, std::size_t g, std::size_t p0, std::size_t rows, float* col) {
+  const std::size_t cg = d.cg, C = d.C, kk = col_taps(d) * cg;
+  if (cg == C && d.stride_w == 1 && d.dilation_w == 1) {
+    im2col_unit_w<V>(d, x, p0, rows, col);
+    return;
+  }
+  const float* xg = x + g * cg;
+  walk_taps(d, p0, rows, [&](std::size_t r, std::size_t t, long s, std::size_t len) {
+    float* dst = col + r * kk + t * cg;
+    if (s < 0) {
+      zero_span<V>(dst, len * cg);
+    } else if (cg == C) {
+      // Ungrouped: the run's taps are consecutive pixels, so len·C contiguous floats on both sides.
+      copy_span<V>(dst, xg + static_cast<std::size_t>(s) * C, len * cg);
+    } else {
+      for (std::size_t j = 0; j < len; ++j) copy_span<V>(dst + j * cg, xg + (static_cast<std::size_t>(s) + j) * C, cg);
+    }
+  });
 }
 
 // o[i] += c[i] for i < n: full vectors, then one masked vector for the tail.
