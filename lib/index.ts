@@ -51,8 +51,9 @@ export { runCli } from './cli/main.js';
 export * as data from './data/index.js';
 export { loadDataset, DatasetError, type ArrayDataset, type DatasetSplits } from './data/index.js';
 export {
-  createPredictor, Batcher, PredictorError, QueueFullError, PredictTimeoutError, PredictorClosedError, BadInputError,
+  createPredictor, createHttpServer, Batcher, PredictorError, QueueFullError, PredictTimeoutError, PredictorClosedError, BadInputError,
   type Predictor, type PredictorOptions, type PredictableModel, type BatchResult, type BatchEvent, type PredictorErrorCode,
+  type BatchRunner, type ModelServer, type ServerOptions,
 } from './serving/index.js';
 
 // Convolution, pooling and zero padding ops (conv engineer).

@@ -167,6 +167,35 @@ describe('inference plan: equals the eager forward pass', () => {
     expect(m.inferencePlan.builds).toBe(builds + 1);
   });
 
+  it('a ReLU/ReLU6 after a batch norm or an add that feeds nothing else is fused into it, bit for bit', () => {
+    setSeed(14);
+    const inp = input({ shape: [9, 7, 6] });
+    const c1 = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }).apply(inp) as L.SymbolicTensor;
+    const b1 = L.batchNormalization().apply(c1) as L.SymbolicTensor;
+    const r1 = L.reLU().apply(b1) as L.SymbolicTensor;                       // fused into bn1
+    const c2 = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }).apply(r1) as L.SymbolicTensor;
+    const b2 = L.batchNormalization().apply(c2) as L.SymbolicTensor;
+    const sum = L.add().apply([b2, inp]) as L.SymbolicTensor;
+    const r2 = L.reLU({ maxValue: 6 }).apply(sum) as L.SymbolicTensor;       // relu6, fused into the add
+    const b3 = L.batchNormalization().apply(r2) as L.SymbolicTensor;
+    const r3 = L.reLU().apply(b3) as L.SymbolicTensor;                       // not fused: b3 is also an output
+    const m = model({ inputs: inp, outputs: [r3, b3] });
+    randomizeWeights(m, 81);
+    for (const isa of backendInfo().availableIsas) {
+      setIsa(isa);
+      invalidateInferencePlans(m);
+      // Values around zero on both sides of the activations, odd sizes (tails in every block).
+      expect(expectPlanMatches(m, randomTensor([5, 9, 7, 6], 22, 2)).identical).toBe(true);
+      const steps = m.inferencePlan.plans[0]!.steps;
+      expect(steps.filter((q) => q.kind === 'unary').length).toBe(1);
+      expect(steps.find((q) => q.name === b1.sourceLayer.name)?.detail).toMatch(/\+relu$/);
+      expect(steps.find((q) => q.kind === 'add')?.detail).toMatch(/\+relu6$/);
+      expect(steps.find((q) => q.name === b3.sourceLayer.name)?.detail ?? '').not.toMatch(/\+relu/);
+      // The same through one sample and through step-by-step runs.
+      expect(expectPlanMatches(m, randomTensor([1, 9, 7, 6], 23, 2)).identical).toBe(true);
+    }
+  });
+
   it('3-D layers (Conv3D, ZeroPadding3D, pooling 3-D), SpatialDropout2D and GaussianNoise', () => {
     setSeed(13);
     const i3 = input({ shape: [5, 6, 7, 2] });

@@ -178,6 +178,34 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     expect(() => p2.run([x2])).toThrow(/expects shape \[5, 4\], got \[2, 4\]/);
   });
 
+  it('sample-parallel chunks claimed dynamically, with a padded last chunk, give the eager result for every batch size', async () => {
+    // Chunks hold about n / (4 * threads) samples; sizes not divisible by the chunk size end in a
+    // partly filled chunk that runs padded (the padding's results are dropped).
+    setSeed(26);
+    const m = sequential({
+      layers: [L.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 6, 2] }), L.maxPooling2d({ poolSize: 2 }), L.flatten(), L.dense({ units: 3, activation: 'softmax' })],
+    });
+    const N = 37;
+    const x = randomTensor([N, 7, 6, 2], 9);
+    const want = (m.apply(x, { training: false }) as Tensor).dataSync();
+    const before = backendInfo().threads;
+    const plan = InferencePlan.build(m, [[N, 7, 6, 2]]);
+    try {
+      for (const t of [2, 3]) {
+        setNumThreads(t);
+        for (const n of [37, 35, 19, 17, 16, 9, 3]) {
+          const xn = rows(x, n);
+          const [y] = n % 2 ? plan.run([xn]) : await plan.runAsync([xn]);
+          expect(Array.from(y!.dataSync())).toEqual(Array.from(want.subarray(0, n * 3)));
+          y!.dispose();
+          xn.dispose();
+        }
+      }
+    } finally {
+      setNumThreads(before);
+    }
+  });
+
   it('many batch sizes in any order build one plan per new largest batch, not one per size', async () => {
     setSeed(24);
     const m = sequential({ layers: [L.conv2d({ filters: 3, kernelSize: 3, inputShape: [6, 6, 2], activation: 'relu' }), L.flatten(), L.dense({ units: 2 })] });

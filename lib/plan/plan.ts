@@ -61,9 +61,10 @@ export interface InferencePlanInfo {
   /** Whether the plan also runs any smaller batch (runBatchInto): every value is batch-first and no step mixes samples. */
   runtimeBatch: boolean;
   /**
-   * Sample-parallel runs: a batch of at least this many samples is cut into this many chunks, one
-   * per thread, each run through the whole plan on one core (0: always step by step, each step
-   * over all threads). Chosen for plans whose per-sample activations are small.
+   * Sample-parallel runs: how many threads run chunks of samples at once, each chunk through the
+   * whole plan on one core (0: always step by step, each step over all threads). A batch of at
+   * least this many samples is cut into chunks of about n / (4 × this) samples that free threads
+   * claim one by one. Chosen for plans whose per-sample activations are small.
    */
   sampleParallelChunks: number;
   /** Per step: layer name, step kind and detail (the conv algorithm chosen, 'in place', ...). */

@@ -58,6 +58,12 @@ interface Pending {
   state: 'queued' | 'running' | 'done';
 }
 
+interface Shape {
+  readonly dims: readonly number[];
+  readonly key: string;
+  readonly per: number;
+}
+
 interface Queue {
   readonly items: Pending[];
   samples: number;
@@ -81,6 +87,7 @@ export class Batcher {
   private running = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  private lastShape: Shape | undefined;
   /** Called after every batch (for metrics). */
   onBatch?: (e: BatchEvent) => void;
 
@@ -109,14 +116,15 @@ export class Batcher {
    */
   submit(x: Float32Array, n: number, sampleShape: readonly number[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> {
     if (this.closed) return Promise.reject(new PredictorClosedError());
-    const per = sampleShape.reduce((a, b) => a * b, 1);
+    const shape = this.canonical(sampleShape);
+    const per = shape.per;
     if (!Number.isInteger(n) || n < 1 || x.length !== n * per) {
       return Promise.reject(new BadInputError(`input has ${x.length} values, expected ${n} samples × ${per} = ${n * per} for sample shape [${sampleShape.join(', ')}]`));
     }
     if (this.queued + n > this.maxQueue && this.queued > 0) return Promise.reject(new QueueFullError(this.queued, this.maxQueue, n));
-    const key = sampleShape.join('x');
+    const key = shape.key;
     return new Promise<BatchResult>((resolve, reject) => {
-      const p: Pending = { x, n, key, sampleShape: [...sampleShape], enqueuedAt: Date.now(), resolve, reject, state: 'queued' };
+      const p: Pending = { x, n, key, sampleShape: shape.dims, enqueuedAt: Date.now(), resolve, reject, state: 'queued' };
       const timeout = opts.timeoutMs ?? this.timeoutMs;
       if (timeout !== undefined) {
         p.timer = setTimeout(() => this.expire(p, timeout), timeout);
@@ -133,6 +141,23 @@ export class Batcher {
       this.queued += n;
       this.schedule(key, q);
     });
+  }
+
+  /**
+   * The batcher's own copy of a sample shape, with its queue key and size: a server sees the same
+   * shape on nearly every request, so the last one is kept and compared rather than rebuilt.
+   */
+  private canonical(sampleShape: readonly number[]): Shape {
+    const last = this.lastShape;
+    if (last && last.dims.length === sampleShape.length) {
+      let same = true;
+      for (let i = 0; same && i < sampleShape.length; i++) same = last.dims[i] === sampleShape[i];
+      if (same) return last;
+    }
+    const dims = [...sampleShape];
+    const shape = { dims, key: dims.join('x'), per: dims.reduce((a, b) => a * b, 1) };
+    this.lastShape = shape;
+    return shape;
   }
 
   private expire(p: Pending, timeout: number): void {

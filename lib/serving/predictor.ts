@@ -60,14 +60,16 @@ export function modelRunner(model: PredictableModel): BatchRunner {
   };
 }
 
+// Plain loops: this runs on every request of a server (no temporary arrays on the happy path).
 function checkShape(shape: readonly number[], want: readonly (number | null)[] | undefined): void {
-  if (shape.length < 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new BadInputError(`input must have shape [n, ...sample] with positive sizes, got [${shape.join(', ')}]`);
-  }
+  let ok = shape.length >= 2;
+  for (let i = 0; ok && i < shape.length; i++) ok = Number.isInteger(shape[i]) && shape[i]! >= 1;
+  if (!ok) throw new BadInputError(`input must have shape [n, ...sample] with positive sizes, got [${shape.join(', ')}]`);
   if (!want) return;
-  const s = shape.slice(1);
-  if (s.length !== want.length || s.some((d, i) => want[i] !== null && want[i] !== d)) {
-    throw new BadInputError(`input sample shape [${s.join(', ')}] does not match the model's input [${want.map((d) => d ?? '?').join(', ')}]`);
+  ok = shape.length - 1 === want.length;
+  for (let i = 0; ok && i < want.length; i++) ok = want[i] === null || want[i] === shape[i + 1];
+  if (!ok) {
+    throw new BadInputError(`input sample shape [${shape.slice(1).join(', ')}] does not match the model's input [${want.map((d) => d ?? '?').join(', ')}]`);
   }
 }
 

@@ -2,7 +2,7 @@
 //
 // Lifecycle (inference): ConvOp op(desc, weights, bias, algorithm)   -- create: validates, copies the
 //   weights, picks the algorithm (auto: select_conv_algorithm or the autotune cache) and pre-transforms
-//   the filter (Winograd U, FFT spectra);
+//   the filter (Winograd U, FFT spectra, im2col's GEMM panels);
 //   op.reshape(new_desc)             -- new batch/spatial size: re-picks (auto) and keeps transforms;
 //   op.workspace_floats()            -- scratch the caller provides to run (or 0 and null: allocated);
 //   op.run(x, y, ws, cancel)         -- executes, parallel over the thread pool, cancel checked per tile.
@@ -14,6 +14,8 @@
 
 #include "conv/conv_desc.h"
 #include "conv/conv_select.h"
+#include "dispatch/cpu.h"
+#include "gemm/gemm.h"
 #include "runtime/errors.h"
 
 namespace convkit {
@@ -41,6 +43,11 @@ class ConvOp {
   std::vector<float> w_, b_;
   std::unique_ptr<WinogradWeights> wino_;
   std::unique_ptr<FftWeights> fft_;
+  // im2col: each group's filter packed once for the GEMM, under packed_isa_ (a run under another
+  // ISA, as tests force, uses the raw filter instead).
+  std::vector<std::unique_ptr<PackedB>> packed_;
+  std::vector<const PackedB*> packed_view_;  // the same, as the kernel takes them
+  Isa packed_isa_ = Isa::scalar;
 };
 
 // One-shot passes. `a` may be auto; the concrete algorithm that ran is returned.

@@ -80,8 +80,21 @@ void with_workers(std::size_t slice, float* ws, F body) {
 
 }  // namespace
 
+// Few output pixels against many output channels (late layers at batch 1: ResNet-18's 7x7x512
+// convs have M = 49 rows against a 2304 x 512 filter): the filter, not the column, is the big
+// operand, and tiling the rows would make every worker's tiles stream all of it again (4.7 MB per
+// tile, from DRAM once the model's weights no longer fit the caches). Then the whole column is
+// built once (M x T*Cin_g, at most kWholeColFloats) and one GEMM splits the filter's columns
+// between the threads, so the filter is read once per call.
+constexpr std::size_t kWholeColFloats = 1 << 20;  // 4 MiB
+bool whole_column(const ConvDesc& d) {
+  const std::size_t M = d.N * d.out_pixels(), kk = d.taps() * d.cin_g();
+  return workers() > 1 && M <= d.cout_g() && M * kk <= kWholeColFloats;
+}
+
 std::size_t im2col_forward_workspace(const ConvDesc& d) {
   if (is_pointwise(d)) return 0;
+  if (whole_column(d)) return d.N * d.out_pixels() * d.taps() * d.cin_g();
   return workers() * tile_rows(d) * d.taps() * d.cin_g();
 }
 std::size_t im2col_dgrad_workspace(const ConvDesc& d) {
@@ -91,8 +104,13 @@ std::size_t im2col_wgrad_workspace(const ConvDesc& d) {
   return workers() * ((is_pointwise(d) ? 0 : tile_rows(d) * d.taps() * d.cin_g()) + d.filter_size());
 }
 
-void conv_im2col_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, float* ws,
-                         const CancelToken& cancel) {
+namespace {
+
+// The forward pass with the product of each column block by the filter left to `gemm(g, rows, A,
+// lda, C, ldc, epilogue)`: sgemm on the raw filter, or sgemm_packed on a prepacked one.
+template <class Gemm>
+void im2col_forward(const ConvDesc& d, const float* x, const float* bias, float* y, float* ws, const CancelToken& cancel,
+                    Gemm gemm) {
   const std::size_t cg = d.cin_g(), og = d.cout_g(), M = d.N * d.out_pixels();
   GemmEpilogue ep;
   ep.act = d.act;
@@ -101,11 +119,23 @@ void conv_im2col_forward(const ConvDesc& d, const float* x, const float* w, cons
     for (std::size_t g = 0; g < d.groups; ++g) {
       cancel.check();
       ep.bias = d.has_bias ? bias + g * og : nullptr;
-      sgemm(false, false, M, og, cg, 1.f, x + g * cg, d.C, w + g * og, d.K, 0.f, y + g * og, d.K, &ep);
+      gemm(g, M, x + g * cg, d.C, y + g * og, d.K, ep);
     }
     return;
   }
   const TapMaps maps(d);
+  if (whole_column(d)) {
+    const std::size_t kk = d.taps() * cg;
+    AlignedPtr<float> own;
+    if (!ws) (own = aligned_array<float>(M * kk), ws = own.get());
+    for (std::size_t g = 0; g < d.groups; ++g) {
+      cancel.check();
+      parallel_range(M, 8, [&](std::size_t p0, std::size_t p1) { build_col(maps, x, g, p0, p1 - p0, ws + p0 * kk); });
+      ep.bias = d.has_bias ? bias + g * og : nullptr;
+      gemm(g, M, ws, kk, y + g * og, d.K, ep);  // parallel inside, over the filter's columns
+    }
+    return;
+  }
   const std::size_t rows = tile_rows(d), kk = d.taps() * cg, ntiles = (M + rows - 1) / rows;
   with_workers(rows * kk, ws, [&](std::size_t wk, std::size_t nw, float* col) {
     GemmEpilogue e = ep;
@@ -115,10 +145,29 @@ void conv_im2col_forward(const ConvDesc& d, const float* x, const float* w, cons
       for (std::size_t g = 0; g < d.groups; ++g) {
         build_col(maps, x, g, p0, r, col);
         e.bias = d.has_bias ? bias + g * og : nullptr;
-        sgemm(false, false, r, og, kk, 1.f, col, kk, w + g * og, d.K, 0.f, y + p0 * d.K + g * og, d.K, &e);
+        gemm(g, r, col, kk, y + p0 * d.K + g * og, d.K, e);
       }
     }
   });
+}
+
+}  // namespace
+
+void conv_im2col_forward(const ConvDesc& d, const float* x, const float* w, const float* bias, float* y, float* ws,
+                         const CancelToken& cancel) {
+  const std::size_t og = d.cout_g(), kk = d.taps() * d.cin_g();
+  im2col_forward(d, x, bias, y, ws, cancel,
+                 [&](std::size_t g, std::size_t m, const float* a, std::size_t lda, float* c, std::size_t ldc, const GemmEpilogue& e) {
+                   sgemm(false, false, m, og, kk, 1.f, a, lda, w + g * og, d.K, 0.f, c, ldc, &e);
+                 });
+}
+
+void conv_im2col_forward_packed(const ConvDesc& d, const float* x, const PackedB* const* w_groups, const float* bias,
+                                float* y, float* ws, const CancelToken& cancel) {
+  im2col_forward(d, x, bias, y, ws, cancel,
+                 [&](std::size_t g, std::size_t m, const float* a, std::size_t lda, float* c, std::size_t ldc, const GemmEpilogue& e) {
+                   sgemm_packed(false, m, 1.f, a, lda, *w_groups[g], 0.f, c, ldc, &e);
+                 });
 }
 
 void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx, float* ws,

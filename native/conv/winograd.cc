@@ -90,6 +90,13 @@ std::size_t slice_floats(const ConvDesc& d, int m) {
 }
 }  // namespace
 
+void winograd_pack(WinogradWeights* w) {
+  const std::size_t a = static_cast<std::size_t>(w->m) + 2, CK = w->C * w->K;
+  w->packed.clear();
+  w->packed_isa = active_isa();
+  for (std::size_t xi = 0; xi < a * a; ++xi) w->packed.push_back(pack_b(false, w->C, w->K, w->U.get() + xi * CK, w->K));
+}
+
 std::size_t winograd_workspace(const ConvDesc& d, int m) {
   return static_cast<std::size_t>(std::max(1, num_threads())) * slice_floats(d, m);
 }
@@ -169,7 +176,14 @@ void conv_winograd_forward(const ConvDesc& d, const WinogradWeights& UW, const f
           WK.input(static_cast<int>(a), Mt.BT, patch, C, tmp, V + i * C, tb * C);
       }
       // 2. a*a independent products over channels, M[xi] = V[xi] * U[xi]
-      sgemm_strided_batched(false, false, nt, K, C, 1.f, V, C, tb * C, UW.U.get(), K, C * K, 0.f, Mb, K, tb * K, aa);
+      if (UW.packed.size() == aa && UW.packed_isa == active_isa()) {
+        // Over the pool when the caller runs the blocks, inline inside a worker's block.
+        parallel_for(aa, [&](std::size_t xi) {
+          sgemm_packed(false, nt, 1.f, V + xi * tb * C, C, *UW.packed[xi], 0.f, Mb + xi * tb * K, K);
+        });
+      } else {
+        sgemm_strided_batched(false, false, nt, K, C, 1.f, V, C, tb * C, UW.U.get(), K, C * K, 0.f, Mb, K, tb * K, aa);
+      }
       // 3. output transforms, bias, activation, store the part inside the image
       for (std::size_t i = 0; i < nt; ++i) {
         const std::size_t t = t0 + i, tx = t % tw, ty = (t / tw) % th, ph = t / tpp;

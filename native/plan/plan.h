@@ -105,6 +105,10 @@ struct PlanStepSpec {
   // softmax, concat: the axis (non-negative, < rank).
   std::size_t axis = 0;
   std::vector<PlanWeight> weights;
+  // Set by the plan itself, not by callers: a relu/relu6 step fused into this batch_norm, add or
+  // bias_add step (applied to each block of the result while it is in cache).
+  bool post_unary = false;
+  UnaryOp post_op = UnaryOp::relu;
 };
 
 struct PlanSpec {
@@ -204,6 +208,8 @@ class Plan {
 
  private:
   struct Step;
+  // The constructor proper, on the spec after fuse_activations (plan.cc).
+  Plan(const PlanSpec& fused_spec, std::shared_ptr<PlanWeights> shared, int);
   // Where a value lives at run time.
   enum class Home : int { arena = 0, input = 1, output = 2 };
   struct Loc {
@@ -249,13 +255,15 @@ class Plan {
   std::shared_ptr<PlanWeights> shared_;
   std::size_t batch_ = 0;
   bool runtime_batch_ = false;
-  // Sample-parallel runs: chunks_ chunks of samples run at once, one per thread, each through all
-  // steps on one core; per slot, floats per sample; per value, its floats per sample.
+  // Sample-parallel runs: chunks_ chunks of samples run at once, one per thread (each thread has
+  // its own share of the arena), each through all steps on one core; per slot, floats per sample;
+  // per value, its floats per sample. pad_ stages a last, partly filled chunk's inputs and outputs.
   std::size_t chunks_ = 0;
   bool sample_parallel_ = true;
   std::vector<std::size_t> slot_per_sample_;
   std::vector<std::size_t> in_per_sample_, out_per_sample_;
   std::vector<float> extra_workspace_;
+  std::vector<float> pad_;
   bool profiling_ = false;
   std::vector<StepTime> times_;
 };

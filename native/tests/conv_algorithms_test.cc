@@ -63,6 +63,13 @@ std::vector<CaseSpec> all_cases() {
   cr.pad_after = {0, 0, 1};
   add(cr, Padding::explicit_, "3x5 explicit asymmetric 7->4, 63-float dx rows");
   add(mk(2, {1, 6, 40}, 5, 3, {1, 2, 3}), Padding::same, "2x3 same, 200-float dx rows");
+  // Fewer output pixels than output channels (late layers at batch 1): im2col builds the whole
+  // column and one GEMM splits the filter's columns between the threads; grouped, and with bias.
+  ConvDesc wc = mk(1, {1, 5, 4}, 7, 37, {1, 3, 3});
+  wc.has_bias = true;
+  wc.act = Activation::relu;
+  add(wc, Padding::same, "3x3 same, 20 pixels < 37 channels, bias relu");
+  add(mk(2, {1, 4, 3}, 6, 42, {1, 3, 3}, {1, 2, 2}, {1, 1, 1}, 2), Padding::same, "3x3 stride 2 groups 2, 8 pixels < 21 channels per group");
   // Winograd with several tile blocks per call (the workers take whole blocks) next to the cases
   // above that fit one block (run on the caller, products parallel inside).
   add(mk(3, {1, 30, 34}, 9, 10, {1, 3, 3}), Padding::same, "3x3 same, many tile blocks");

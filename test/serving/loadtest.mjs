@@ -8,7 +8,9 @@
 // images/s on the shared bench's inference case of the same model (export_onnx.py + one
 // InferenceSession, as ../shared/bench/peers/ort_peer.mjs runs it), the figure issue #9 compares to;
 // with --in-process 1 also ort serving the same single-image workload in-process (session.run per
-// request, and behind the same dynamic batcher), with a table of convkit ÷ ort per row.
+// request, and behind the same dynamic batcher), and over HTTP ort behind convkit's own HTTP front
+// and batcher (ort_server.mjs: same server, protocol and batching, session.run as the model call),
+// with a table of convkit ÷ ort per row.
 // For each concurrency, with dynamic batching (max batch 32, max delay 2 ms; see the flags) and without
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
@@ -38,8 +40,29 @@ const maxDelay = String(args['max-delay-ms'] ?? 2);
 const dynamicLabel = `dynamic (${maxBatch}, ${maxDelay} ms)`;
 const body = Buffer.from(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5).buffer);
 
-function startServer(extra) {
-  const child = spawn(process.execPath, [join(root, 'bin', 'convkit.cjs'), 'serve', model, '--port', '0', '--name', 'm', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+// onnxruntime-node's export of the shared bench case for this model (export_onnx.py) with its batch
+// dimension freed (ort_dynamic_batch.py): made once, used by the HTTP and in-process ort rows.
+const ortCaseId = model === 'lenet5' ? 'lenet5_infer_b256' : 'resnet18_infer_b8';
+let ortFiles = null;
+function ortExport() {
+  if (ortFiles) return ortFiles;
+  const bench = join(args.shared ?? join(root, '..', 'shared'), 'bench');
+  const dir = mkdtempSync(join(tmpdir(), 'convkit-ort-'));
+  const py = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+  execFileSync(py, [join(bench, 'peers', 'export_onnx.py'), '--out', dir, '--filter', `^${ortCaseId}$`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const entry = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cases[ortCaseId];
+  const dyn = join(dir, 'dynamic.onnx');
+  execFileSync(py, [join(root, 'test', 'serving', 'ort_dynamic_batch.py'), join(dir, entry.file), dyn], { stdio: ['ignore', 'ignore', 'inherit'] });
+  ortFiles = { dir, entry, dyn };
+  return ortFiles;
+}
+
+// `convkit serve`, or (ort) onnxruntime-node behind the same HTTP front and batcher (ort_server.mjs).
+function startServer(extra, ort = false) {
+  const argv = ort
+    ? [join(root, 'test', 'serving', 'ort_server.mjs'), ortExport().dyn, '--sample', Object.values(ortExport().entry.inputs)[0].slice(1).join(','), ...extra]
+    : [join(root, 'bin', 'convkit.cjs'), 'serve', model, '--port', '0', '--name', 'm', ...extra];
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -69,8 +92,10 @@ async function batchStats(url) {
 }
 
 const rows = [];
-for (const batching of args.http === '0' ? [] : [true, false]) {
-  const { url, child } = await startServer(batching ? ['--max-batch-size', maxBatch, '--max-delay-ms', maxDelay] : ['--max-batch-size', '1', '--max-delay-ms', '0']);
+const httpRuns = [];
+for (const batching of args.http === '0' ? [] : [true, false]) for (const ort of args.ort === '1' ? [false, true] : [false]) httpRuns.push([batching, ort]);
+for (const [batching, ort] of httpRuns) {
+  const { url, child } = await startServer(batching ? ['--max-batch-size', maxBatch, '--max-delay-ms', maxDelay] : ['--max-batch-size', '1', '--max-delay-ms', '0'], ort);
   try {
     // warm-up
     await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: 4, amount: Math.min(200, amount), timeout: 60 });
@@ -85,6 +110,7 @@ for (const batching of args.http === '0' ? [] : [true, false]) {
       const cpu = cpuMs(child.pid) - cpu0;
       const after = await batchStats(url);
       rows.push({
+        ...(ort ? { where: 'HTTP, ort behind the same server', ort: true, http: true } : {}),
         model, batching, connections: c, requests: r.requests.total, non2xx: r.non2xx, rps: Math.round(r.requests.total / secs),
         cpuPerReq: Number.isFinite(cpu) ? Math.round((cpu * 1000) / r.requests.total) : '–',
         p50: r.latency.p50, p99: r.latency.p99, meanBatch: ((after.sum - before.sum) / Math.max(1, after.count - before.count)).toFixed(1),
@@ -161,13 +187,10 @@ if (args['in-process'] === '1') {
 // onnxruntime-node on the shared bench's inference case of this model, in this same run.
 let ortLine = null;
 if (args.ort === '1') {
-  const bench = join(args.shared ?? join(root, '..', 'shared'), 'bench');
-  const caseId = model === 'lenet5' ? 'lenet5_infer_b256' : 'resnet18_infer_b8';
-  const dir = mkdtempSync(join(tmpdir(), 'convkit-ort-'));
-  execFileSync(process.env.BENCH_PYTHON ?? '/usr/bin/python3', [join(bench, 'peers', 'export_onnx.py'), '--out', dir, '--filter', `^${caseId}$`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const caseId = ortCaseId;
+  const { dir, entry, dyn } = ortExport();
   const nm = process.env.BENCH_NODE_MODULES ?? join(process.env.HOME ?? '', '.cache', 'cnn-bench-peers', 'node_modules');
   const ort = createRequire(join(nm, '..', 'x.js'))('onnxruntime-node');
-  const entry = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).cases[caseId];
   const session = await ort.InferenceSession.create(join(dir, entry.file), { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
   const feeds = {};
   let batch = 1;
@@ -195,8 +218,6 @@ if (args.ort === '1') {
     // batching, and (b) behind convkit's own dynamic batcher (createPredictor over a runner that
     // calls session.run) on the rows with batching: apples to apples. The model graph is NCHW and
     // convkit's NHWC; the images are constant, so only the shapes matter for the timing.
-    const dyn = join(dir, 'dynamic.onnx');
-    execFileSync(process.env.BENCH_PYTHON ?? '/usr/bin/python3', [join(root, 'test', 'serving', 'ort_dynamic_batch.py'), join(dir, entry.file), dyn], { stdio: ['ignore', 'ignore', 'inherit'] });
     const s = await ort.InferenceSession.create(dyn, { executionProviders: ['cpu'], intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
     const [inName, inShape] = Object.entries(entry.inputs)[0];
     const outName = Object.keys(entry.outputs)[0];
@@ -228,7 +249,6 @@ if (args.ort === '1') {
     }
     await s.release();
   }
-  rmSync(dir, { recursive: true, force: true });
 }
 
 console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch | server CPU µs/req |' + (ortLine ? ' vs ort |' : ''));
@@ -238,12 +258,14 @@ if (ortLine) console.log(`\nonnxruntime-node, same run: ${ortLine.caseId} (batch
 // convkit ÷ onnxruntime-node serving the same workload (same batching, same concurrency), in-process.
 const ortRows = rows.filter((r) => r.ort);
 if (ortRows.length > 0) {
-  console.log('\n| model | batching | connections | convkit in-process req/s | ort in-process req/s | ort serving as | convkit ÷ ort |');
-  console.log('| --- | --- | ---: | ---: | ---: | --- | ---: |');
+  console.log('\n| model | where | batching | connections | convkit req/s | ort req/s | ort serving as | convkit ÷ ort |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | --- | ---: |');
   for (const o of ortRows) {
-    const ours = rows.find((r) => r.where === 'in-process' && r.batching === o.batching && r.connections === o.connections);
+    const ours = rows.find((r) => !r.ort && (o.http ? r.where === undefined : r.where === 'in-process') && r.batching === o.batching && r.connections === o.connections);
     if (!ours) continue;
-    console.log(`| ${model} | ${o.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${o.connections} | ${ours.rps} | ${o.rps} | ${o.batching ? 'same dynamic batcher' : 'session.run per request'} | ${(ours.rps / o.rps).toFixed(2)}x |`);
+    const as = o.http ? 'same HTTP server and batcher' : o.batching ? 'same dynamic batcher' : 'session.run per request';
+    console.log(`| ${model} | ${o.http ? 'HTTP' : 'in-process'} | ${o.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${o.connections} | ${ours.rps} | ${o.rps} | ${as} | ${(ours.rps / o.rps).toFixed(2)}x |`);
   }
 }
+if (ortFiles) rmSync(ortFiles.dir, { recursive: true, force: true });
 process.exit(0);

@@ -7,7 +7,7 @@ import { memory } from '../../lib/backend.js';
 import { tensor } from '../../lib/tensor/index.js';
 import { buildZooModel } from '../../lib/zoo/index.js';
 import type { Model } from '../../lib/models/index.js';
-import { createPredictor } from '../../lib/serving/index.js';
+import { createHttpServer, createPredictor } from '../../lib/serving/index.js';
 import type { BatchRunner } from '../../lib/serving/index.js';
 import { createServer, type ModelServer } from '../../lib/serving/server.js';
 
@@ -167,6 +167,25 @@ describe('HTTP serving: batching, backpressure, timeouts, metrics, memory', () =
     expect(text).toMatch(/convkit_request_duration_seconds_bucket\{le="0.005",route="\/v1\/models\/:name::predict"\}/);
     expect(text).toMatch(/convkit_batch_size_bucket\{le="16"\}/);
     expect(text).toMatch(/convkit_queue_depth 0/);
+  });
+
+  it('createHttpServer serves a predictor over a custom runner on a real socket (raw float32 and v2)', async () => {
+    // y = 2x + sample index, from a runner that knows nothing of models: what the load test does with onnxruntime.
+    const runner: BatchRunner = async (x, n) => ({ data: Float32Array.from({ length: n * 3 }, (_, i) => 2 * x[i]! + (i % 3)), sampleShape: [3] });
+    const s = await createHttpServer(createPredictor(runner, { maxBatchSize: 8, maxDelayMs: 1, inputShape: [3] }), { name: 'r' });
+    const url = await s.listen(0, '127.0.0.1');
+    try {
+      const raw = await fetch(`${url}/v1/models/r:predict`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6]).buffer) });
+      expect(raw.status).toBe(200);
+      expect(((await raw.json()) as { predictions: number[][] }).predictions).toEqual([[2, 5, 8], [8, 11, 14]]);
+      const v2 = await fetch(`${url}/v2/models/r/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [0.5, 0, -1] }] }) });
+      expect(v2.status).toBe(200);
+      expect(((await v2.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data).toEqual([1, 1, 0]);
+      const bad = await fetch(`${url}/v1/models/r:predict`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(new Float32Array([1, 2]).buffer) });
+      expect(bad.status).toBe(400);
+    } finally {
+      await s.close();
+    }
   });
 
   it('answers 503 when the queue is full and 504 on timeout, while the rest succeed', async () => {

@@ -10,6 +10,7 @@ import { EXIT_OK } from '../errors.js';
 import { modelSampleShape, resolveModel } from '../model_source.js';
 import { setNumThreads } from '../../backend.js';
 import { createPredictor } from '../../serving/predictor.js';
+import { createHttpServer } from '../../serving/index.js';
 
 export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const port = int(args, 'port', { min: 0, max: 65535 }) ?? 8501;
@@ -29,8 +30,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const inputShape = modelSampleShape(loaded.model);
   const outputs = loaded.model.outputs;
   const predictor = createPredictor(loaded.model, { maxBatchSize, maxDelayMs, maxQueue, timeoutMs, ...(inputShape ? { inputShape } : {}) });
-  const { createServer } = await import('../../serving/server.js');
-  const server = createServer(predictor, {
+  const server = await createHttpServer(predictor, {
     name,
     bodyLimit,
     ...(labels ? { labels } : {}),
