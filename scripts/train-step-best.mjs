@@ -7,19 +7,12 @@
 // CONVKIT_NUM_THREADS=1 for one thread. Not a test; a measurement.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { trainingBatch } from './train-batch.mjs';
 const [which = 'lenet5', bs = '64', cs = '40', ss = '10', dist] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
 const ck = await import(pathToFileURL(resolve(dist ?? resolve(here, '../dist'), 'index.js')).href);
 const b = +bs, chunks = +cs, per = +ss;
-ck.setSeed(1);
-const m = ck.zoo[which]();
-const shape = m.inputs[0].shape.slice(1);
-const classes = m.outputs[0].shape.at(-1);
-const x = ck.randomNormal([b, ...shape]);
-const yv = new Float32Array(b * classes);
-for (let i = 0; i < b; i++) yv[i * classes + (i % classes)] = 1;
-const y = ck.tensor(yv, [b, classes]);
-m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+const { m, x, y } = trainingBatch(ck, which, b);
 for (let i = 0; i < 20; i++) m.trainOnBatch(x, y);
 let cpu = Infinity, wall = Infinity;
 for (let r = 0; r < chunks; r++) {

@@ -44,6 +44,17 @@ struct PCase {
   Padding pad;
 };
 
+PoolDesc desc_of(const PCase& pc) {
+  PoolDesc d;
+  d.N = pc.N;
+  d.C = pc.C;
+  d.in = pc.in;
+  d.window = pc.win;
+  d.stride = pc.stride;
+  d.finalize(pc.pad);
+  return d;
+}
+
 }  // namespace
 
 int main() {
@@ -69,13 +80,7 @@ int main() {
     // to the first row holding the maximum, as the reference's strict '>' does.
     for (int ties = 0; ties < 2; ++ties)
     for (const PCase& pc : cases) {
-      PoolDesc d;
-      d.N = pc.N;
-      d.C = pc.C;
-      d.in = pc.in;
-      d.window = pc.win;
-      d.stride = pc.stride;
-      d.finalize(pc.pad);
+      const PoolDesc d = desc_of(pc);
       auto x = random_vector(d.input_size(), seed++);
       if (ties)
         for (float& v : x) v = std::round(v * 2.f);
@@ -172,13 +177,7 @@ int main() {
     // gradient, against the double reference and bit for bit against the two passes (the product
     // dy * [x > 0] of the separate activation gradient).
     for (const PCase& pc : cases) {
-      PoolDesc d;
-      d.N = pc.N;
-      d.C = pc.C;
-      d.in = pc.in;
-      d.window = pc.win;
-      d.stride = pc.stride;
-      d.finalize(pc.pad);
+      const PoolDesc d = desc_of(pc);
       auto x = random_vector(d.input_size(), seed++);
       for (float& v : x) v = v < 0.2f ? 0.f : std::round(v * 4.f) / 4.f;
       auto dy = random_vector(d.output_size(), seed++);
