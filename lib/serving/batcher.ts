@@ -56,6 +56,8 @@ interface Pending {
   timer?: NodeJS.Timeout;
   /** queued → running → done; a timeout in 'queued' removes the request from its queue. */
   state: 'queued' | 'running' | 'done';
+  /** Called once when the batcher no longer reads `x` (see submit's `release`). */
+  release?: () => void;
 }
 
 interface Shape {
@@ -111,20 +113,28 @@ export class Batcher {
   }
 
   /**
-   * Queues `n` samples (`x` holds n × prod(sampleShape) floats, owned by the batcher from now on).
+   * Queues `n` samples: `x` holds n × prod(sampleShape) floats, which the batcher reads (and the
+   * caller must leave untouched) until `release` is called — once, when its batch has run, when it
+   * timed out while still queued, or at once when the request is refused. That can be after the
+   * promise settles: a request that times out while its batch runs is rejected at once, but its
+   * data is still being read. Without `release`, `x` belongs to the batcher from now on.
    * Rejects at once with QueueFullError when the queue has no room, PredictorClosedError after close().
    */
-  submit(x: Float32Array, n: number, sampleShape: readonly number[], opts: { timeoutMs?: number } = {}): Promise<BatchResult> {
-    if (this.closed) return Promise.reject(new PredictorClosedError());
+  submit(x: Float32Array, n: number, sampleShape: readonly number[], opts: { timeoutMs?: number } = {}, release?: () => void): Promise<BatchResult> {
+    const refuse = (e: Error): Promise<BatchResult> => {
+      release?.();
+      return Promise.reject(e);
+    };
+    if (this.closed) return refuse(new PredictorClosedError());
     const shape = this.canonical(sampleShape);
     const per = shape.per;
     if (!Number.isInteger(n) || n < 1 || x.length !== n * per) {
-      return Promise.reject(new BadInputError(`input has ${x.length} values, expected ${n} samples × ${per} = ${n * per} for sample shape [${sampleShape.join(', ')}]`));
+      return refuse(new BadInputError(`input has ${x.length} values, expected ${n} samples × ${per} = ${n * per} for sample shape [${sampleShape.join(', ')}]`));
     }
-    if (this.queued + n > this.maxQueue && this.queued > 0) return Promise.reject(new QueueFullError(this.queued, this.maxQueue, n));
+    if (this.queued + n > this.maxQueue && this.queued > 0) return refuse(new QueueFullError(this.queued, this.maxQueue, n));
     const key = shape.key;
     return new Promise<BatchResult>((resolve, reject) => {
-      const p: Pending = { x, n, key, sampleShape: shape.dims, enqueuedAt: Date.now(), resolve, reject, state: 'queued' };
+      const p: Pending = { x, n, key, sampleShape: shape.dims, enqueuedAt: Date.now(), resolve, reject, state: 'queued', release };
       const timeout = opts.timeoutMs ?? this.timeoutMs;
       if (timeout !== undefined) {
         p.timer = setTimeout(() => this.expire(p, timeout), timeout);
@@ -169,6 +179,7 @@ export class Batcher {
       q.samples -= p.n;
       this.queued -= p.n;
       if (q.items.length === 0) this.dropKey(p.key, q);
+      p.release?.();
     }
     // A running request's result is discarded when its batch finishes.
     p.state = 'done';
@@ -264,6 +275,7 @@ export class Batcher {
       this.running = false;
     }
     const ms = performance.now() - t0;
+    for (const p of batch) p.release?.();
     // The next batch starts before this one's callers are resumed, so the model computes while
     // the event loop delivers results (and takes the callers' next requests).
     this.next();

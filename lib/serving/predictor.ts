@@ -7,6 +7,7 @@
  *   await p.close();                       // finishes queued work, then refuses new requests
  */
 import { Tensor, tensor } from '../tensor/index.js';
+import { f32, pinStorage } from '../tensor/internal.js';
 import type { BatchEvent, BatcherOptions, BatchResult, BatchRunner } from './batcher.js';
 import { Batcher } from './batcher.js';
 import { BadInputError } from './errors.js';
@@ -100,8 +101,11 @@ export function createPredictor(model: PredictableModel | BatchRunner, opts: Pre
       if (!(x instanceof Tensor)) throw new TypeError(`predictor.predict: x must be a Tensor, got ${typeof x}`);
       if (x.dtype !== 'float32') throw new BadInputError(`predictor.predict: x must be float32, got ${x.dtype}`);
       checkShape(x.shape, inputShape);
-      // dataSync is a copy: the caller may dispose or reuse x while the request waits.
-      const r = await batcher.submit(x.dataSync() as Float32Array, x.shape[0]!, x.shape.slice(1), o);
+      // The batch reads x's own memory, pinned until the batcher lets it go (a dispose() meanwhile
+      // is deferred; tensors are immutable, so nothing else writes it). A copy here cost a large
+      // input more than the model: 1.7 ms median for ResNet-18's 224×224×3 sample on the 2-core
+      // VM, nearly all of it page faults on the fresh 600 KB buffer (docs/PERFORMANCE.md).
+      const r = await batcher.submit(f32(x), x.shape[0]!, x.shape.slice(1), o, pinStorage(x));
       return tensor(r.data, r.shape);
     },
     close: async () => {
