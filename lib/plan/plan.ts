@@ -12,6 +12,7 @@ import type { CancelCell } from '../native/binding.js';
 import { native } from '../native/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { allocTensor, f32, withPinned } from '../tensor/internal.js';
+import { shapesEqual as sameShape } from '../tensor/shape.js';
 import { cancelCell } from '../ops/async.js';
 import { compilePlanSpec, type PlannableModel, type PlanSpec, type PlanStepKind } from './compile.js';
 
@@ -268,8 +269,4 @@ export class InferencePlan {
     }
     return this.cachedInfo;
   }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

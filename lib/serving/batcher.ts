@@ -8,6 +8,7 @@
  *
  * The batcher works on plain float32 arrays and knows nothing of models; `predictor.ts` adapts a model.
  */
+import { shapesEqual } from '../tensor/shape.js';
 import { BadInputError, PredictTimeoutError, PredictorClosedError, QueueFullError } from './errors.js';
 
 /**
@@ -159,11 +160,7 @@ export class Batcher {
    */
   private canonical(sampleShape: readonly number[]): Shape {
     const last = this.lastShape;
-    if (last && last.dims.length === sampleShape.length) {
-      let same = true;
-      for (let i = 0; same && i < sampleShape.length; i++) same = last.dims[i] === sampleShape[i];
-      if (same) return last;
-    }
+    if (last && shapesEqual(last.dims, sampleShape)) return last;
     const dims = [...sampleShape];
     const shape = { dims, key: dims.join('x'), per: dims.reduce((a, b) => a * b, 1) };
     this.lastShape = shape;

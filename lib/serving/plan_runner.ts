@@ -16,14 +16,11 @@ import type { PlannableModel } from '../plan/compile.js';
 import type { InferencePlan } from '../plan/plan.js';
 import type { Tensor } from '../tensor/index.js';
 import { allocTensor, f32 } from '../tensor/internal.js';
+import { shapesEqual as sameShape } from '../tensor/shape.js';
 import type { BatchRunner } from './batcher.js';
 
 function isPlannable(m: unknown): m is PlannableModel {
   return typeof (m as { graphNodes?: unknown }).graphNodes === 'function';
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 interface Buffers {

@@ -32,8 +32,11 @@ export function checkDType(dtype: unknown, what = 'dtype'): DType {
   throw new TypeError(`${what} must be 'float32' or 'int32', got ${describe(dtype)}`);
 }
 
+/** Same rank and sizes. A plain loop: servers call it on every request. */
 export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function fmt(shape: ArrayLike<unknown>): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchEvent, BatchRunner } from '../../lib/serving/index.js';
-import { createPredictor, PredictorClosedError, PredictTimeoutError, QueueFullError } from '../../lib/serving/index.js';
+import { Batcher, createPredictor, PredictorClosedError, PredictTimeoutError, QueueFullError } from '../../lib/serving/index.js';
 import { tensor } from '../../lib/tensor/index.js';
 
 /** A "model" whose output row per sample is [sum, first value · 2]: any row mix-up shows. */
@@ -130,6 +130,54 @@ describe('dynamic batching', () => {
     await expect(p.predictArray(Float32Array.of(1, 2, 3), [1, 2])).rejects.toThrow(/expected 1 samples × 2/);
     expect(() => createPredictor(fakeRunner([]), { maxBatchSize: 0 })).toThrow(RangeError);
     expect(() => createPredictor(fakeRunner([]), { timeoutMs: -1 })).toThrow(RangeError);
+  });
+
+  it('releases each request\'s input only when the batcher no longer reads it', async () => {
+    const released: string[] = [];
+    let runs = 0;
+    let finish: () => void = () => {};
+    const b = new Batcher(async (x, n) => {
+      runs++;
+      if (runs === 1) await new Promise<void>((r) => (finish = r)); // the first batch runs until told
+      return { data: Float32Array.from(x), sampleShape: [1] };
+    }, { maxBatchSize: 1, maxDelayMs: 0, maxQueue: 2 });
+    const slow = b.submit(Float32Array.of(1), 1, [1], { timeoutMs: 20 }, () => released.push('slow'));
+    const queued = b.submit(Float32Array.of(2), 1, [1], { timeoutMs: 10 }, () => released.push('queued'));
+    const full = b.submit(Float32Array.of(3, 4), 2, [1], {}, () => released.push('refused'));
+    await expect(full).rejects.toBeInstanceOf(QueueFullError);
+    expect(released).toEqual(['refused']);
+    // The queued request times out and is dropped from its queue: released at expiry.
+    await expect(queued).rejects.toBeInstanceOf(PredictTimeoutError);
+    expect(released).toEqual(['refused', 'queued']);
+    // The running one times out too, but its batch still reads the input: not released yet.
+    await expect(slow).rejects.toBeInstanceOf(PredictTimeoutError);
+    expect(released).toEqual(['refused', 'queued']);
+    finish();
+    await b.close();
+    expect(released).toEqual(['refused', 'queued', 'slow']);
+    expect(runs).toBe(1);
+    const bad = b.submit(Float32Array.of(5), 1, [1], {}, () => released.push('closed'));
+    await expect(bad).rejects.toBeInstanceOf(PredictorClosedError);
+    expect(released.at(-1)).toBe('closed');
+  });
+
+  it('predict() reads the caller\'s tensor without a copy, and a dispose() meanwhile is deferred', async () => {
+    let finish: () => void = () => {};
+    let seen: Float32Array | undefined;
+    const p = createPredictor(async (x, n) => {
+      await new Promise<void>((r) => (finish = r));
+      seen = Float32Array.from(x); // read after the caller's dispose(): still its values
+      return { data: Float32Array.from(x, (v) => v * 10), sampleShape: [2] };
+    }, { maxBatchSize: 4, maxDelayMs: 0 });
+    const x = tensor([[1, 2], [3, 4]]);
+    const y = p.predict(x);
+    await new Promise((r) => setTimeout(r, 5));
+    x.dispose();
+    finish();
+    const out = await y;
+    expect(Array.from(seen!)).toEqual([1, 2, 3, 4]);
+    expect(out.arraySync()).toEqual([[10, 20], [30, 40]]);
+    await p.close();
   });
 
   it('predict() takes and returns Tensors', async () => {

@@ -14,6 +14,7 @@ import { modelSampleShape, resolveModel } from '../model_source.js';
 import { DatasetError, decodeImage, encodeNpy, parseNpy, resizeBilinear, sniffImageFormat } from '../../data/index.js';
 import { setNumThreads } from '../../backend.js';
 import { tensor } from '../../tensor/index.js';
+import { shapesEqual } from '../../tensor/shape.js';
 
 type Scale = 'unit' | 'byte' | 'symmetric' | 'invert';
 
@@ -79,10 +80,9 @@ export function readInputs(file: string, shape: readonly number[], opts: { scale
     throw new DatasetError(file, 'a PNG or JPEG image, an .npy array or a .json array', `a file with extension ${ext || '(none)'} that is not an image`);
   }
   // One sample ([...shape]) or a batch ([n, ...shape]).
-  const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
   let n: number;
-  if (same(arrShape, shape)) n = 1;
-  else if (same(arrShape.slice(1), shape)) n = arrShape[0]!;
+  if (shapesEqual(arrShape, shape)) n = 1;
+  else if (shapesEqual(arrShape.slice(1), shape)) n = arrShape[0]!;
   else if (values.length === per) n = 1;
   else throw new DatasetError(file, `one sample of shape [${shape.join(', ')}] or a batch [n, ${shape.join(', ')}]`, `shape [${arrShape.join(', ')}]`);
   return Array.from({ length: n }, (_, i) => ({ source: n === 1 ? file : `${file}[${i}]`, data: values.slice(i * per, (i + 1) * per) }));
