@@ -113,6 +113,15 @@ export function noteEagerPath(model: PlannableModel): void {
   state(model).lastPath = 'eager';
 }
 
+/** Whether the model was found unplannable and its graph has not changed since (else forgets why). */
+function stillUnsupported(s: PlanState, nodes: readonly unknown[] | null): boolean {
+  if (!s.unsupported) return false;
+  const was = s.unsupported.nodes;
+  if (nodes !== null && was !== null && nodes.length === was.length && nodes.every((n, i) => n === was[i])) return true;
+  s.unsupported = null;
+  return false;
+}
+
 /**
  * The plan for these input shapes, built (and cached) if needed; null when plans are off, a tape
  * is recording, or the model cannot be planned (the reason is kept for inferencePlanStatus).
@@ -122,11 +131,7 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
   if (!s.enabled || isTaping()) return null;
   if (shapes.some((sh) => sh[0] === 0)) return null;
   const nodes = model.graphNodes();
-  if (s.unsupported) {
-    const same = nodes !== null && s.unsupported.nodes !== null && nodes.length === s.unsupported.nodes.length && nodes.every((n, i) => n === s.unsupported!.nodes![i]);
-    if (same) return null;
-    s.unsupported = null;
-  }
+  if (stillUnsupported(s, nodes)) return null;
   // The plan built for exactly these shapes, else the smallest one that also runs this batch
   // (a plan runs any batch up to its own: see InferencePlan.accepts), so varying batch sizes do
   // not rebuild plans.
@@ -168,6 +173,35 @@ export function planFor(model: PlannableModel, shapes: readonly (readonly number
   plan.reportAlgorithms();
   if (s.plans.length > MAX_PLANS) s.plans.length = MAX_PLANS;
   return plan;
+}
+
+/**
+ * A plan of the model's own for these shapes, outside the cache and with weights prepared for it
+ * alone, or null when plans are off or the model cannot be planned. For callers that run several
+ * plans of one model at once (serving lanes): plans sharing prepared weights run one at a time.
+ * Check it with planIsCurrent before each use; rebuild when that is false.
+ */
+export function privatePlan(model: PlannableModel, shapes: readonly (readonly number[])[]): InferencePlan | null {
+  const s = state(model);
+  if (!s.enabled || isTaping()) return null;
+  const nodes = model.graphNodes();
+  if (stillUnsupported(s, nodes)) return null;
+  try {
+    const plan = InferencePlan.build(model, shapes, epochOf);
+    s.builds++;
+    return plan;
+  } catch (e) {
+    if (e instanceof PlanUnsupported) {
+      s.unsupported = { reason: e.message, nodes };
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** Whether `plan` (of `model`) still holds the model's current weights and graph. */
+export function planIsCurrent(plan: InferencePlan): boolean {
+  return plan.isCurrent(epochOf);
 }
 
 function shapesOf(xs: readonly Tensor[], batch?: number): number[][] {

@@ -27,6 +27,7 @@ declare module '../native/binding.js' {
     planInfo(plan: PlanHandle): InferencePlanInfo; // the binding builds exactly this object
     planProfile(plan: PlanHandle, on?: boolean): { seconds: number[]; runs: number[] };
     planSetSampleParallel(plan: PlanHandle, on: boolean): void;
+    planSetSerial(plan: PlanHandle, on: boolean): void;
   }
 }
 
@@ -255,6 +256,15 @@ export class InferencePlan {
   /** Allows (default) or forbids sample-parallel runs (see InferencePlanInfo.sampleParallelChunks). */
   setSampleParallel(on: boolean): void {
     native().planSetSampleParallel(this.handle, on);
+  }
+
+  /**
+   * Serial runs (off by default): each run stays on the thread that runs it instead of spreading
+   * over the core's thread pool, so that several plans can run at once, one per core (serving
+   * lanes: createPredictor's `concurrency`).
+   */
+  setSerial(on: boolean): void {
+    native().planSetSerial(this.handle, on);
   }
 
   stepTimes(): Array<{ name: string; kind: PlanStepKind; detail: string; ms: number; runs: number }> {

@@ -2,9 +2,14 @@
  * Dynamic batching: concurrent requests (each one or more samples of the same shape) wait in a queue
  * per sample shape; a batch is dispatched when it reaches `maxBatchSize` samples, when the oldest
  * request has waited `maxDelayMs`, or at once when the runner becomes idle with work queued (so a busy
- * server forms large batches and an idle one adds at most `maxDelayMs` of latency). One batch runs at
- * a time per batcher: the native thread pool already uses every core for one batch, and a second
- * concurrent batch would only fight it for them.
+ * server forms large batches and an idle one adds at most `maxDelayMs` of latency).
+ *
+ * By default one batch runs at a time: the native thread pool already uses every core for it, and a
+ * second batch would only fight it for them. With `concurrency` k > 1 up to k batches run at once,
+ * each in its own lane (numbered 0..k-1, so a runner keeps a plan and buffers per lane), which a
+ * plan runner runs on one core each — TF Serving's num_batch_threads, or onnxruntime's overlapping
+ * Run calls. That pays when a batch cannot use every core well: single requests without batching,
+ * small models whose per-batch overheads (thread wake-ups, the event loop) then overlap.
  *
  * The batcher works on plain float32 arrays and knows nothing of models; `predictor.ts` adapts a model.
  */
@@ -18,8 +23,8 @@ import { BadInputError, PredictTimeoutError, PredictorClosedError, QueueFullErro
  * several requests is copied into (n × prod(sampleShape) floats, or undefined for a fresh array);
  * it must stay untouched until that batch's run resolves.
  */
-export type BatchRunner = ((x: Float32Array, n: number, sampleShape: readonly number[]) => Promise<{ data: Float32Array; sampleShape: readonly number[] }>) & {
-  stage?: (n: number, sampleShape: readonly number[]) => Float32Array | undefined;
+export type BatchRunner = ((x: Float32Array, n: number, sampleShape: readonly number[], lane: number) => Promise<{ data: Float32Array; sampleShape: readonly number[] }>) & {
+  stage?: (n: number, sampleShape: readonly number[], lane: number) => Float32Array | undefined;
 };
 
 export interface BatcherOptions {
@@ -31,6 +36,11 @@ export interface BatcherOptions {
   maxQueue?: number;
   /** Per-request deadline from submission, in ms (default: none). */
   timeoutMs?: number;
+  /**
+   * Batches that may run at once (default 1), each in its own lane; a model's plan runner then runs
+   * each on one core, with a plan (weights and activations) per lane. See the module comment.
+   */
+  concurrency?: number;
 }
 
 export interface BatchEvent {
@@ -84,10 +94,13 @@ export class Batcher {
   readonly maxDelayMs: number;
   readonly maxQueue: number;
   readonly timeoutMs: number | undefined;
+  readonly concurrency: number;
   private readonly queues = new Map<string, Queue>();
   private readonly order: string[] = [];
   private queued = 0;
-  private running = false;
+  /** Batches running now, and the lanes not in use. */
+  private running = 0;
+  private readonly freeLanes: number[];
   private closed = false;
   private idleWaiters: (() => void)[] = [];
   private lastShape: Shape | undefined;
@@ -98,6 +111,9 @@ export class Batcher {
     this.maxBatchSize = positiveInt('maxBatchSize', opts.maxBatchSize, 32);
     this.maxDelayMs = positiveInt('maxDelayMs', opts.maxDelayMs, 2, true);
     this.maxQueue = positiveInt('maxQueue', opts.maxQueue, 1024);
+    this.concurrency = positiveInt('concurrency', opts.concurrency, 1);
+    if (this.concurrency > 64) throw new RangeError(`createPredictor: concurrency must be at most 64, got ${this.concurrency}`);
+    this.freeLanes = Array.from({ length: this.concurrency }, (_, i) => this.concurrency - 1 - i);
     if (opts.timeoutMs !== undefined && !(Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0)) {
       throw new RangeError(`createPredictor: timeoutMs must be a positive number, got ${opts.timeoutMs}`);
     }
@@ -190,8 +206,12 @@ export class Batcher {
     if (i >= 0) this.order.splice(i, 1);
   }
 
+  private get busy(): boolean {
+    return this.running >= this.concurrency;
+  }
+
   private schedule(key: string, q: Queue): void {
-    if (this.running) return; // the running batch's completion dispatches the next one
+    if (this.busy) return; // a running batch's completion dispatches the next one
     if (q.samples >= this.maxBatchSize || this.maxDelayMs === 0 || this.closed) {
       void this.dispatch();
       return;
@@ -199,7 +219,7 @@ export class Batcher {
     if (!q.timer) {
       q.timer = setTimeout(() => {
         q.timer = undefined;
-        if (!this.running) void this.dispatch();
+        if (!this.busy) void this.dispatch();
       }, this.maxDelayMs);
     }
   }
@@ -233,13 +253,14 @@ export class Batcher {
   }
 
   private async dispatch(): Promise<void> {
-    if (this.running) return;
+    if (this.busy) return;
     const batch = this.takeBatch();
     if (!batch) {
       this.notifyIdle();
       return;
     }
-    this.running = true;
+    this.running++;
+    const lane = this.freeLanes.pop()!;
     for (const p of batch) p.state = 'running';
     const n = batch.reduce((a, p) => a + p.n, 0);
     const sampleShape = batch[0]!.sampleShape;
@@ -247,7 +268,7 @@ export class Batcher {
     let x: Float32Array;
     if (batch.length === 1) x = batch[0]!.x;
     else {
-      x = this.runner.stage?.(n, sampleShape) ?? new Float32Array(n * per);
+      x = this.runner.stage?.(n, sampleShape, lane) ?? new Float32Array(n * per);
       let off = 0;
       for (const p of batch) {
         x.set(p.x, off);
@@ -259,7 +280,7 @@ export class Batcher {
     let parts: Float32Array[] = [];
     let outShape: readonly number[] = [];
     try {
-      const out = await this.runner(x, n, sampleShape);
+      const out = await this.runner(x, n, sampleShape, lane);
       const outPer = out.data.length / n;
       if (!Number.isInteger(outPer)) throw new Error(`model returned ${out.data.length} values for a batch of ${n}`);
       // Each caller's rows are copied out first: the runner may reuse its output buffer for the next batch.
@@ -269,7 +290,8 @@ export class Batcher {
     } catch (e) {
       error = e;
     } finally {
-      this.running = false;
+      this.running--;
+      this.freeLanes.push(lane);
     }
     const ms = performance.now() - t0;
     for (const p of batch) p.release?.();
@@ -304,13 +326,13 @@ export class Batcher {
     } else if (!q.timer) {
       q.timer = setTimeout(() => {
         q.timer = undefined;
-        if (!this.running) void this.dispatch();
+        if (!this.busy) void this.dispatch();
       }, this.maxDelayMs - waited);
     }
   }
 
   private notifyIdle(): void {
-    if (this.running || this.queued > 0) return;
+    if (this.running > 0 || this.queued > 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const f of w) f();
@@ -319,13 +341,13 @@ export class Batcher {
   /** Stops accepting requests, runs everything queued without waiting for delays, resolves when idle. */
   async close(): Promise<void> {
     this.closed = true;
-    if (!this.running && this.queued === 0) return;
+    if (this.running === 0 && this.queued === 0) return;
     const idle = new Promise<void>((r) => this.idleWaiters.push(r));
     for (const q of this.queues.values()) {
       if (q.timer) clearTimeout(q.timer);
       q.timer = undefined;
     }
-    if (!this.running) void this.dispatch();
+    for (let i = 0; i < this.concurrency && !this.busy && this.queued > 0; i++) void this.dispatch();
     await idle;
   }
 }

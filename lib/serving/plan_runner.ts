@@ -11,7 +11,7 @@
  * than maxBatchSize (it runs as its own batch), a model that does not compile, or a plan whose
  * batch cannot vary — goes through `fallback` (model.predict), with the same results.
  */
-import { notePlanPath, planFor } from '../plan/cache.js';
+import { notePlanPath, planFor, planIsCurrent, privatePlan } from '../plan/cache.js';
 import type { PlannableModel } from '../plan/compile.js';
 import type { InferencePlan } from '../plan/plan.js';
 import type { Tensor } from '../tensor/index.js';
@@ -35,52 +35,70 @@ interface Buffers {
 /**
  * A BatchRunner over `model`'s plans for [batch, ...sampleShape], or null when the model is
  * not a graph model or the sample shape is not fully known (the caller uses model.predict then).
- * `dispose()` frees the staging and output buffers (the plan stays in the model's cache).
+ * With `lanes` = 1 it runs the model's cached plan (shared with model.predict) over the whole
+ * thread pool. With more (createPredictor's `concurrency`), each lane has a serial plan of its own
+ * (weights prepared per lane: plans that share prepared weights run one at a time), so up to
+ * `lanes` batches run at once, one per core.
+ * `dispose()` frees the staging and output buffers (a cached plan stays in the model's cache).
  */
-export function planRunner(model: unknown, sampleShape: readonly (number | null)[] | undefined, maxBatchSize: number, fallback: BatchRunner): (BatchRunner & { dispose(): void }) | null {
+export function planRunner(model: unknown, sampleShape: readonly (number | null)[] | undefined, maxBatchSize: number, fallback: BatchRunner, lanes = 1): (BatchRunner & { dispose(): void }) | null {
   if (!isPlannable(model) || !sampleShape || !sampleShape.every((d) => d !== null && Number.isInteger(d) && d >= 1)) return null;
   const sample = sampleShape as readonly number[];
   const per = sample.reduce((a, b) => a * b, 1);
-  let bufs: Buffers | null = null;
+  const bufs: (Buffers | null)[] = Array.from({ length: lanes }, () => null);
   let unplannable = false;
   // The batch the plan is built for: the largest batch seen so far rounded up to a power of two,
   // at most maxBatchSize. So memory follows the load (a generous maxBatchSize costs nothing until
   // batches that large form) and the plan is rebuilt at most log2(maxBatchSize) times.
   let cap = 0;
 
-  // The plan (from the model's cache, so weight changes are picked up) and buffers sized for it.
-  const current = (n: number): Buffers | null => {
+  // The lane's plan — the model's cached one (one lane), or the lane's own, rebuilt when the
+  // weights change or batches outgrow it — and buffers sized for it.
+  const lanePlan = (lane: number): InferencePlan | null => {
+    const shapes = [[cap, ...sample]];
+    if (lanes === 1) return planFor(model, shapes);
+    const had = bufs[lane]?.plan;
+    if (had && had.batch >= cap && planIsCurrent(had)) return had;
+    const plan = privatePlan(model, shapes);
+    plan?.setSerial(true);
+    return plan;
+  };
+  const current = (n: number, lane: number): Buffers | null => {
     if (unplannable) return null;
     if (n > cap) cap = Math.min(maxBatchSize, 2 ** Math.ceil(Math.log2(n)));
-    const plan = planFor(model, [[cap, ...sample]]);
+    const plan = lanePlan(lane);
     if (!plan || plan.inputShapes.length !== 1 || !plan.runtimeBatch) {
       // Not plannable now (or ever): drop the buffers; the cache remembers why for this graph.
       unplannable = plan !== null;
       release();
       return null;
     }
-    if (bufs && bufs.plan === plan) return bufs;
+    let b = bufs[lane];
+    if (b && b.plan === plan) return b;
     // A new plan (first use, or rebuilt after a weight change): buffers for its shapes.
     const outShape = plan.outputShapes[0]!;
-    if (!bufs || bufs.input.size < plan.batch * per || bufs.output.size !== outShape.reduce((a, b) => a * b, 1)) {
-      release();
+    if (!b || b.input.size < plan.batch * per || b.output.size !== outShape.reduce((x, y) => x * y, 1)) {
+      releaseLane(lane);
       const input = allocTensor([plan.batch, ...sample]);
       const output = allocTensor(outShape);
-      bufs = { plan, input, output, inView: f32(input), outView: f32(output), outSample: outShape.slice(1) };
+      b = bufs[lane] = { plan, input, output, inView: f32(input), outView: f32(output), outSample: outShape.slice(1) };
     } else {
-      bufs.plan = plan;
+      b.plan = plan;
     }
-    return bufs;
+    return b;
+  };
+  const releaseLane = (lane: number): void => {
+    bufs[lane]?.input.dispose();
+    bufs[lane]?.output.dispose();
+    bufs[lane] = null;
   };
   const release = (): void => {
-    bufs?.input.dispose();
-    bufs?.output.dispose();
-    bufs = null;
+    for (let lane = 0; lane < lanes; lane++) releaseLane(lane);
   };
 
-  const runner = (async (x, n, shape) => {
-    const b = n <= maxBatchSize && sameShape(shape, sample) ? current(n) : null;
-    if (!b) return fallback(x, n, shape);
+  const runner = (async (x, n, shape, lane) => {
+    const b = n <= maxBatchSize && lane < lanes && sameShape(shape, sample) ? current(n, lane) : null;
+    if (!b) return fallback(x, n, shape, lane);
     const outPer = b.outView.length / b.plan.batch;
     const out = b.outView.subarray(0, n * outPer);
     await b.plan.runBatchIntoAsync(n, [x.length === n * per ? x : x.subarray(0, n * per)], [out]);
@@ -89,9 +107,9 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
     return { data: out, sampleShape: b.outSample };
   }) as BatchRunner & { dispose(): void };
   // Where the batcher stages a batch of several requests (valid until the batch's run resolves).
-  runner.stage = (n, shape) => {
-    if (n > maxBatchSize || !sameShape(shape, sample)) return undefined;
-    const b = current(n);
+  runner.stage = (n, shape, lane) => {
+    if (n > maxBatchSize || lane >= lanes || !sameShape(shape, sample)) return undefined;
+    const b = current(n, lane);
     return b ? b.inView.subarray(0, n * per) : undefined;
   };
   runner.dispose = release;

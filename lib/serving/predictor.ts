@@ -80,10 +80,10 @@ export function createPredictor(model: PredictableModel | BatchRunner, opts: Pre
   // anything else through model.predict.
   const direct = typeof model === 'function' ? model : modelRunner(model);
   let planned: ReturnType<typeof planRunner> = null;
-  const runner: BatchRunner = (x, n, s) => (planned ?? direct)(x, n, s);
-  runner.stage = (n, s) => (planned ?? direct).stage?.(n, s);
+  const runner: BatchRunner = (x, n, s, lane) => (planned ?? direct)(x, n, s, lane);
+  runner.stage = (n, s, lane) => (planned ?? direct).stage?.(n, s, lane);
   const batcher = new Batcher(runner, opts);
-  if (typeof model !== 'function') planned = planRunner(model, inputShape, batcher.maxBatchSize, direct);
+  if (typeof model !== 'function') planned = planRunner(model, inputShape, batcher.maxBatchSize, direct, batcher.concurrency);
   const predictor: Predictor = {
     inputShape,
     get queueDepth() {

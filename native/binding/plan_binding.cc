@@ -16,6 +16,7 @@
 //   planRunBatch(handle, n, inputs, outputs) and planRunBatchAsync(handle, n, inputs, outputs, cancel):
 //     the first n samples (1 <= n <= the plan's batch; buffers of n samples), Plan::run_batch
 //   planSetSampleParallel(handle, on): allow (default) / forbid sample-parallel runs (Plan::set_sample_parallel)
+//   planSetSerial(handle, on): runs on the calling thread only (Plan::set_serial)
 //   planProfile(handle, on?) -> { seconds: number[], runs: number[] } per-step timing totals
 //   planWeightsCreate() -> weights handle: prepared weights shared by the plans created with it
 //     (planCreate's optional 5th argument), e.g. one model's plans for several batch sizes.
@@ -378,6 +379,14 @@ Napi::Value plan_profile(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// planSetSerial(plan, on): serial runs (the calling thread only; Plan::set_serial), off by default.
+Napi::Value plan_set_serial(const Napi::CallbackInfo& info) {
+  PlanPtr plan = plan_arg(info, 0);
+  if (info.Length() < 2 || !info[1].IsBoolean()) throw_type_error(info.Env(), "planSetSerial: on must be a boolean");
+  plan->set_serial(info[1].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
 // planSetSampleParallel(plan, on): allow (default) or forbid sample-parallel runs.
 Napi::Value plan_set_sample_parallel(const Napi::CallbackInfo& info) {
   PlanPtr plan = plan_arg(info, 0);
@@ -396,6 +405,7 @@ CONVKIT_BINDING(plan) {
   def(env, exports, "planInfo", &plan_info);
   def(env, exports, "planProfile", &plan_profile);
   def(env, exports, "planSetSampleParallel", &plan_set_sample_parallel);
+  def(env, exports, "planSetSerial", &plan_set_serial);
 }
 
 }  // namespace convkit::binding

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include "pool/zero_pad.h"
@@ -590,6 +591,8 @@ void Plan::run_batch(std::size_t n, const std::vector<const float*>& inputs, con
   if (outputs.size() != outputs_.size())
     throw InvalidArgument("plan: expected " + std::to_string(outputs_.size()) + " output buffers, got " + std::to_string(outputs.size()));
   std::lock_guard<std::mutex> lock(shared_->mu);
+  std::optional<InlineRegions> inline_regions;
+  if (serial_) inline_regions.emplace();
   // Dense kernels packed for another ISA are repacked here, before any chunk could race on it.
   for (auto& s : steps_)
     if (s->kind == PlanStepKind::dense && s->dense->isa != active_isa()) {
@@ -807,6 +810,11 @@ void Plan::run_step(Step& s, std::size_t n, const Ctx& cx, const CancelToken& ca
     }
     case PlanStepKind::alias: return;
   }
+}
+
+void Plan::set_serial(bool on) {
+  std::lock_guard<std::mutex> lock(shared_->mu);
+  serial_ = on;
 }
 
 void Plan::set_sample_parallel(bool on) {

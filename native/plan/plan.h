@@ -180,6 +180,10 @@ class Plan {
   // set_sample_parallel(false) forces step-by-step runs (to compare both, and in tests).
   std::size_t sample_parallel_chunks() const { return sample_parallel_ ? chunks_ : 0; }
   void set_sample_parallel(bool on);
+  // Serial runs: the whole run on the calling thread (InlineRegions), none on the pool. For
+  // several plans of one model run at once, one per core (serving lanes); off by default.
+  bool serial() const { return serial_; }
+  void set_serial(bool on);
 
   std::size_t num_inputs() const { return inputs_.size(); }
   std::size_t num_outputs() const { return outputs_.size(); }
@@ -260,6 +264,7 @@ class Plan {
   // per value, its floats per sample. pad_ stages a last, partly filled chunk's inputs and outputs.
   std::size_t chunks_ = 0;
   bool sample_parallel_ = true;
+  bool serial_ = false;
   std::vector<std::size_t> slot_per_sample_;
   std::vector<std::size_t> in_per_sample_, out_per_sample_;
   std::vector<float> extra_workspace_;

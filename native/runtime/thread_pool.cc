@@ -209,4 +209,7 @@ void parallel_range(std::size_t n, std::size_t grain, FunctionRef<void(std::size
 
 bool in_parallel_region() { return t_in_region; }
 
+InlineRegions::InlineRegions() : was_(t_in_region) { t_in_region = true; }
+InlineRegions::~InlineRegions() { t_in_region = was_; }
+
 }  // namespace convkit

@@ -46,4 +46,19 @@ void parallel_range(std::size_t n, std::size_t grain, FunctionRef<void(std::size
 // True while the current thread is running inside a parallel region.
 bool in_parallel_region();
 
+// While one lives, every parallel region the current thread starts runs inline on that thread, as
+// a nested region does. For work that runs beside other work on purpose — a serving lane running
+// one batch per core while another lane runs the next (lib/serving) — rather than queueing for
+// the whole pool region by region.
+class InlineRegions {
+ public:
+  InlineRegions();
+  ~InlineRegions();
+  InlineRegions(const InlineRegions&) = delete;
+  InlineRegions& operator=(const InlineRegions&) = delete;
+
+ private:
+  bool was_;
+};
+
 }  // namespace convkit

@@ -47,6 +47,35 @@ int main() {
       });
     for (auto& c : callers) c.join();
     CK_CHECK(total.load() == 6L * 200 * 9);
+    // Under InlineRegions every region runs on the calling thread only, and is marked as one;
+    // the scope restores the previous state. Two callers so scoped run at the same time (a region
+    // each waits on the other's progress, which would deadlock if either queued for the pool).
+    CK_CHECK(!in_parallel_region());
+    {
+      InlineRegions scope;
+      CK_CHECK(in_parallel_region());
+      const auto me = std::this_thread::get_id();
+      std::atomic<int> elsewhere{0}, ran{0};
+      parallel_for(64, [&](std::size_t) {
+        if (std::this_thread::get_id() != me) elsewhere.fetch_add(1);
+        ran.fetch_add(1);
+      });
+      CK_CHECK(elsewhere.load() == 0 && ran.load() == 64);
+    }
+    CK_CHECK(!in_parallel_region());
+    std::atomic<int> stage{0};
+    auto lane = [&] {
+      InlineRegions scope;
+      parallel_for(2, [&](std::size_t i) {
+        if (i != 0) return;
+        stage.fetch_add(1);
+        for (int spins = 0; stage.load() < 2 && spins < 200000000; ++spins) std::this_thread::yield();
+      });
+    };
+    std::thread a(lane), b(lane);
+    a.join();
+    b.join();
+    CK_CHECK(stage.load() == 2);
   }
   set_num_threads(hardware_threads());
   return test::finish("thread_pool_test");

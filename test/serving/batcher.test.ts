@@ -180,6 +180,33 @@ describe('dynamic batching', () => {
     await p.close();
   });
 
+  it('concurrency k: up to k batches run at once, each in a lane no other running batch holds', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const busyLanes = new Set<number>();
+    const laneLog: number[] = [];
+    const runner: BatchRunner = async (x, n, _shape, lane) => {
+      expect(busyLanes.has(lane)).toBe(false);
+      busyLanes.add(lane);
+      laneLog.push(lane);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 3));
+      inFlight--;
+      busyLanes.delete(lane);
+      return { data: Float32Array.from(x, (v) => v + 100 * lane), sampleShape: [1] };
+    };
+    const p = createPredictor(runner, { maxBatchSize: 2, maxDelayMs: 0, concurrency: 3 });
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => p.predictArray(Float32Array.of(i), [1, 1])));
+    // Each caller got its own row (the runner marks it with the lane that ran it).
+    rs.forEach((r, i) => expect(r.data[0]! % 100).toBe(i));
+    expect(most).toBe(3);
+    expect(new Set(laneLog)).toEqual(new Set([0, 1, 2]));
+    await p.close();
+    expect(() => createPredictor(runner, { concurrency: 0 })).toThrow(/concurrency must be an integer ≥ 1/);
+    expect(() => createPredictor(runner, { concurrency: 65 })).toThrow(/concurrency must be at most 64/);
+    expect(() => createPredictor(runner, { concurrency: 1.5 })).toThrow(RangeError);
+  });
+
   it('predict() takes and returns Tensors', async () => {
     const p = createPredictor(fakeRunner([]), { maxDelayMs: 0 });
     const y = await p.predict(tensor([[1, 2], [3, 4]]));

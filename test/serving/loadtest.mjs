@@ -2,7 +2,7 @@
 // Bounded loopback load test of `convkit serve` with autocannon (not part of `npm test`):
 //   node test/serving/loadtest.mjs [--model lenet5] [--amount 2000] [--connections 1,16,64]
 //                                  [--in-process 1] [--ort 1] [--http 0] [--shared ../shared]
-//                                  [--max-batch-size 32] [--max-delay-ms 2] [--seconds 0]
+//                                  [--max-batch-size 32] [--max-delay-ms 2] [--concurrency 1] [--seconds 0]
 // --in-process 1 adds the same concurrency levels against createPredictor in this process (no
 // HTTP: what the model + batcher sustain). --ort 1 adds, in the same run, onnxruntime-node's
 // images/s on the shared bench's inference case of the same model (export_onnx.py + one
@@ -15,6 +15,9 @@
 // (max batch 1, delay 0), it starts the server on 127.0.0.1 (any free port), sends `amount`
 // raw-float32 single-sample requests, and prints a markdown table: requests/s, p50/p99 latency,
 // mean batch size (from /metrics) and, over HTTP, the server's CPU time per request (Linux).
+// --concurrency K runs up to K batches at once (createPredictor's `concurrency`, `serve --concurrency`)
+// on every row that goes through convkit's batcher, ort's included; ort's per-request rows overlap
+// session.run calls as they always do.
 // --seconds S runs each HTTP measurement for S seconds instead of `amount` requests: autocannon
 // notices that `amount` is reached only on its one-second tick, so a run shorter than a few
 // seconds reads as amount / 1 s whatever the server does (the earlier rows of ~2,000 req/s for
@@ -37,7 +40,10 @@ const conns = (args.connections ?? '1,16,64').split(',').map(Number);
 const shape = model === 'lenet5' ? [28, 28, 1] : [224, 224, 3];
 const maxBatch = String(args['max-batch-size'] ?? 32);
 const maxDelay = String(args['max-delay-ms'] ?? 2);
-const dynamicLabel = `dynamic (${maxBatch}, ${maxDelay} ms)`;
+const lanes = String(args.concurrency ?? 1);
+const laneLabel = lanes === '1' ? '' : `, ×${lanes}`;
+const dynamicLabel = `dynamic (${maxBatch}, ${maxDelay} ms${laneLabel})`;
+const offLabel = `off (1, 0 ms${laneLabel})`;
 const body = Buffer.from(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5).buffer);
 
 // onnxruntime-node's export of the shared bench case for this model (export_onnx.py) with its batch
@@ -95,7 +101,7 @@ const rows = [];
 const httpRuns = [];
 for (const batching of args.http === '0' ? [] : [true, false]) for (const ort of args.ort === '1' ? [false, true] : [false]) httpRuns.push([batching, ort]);
 for (const [batching, ort] of httpRuns) {
-  const { url, child } = await startServer(batching ? ['--max-batch-size', maxBatch, '--max-delay-ms', maxDelay] : ['--max-batch-size', '1', '--max-delay-ms', '0'], ort);
+  const { url, child } = await startServer([...(batching ? ['--max-batch-size', maxBatch, '--max-delay-ms', maxDelay] : ['--max-batch-size', '1', '--max-delay-ms', '0']), '--concurrency', lanes], ort);
   try {
     // warm-up
     await autocannon({ url: `${url}/v1/models/m:predict`, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body, connections: 4, amount: Math.min(200, amount), timeout: 60 });
@@ -160,7 +166,7 @@ function batchCounter(p) {
   return k;
 }
 
-const batchOpts = (batching) => (batching ? { maxBatchSize: Number(maxBatch), maxDelayMs: Number(maxDelay) } : { maxBatchSize: 1, maxDelayMs: 0 });
+const batchOpts = (batching) => ({ ...(batching ? { maxBatchSize: Number(maxBatch), maxDelayMs: Number(maxDelay) } : { maxBatchSize: 1, maxDelayMs: 0 }), concurrency: Number(lanes) });
 
 async function inProcess(batching, c) {
   const ck = await import(join(root, 'dist', 'index.js'));
@@ -253,7 +259,7 @@ if (args.ort === '1') {
 
 console.log('| model | where | batching | connections | requests | errors | req/s (= img/s) | p50 ms | p99 ms | mean batch | server CPU µs/req |' + (ortLine ? ' vs ort |' : ''));
 console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' + (ortLine ? ' ---: |' : ''));
-for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} | ${r.cpuPerReq ?? '–'} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
+for (const r of rows) console.log(`| ${r.model} | ${r.where ?? 'HTTP'} | ${r.batching ? dynamicLabel : offLabel} | ${r.connections} | ${r.requests} | ${r.non2xx} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.meanBatch} | ${r.cpuPerReq ?? '–'} |` + (ortLine ? ` ${(r.rps / ortLine.ips).toFixed(2)}x |` : ''));
 if (ortLine) console.log(`\nonnxruntime-node, same run: ${ortLine.caseId} (batch ${ortLine.batch}) median ${ortLine.ms.toFixed(2)} ms = ${ortLine.ips} img/s.`);
 // convkit ÷ onnxruntime-node serving the same workload (same batching, same concurrency), in-process.
 const ortRows = rows.filter((r) => r.ort);
@@ -264,7 +270,7 @@ if (ortRows.length > 0) {
     const ours = rows.find((r) => !r.ort && (o.http ? r.where === undefined : r.where === 'in-process') && r.batching === o.batching && r.connections === o.connections);
     if (!ours) continue;
     const as = o.http ? 'same HTTP server and batcher' : o.batching ? 'same dynamic batcher' : 'session.run per request';
-    console.log(`| ${model} | ${o.http ? 'HTTP' : 'in-process'} | ${o.batching ? dynamicLabel : 'off (1, 0 ms)'} | ${o.connections} | ${ours.rps} | ${o.rps} | ${as} | ${(ours.rps / o.rps).toFixed(2)}x |`);
+    console.log(`| ${model} | ${o.http ? 'HTTP' : 'in-process'} | ${o.batching ? dynamicLabel : offLabel} | ${o.connections} | ${ours.rps} | ${o.rps} | ${as} | ${(ours.rps / o.rps).toFixed(2)}x |`);
   }
 }
 if (ortFiles) rmSync(ortFiles.dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // same-run comparison (test/serving/loadtest.mjs --ort 1): the server, protocol, batcher and body
 // decoding are convkit's (createHttpServer over createPredictor), only the model call is
 // session.run. Not part of the package or of `npm test`.
-//   node test/serving/ort_server.mjs MODEL.onnx --sample 1,28,28 [--max-batch-size 32] [--max-delay-ms 2]
+//   node test/serving/ort_server.mjs MODEL.onnx --sample 1,28,28 [--max-batch-size 32] [--max-delay-ms 2] [--concurrency 1]
 // Prints "ort serve: on http://127.0.0.1:PORT" once listening; SIGTERM drains and exits.
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
@@ -29,7 +29,7 @@ const runner = async (x, n) => {
   const out = (await session.run({ [inName]: new ort.Tensor('float32', x, [n, ...sample]) }))[outName];
   return { data: out.data, sampleShape: out.dims.slice(1) };
 };
-const predictor = ck.createPredictor(runner, { maxBatchSize, maxDelayMs, inputShape: sample });
+const predictor = ck.createPredictor(runner, { maxBatchSize, maxDelayMs, concurrency: Number(opt('concurrency', 1)), inputShape: sample });
 const server = await ck.createHttpServer(predictor, { name: 'm' });
 const url = await server.listen(0, '127.0.0.1');
 process.stdout.write(`ort serve: on ${url}\n`);

@@ -118,4 +118,39 @@ describe('predictor through one preallocated plan', () => {
     expect(Array.from((await p.predict(x)).dataSync())).toEqual(serial(m, x));
     await p.close();
   });
+
+  it('concurrency 2: two lanes with serial plans of their own give exactly the serial results, follow weight changes, allocate nothing in steady state', async () => {
+    setSeed(35);
+    const m = smallCnn();
+    const p = createPredictor(m, { maxBatchSize: 4, maxDelayMs: 0, concurrency: 2 });
+    const sizes: number[] = [];
+    p.onBatch = (e) => sizes.push(e.size);
+    const check = async (seed: number) => {
+      const xs = Array.from({ length: 15 }, (_, i) => randomTensor([1 + (i % 3), 9, 7, 2], seed + i));
+      const ys = await Promise.all(xs.map((x) => p.predict(x)));
+      xs.forEach((x, i) => {
+        expect(Array.from(ys[i]!.dataSync())).toEqual(serial(m, x));
+        ys[i]!.dispose();
+        x.dispose();
+      });
+    };
+    const builds = m.inferencePlan.builds;
+    await check(60);
+    // Each lane built a plan of its own (outside the model's cache, which predict() uses).
+    expect(m.inferencePlan.builds - builds).toBeGreaterThanOrEqual(2);
+    expect(m.inferencePlan.plans).toEqual([]);
+    m.setWeights(m.getWeights().map((w) => K.mulScalar(w, -0.75)));
+    await check(80);
+    // Steady state: no native allocation once both lanes have their plans and buffers.
+    const x = new Float32Array(9 * 7 * 2).fill(0.25);
+    const round = () => Promise.all(Array.from({ length: 9 }, () => p.predictArray(x, [1, 9, 7, 2])));
+    for (let i = 0; i < 3; i++) await round();
+    const before = memory();
+    const b0 = m.inferencePlan.builds;
+    for (let i = 0; i < 20; i++) await round();
+    expect(memory().totalAllocations).toBe(before.totalAllocations);
+    expect(m.inferencePlan.builds).toBe(b0);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+    await p.close();
+  });
 });

@@ -18,6 +18,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const maxBatchSize = int(args, 'max-batch-size', { min: 1, max: 4096 }) ?? 32;
   const maxDelayMs = int(args, 'max-delay-ms', { min: 0, max: 10000 }) ?? 2;
   const maxQueue = int(args, 'max-queue', { min: 1 }) ?? 1024;
+  const concurrency = int(args, 'concurrency', { min: 1, max: 64 }) ?? 1;
   const timeoutMs = int(args, 'timeout-ms', { min: 1 }) ?? 30000;
   const bodyLimit = int(args, 'body-limit', { min: 1024 }) ?? 16 * 1024 * 1024;
   const threads = int(args, 'threads', { min: 1, max: 1024 });
@@ -29,7 +30,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const name = str(args, 'name') ?? loaded.name;
   const inputShape = modelSampleShape(loaded.model);
   const outputs = loaded.model.outputs;
-  const predictor = createPredictor(loaded.model, { maxBatchSize, maxDelayMs, maxQueue, timeoutMs, ...(inputShape ? { inputShape } : {}) });
+  const predictor = createPredictor(loaded.model, { maxBatchSize, maxDelayMs, maxQueue, timeoutMs, concurrency, ...(inputShape ? { inputShape } : {}) });
   const server = await createHttpServer(predictor, {
     name,
     bodyLimit,
@@ -37,7 +38,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
     ...(outputs.length > 0 ? { outputShape: outputs[0]!.shape.slice(1) } : {}),
   });
   const address = await server.listen(port, host);
-  io.out(`convkit serve: ${name} on ${address} (max batch ${maxBatchSize}, max delay ${maxDelayMs} ms, queue ${maxQueue})\n`);
+  io.out(`convkit serve: ${name} on ${address} (max batch ${maxBatchSize}, max delay ${maxDelayMs} ms, concurrency ${concurrency}, queue ${maxQueue})\n`);
   io.out(`  POST ${address}/v1/models/${name}:predict   POST ${address}/v2/models/${name}/infer   GET ${address}/metrics\n`);
 
   await new Promise<void>((resolve) => {
