@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Where a training step's time goes: the step is captured (lib/training/step_capture.ts), then
 // `steps` replayed trainOnBatch calls are timed job by job (the binding function behind each native
-// job, its mean wall time, its share), plus what the step costs outside those jobs (the loss, the
+// job, its median wall time over the windows, its share), plus what the step costs outside those jobs (the loss, the
 // metrics, the optimizer call, copies, the JavaScript around them).
-//   node scripts/step-profile.mjs [zooModel=lenet5] [batch=64] [steps=50]
+//   node scripts/step-profile.mjs [zooModel=lenet5] [batch=64] [steps=50] [windows=9]
 // Not a test; a measurement (noisy on a shared machine).
 import * as ck from '../dist/index.js';
 import { trainingBatch } from './train-batch.mjs';
@@ -14,20 +14,36 @@ if (ck.training.stepCaptureProfile(m, true).length === 0) {
   console.log('the step was not captured:', ck.stepCaptureStats().lastReason);
   process.exit(1);
 }
-const t = performance.now();
-for (let i = 0; i < steps; i++) m.trainOnBatch(x, y);
-const total = (performance.now() - t) / steps;
-const [rep] = ck.training.stepCaptureProfile(m, false);
+// Timed in windows of `steps` steps, reporting each job's median over the windows: under
+// `chrt -f 50` the kernel's real-time throttling (sched_rt_runtime_us = 0.95 s per 1 s) stalls the
+// process for ~50 ms once a second, which lands inside one job and, as a plain mean over the steps,
+// doubled a random kernel's figure from run to run. A median over windows drops that window.
+const windows = +(process.argv[5] ?? 9);
+const med = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
+const totals = [];
+const perJob = [];
+let rep;
+for (let w = 0; w < windows; w++) {
+  ck.training.stepCaptureProfile(m, true);
+  const t = performance.now();
+  for (let i = 0; i < steps; i++) m.trainOnBatch(x, y);
+  totals.push((performance.now() - t) / steps);
+  [rep] = ck.training.stepCaptureProfile(m, false);
+  let j = 0;
+  for (const r of [rep.forward, rep.backward]) for (let i = 0; i < r.names.length; i++, j++) (perJob[j] ??= []).push(r.ms[i] / r.runs);
+}
+const total = med(totals);
 let inJobs = 0;
 const rows = [];
+let j = 0;
 for (const [part, r] of [['forward', rep.forward], ['backward', rep.backward]]) {
   r.names.forEach((name, i) => {
-    const ms = r.ms[i] / r.runs;
+    const ms = med(perJob[j++]);
     inJobs += ms;
     rows.push({ part, i, name, ms });
   });
 }
-console.log(`${which} b${b}: ${total.toFixed(2)} ms per replayed trainOnBatch step, ${inJobs.toFixed(2)} ms in the captured jobs (${rep.forward.names.length} forward, ${rep.backward.names.length} backward), ${(total - inJobs).toFixed(2)} ms elsewhere (loss, metrics, optimizer, copies, JavaScript)`);
+console.log(`${which} b${b}: ${total.toFixed(2)} ms per replayed trainOnBatch step (median of ${windows} windows of ${steps}), ${inJobs.toFixed(2)} ms in the captured jobs (${rep.forward.names.length} forward, ${rep.backward.names.length} backward), ${(total - inJobs).toFixed(2)} ms elsewhere (loss, metrics, optimizer, copies, JavaScript)`);
 for (const r of rows) console.log(`${r.part.padEnd(8)} ${String(r.i).padStart(3)} ${r.name.padEnd(34)} ${r.ms.toFixed(3).padStart(8)} ms ${((100 * r.ms) / total).toFixed(1).padStart(5)}%`);
 const byName = new Map();
 for (const r of rows) byName.set(r.name, (byName.get(r.name) ?? 0) + r.ms);
