@@ -36,9 +36,11 @@ interface Buffers {
  * A BatchRunner over `model`'s plans for [batch, ...sampleShape], or null when the model is
  * not a graph model or the sample shape is not fully known (the caller uses model.predict then).
  * With `lanes` = 1 it runs the model's cached plan (shared with model.predict) over the whole
- * thread pool. With more (createPredictor's `concurrency`), each lane has a serial plan of its own
+ * thread pool. With more (createPredictor's `concurrency`), each lane has a plan of its own
  * (weights prepared per lane: plans that share prepared weights run one at a time), so up to
- * `lanes` batches run at once, one per core.
+ * `lanes` batches run at once. A batch that starts while another lane runs is run serially, on
+ * one core; one that starts alone uses the whole pool, so a lone request (light load) keeps the
+ * latency of one lane.
  * `dispose()` frees the staging and output buffers (a cached plan stays in the model's cache).
  */
 export function planRunner(model: unknown, sampleShape: readonly (number | null)[] | undefined, maxBatchSize: number, fallback: BatchRunner, lanes = 1): (BatchRunner & { dispose(): void }) | null {
@@ -59,9 +61,7 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
     if (lanes === 1) return planFor(model, shapes);
     const had = bufs[lane]?.plan;
     if (had && had.batch >= cap && planIsCurrent(had)) return had;
-    const plan = privatePlan(model, shapes);
-    plan?.setSerial(true);
-    return plan;
+    return privatePlan(model, shapes);
   };
   const current = (n: number, lane: number): Buffers | null => {
     if (unplannable) return null;
@@ -96,12 +96,19 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
     for (let lane = 0; lane < lanes; lane++) releaseLane(lane);
   };
 
+  let active = 0; // plan runs in flight (lanes > 1)
   const runner = (async (x, n, shape, lane) => {
     const b = n <= maxBatchSize && lane < lanes && sameShape(shape, sample) ? current(n, lane) : null;
     if (!b) return fallback(x, n, shape, lane);
     const outPer = b.outView.length / b.plan.batch;
     const out = b.outView.subarray(0, n * outPer);
-    await b.plan.runBatchIntoAsync(n, [x.length === n * per ? x : x.subarray(0, n * per)], [out]);
+    if (lanes > 1) b.plan.setSerial(active > 0);
+    active++;
+    try {
+      await b.plan.runBatchIntoAsync(n, [x.length === n * per ? x : x.subarray(0, n * per)], [out]);
+    } finally {
+      active--;
+    }
     b.plan.reportAlgorithms();
     notePlanPath(model);
     return { data: out, sampleShape: b.outSample };
