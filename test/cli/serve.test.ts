@@ -42,7 +42,8 @@ const zeros = { instances: [Array.from({ length: 28 }, () => Array.from({ length
 
 describe('convkit serve', () => {
   it('serves over HTTP and drains in-flight requests on SIGTERM (none lost), then exits 0', async () => {
-    const s = await startServer(['lenet5', '--port', '0', '--max-delay-ms', '3000', '--max-batch-size', '64', '--name', 'digits']);
+    // Two lanes: SIGTERM's drain must wait for every lane's batch.
+    const s = await startServer(['lenet5', '--port', '0', '--max-delay-ms', '3000', '--max-batch-size', '8', '--concurrency', '2', '--name', 'digits']);
     const health = await fetch(`${s.url}/healthz`);
     expect(health.status).toBe(200);
     // 20 requests wait in the batcher (3 s delay) when SIGTERM arrives
@@ -73,5 +74,8 @@ describe('convkit serve', () => {
     const r = await convkit(['serve', 'lenet5', '--port', '70000']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--port expects an integer in \[0, 65535\]/);
+    const c = await convkit(['serve', 'lenet5', '--concurrency', '0']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/--concurrency expects an integer in \[1, 64\]/);
   });
 });
