@@ -248,6 +248,20 @@ describe('inference plan: runtime behaviour', () => {
     x.dispose();
   });
 
+  it('counts conv weights as held: a Winograd plan holds its transformed filters besides the copy', () => {
+    const build = (algorithm: 'direct' | 'winograd') =>
+      InferencePlan.build(sequential({ layers: [L.conv2d({ filters: 24, kernelSize: 3, padding: 'same', useBias: false, algorithm, inputShape: [10, 10, 16] })] }), [[2, 10, 10, 16]]).info;
+    const direct = build('direct');
+    expect(direct.weightBytes).toBe(3 * 3 * 16 * 24 * 4);
+    // U = G g G^T is (m+2)^2 x C x K floats (F2: 16, F4: 36 positions), packed once more for the GEMM.
+    const w = build('winograd');
+    const variant = /winograd-f(\d)/.exec(w.steps[0]!.detail);
+    expect(variant).not.toBeNull();
+    const a = Number(variant![1]) + 2;
+    expect(w.weightBytes - direct.weightBytes).toBeGreaterThanOrEqual(2 * a * a * 16 * 24 * 4);
+    expect(w.newWeightBytes).toBe(w.weightBytes);
+  });
+
   it('predict() over several batches equals the eager path, writing batches into one output', async () => {
     setSeed(8);
     const m = buildZooModel('lenet5', { classes: 10 });

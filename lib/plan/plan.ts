@@ -52,7 +52,11 @@ export interface InferencePlanInfo {
   arenaBytes: number;
   /** The part of arenaBytes that is the conv workspace (im2col columns, Winograd/FFT tiles), shared by all steps. */
   workspaceBytes: number;
-  /** Prepared weights (copies, packed panels, transforms are counted as the copy). */
+  /**
+   * Prepared weights as held: the copies plus every prepared form (dense kernels' packed panels,
+   * conv filters' Winograd/FFT transforms and packed panels). What is reported to V8 as external
+   * memory, with the arena.
+   */
   weightBytes: number;
   /** The part of weightBytes this plan prepared itself (the rest it shares with earlier plans). */
   newWeightBytes: number;

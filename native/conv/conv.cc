@@ -174,6 +174,18 @@ void ConvOp::reshape(const ConvDesc& d) {
   prepare();
 }
 
+std::size_t ConvOp::prepared_bytes() const {
+  std::size_t b = (w_.size() + b_.size()) * sizeof(float);
+  if (wino_) {
+    const std::size_t a = static_cast<std::size_t>(wino_->m) + 2;
+    b += a * a * wino_->C * wino_->K * sizeof(float);
+    for (const auto& p : wino_->packed) b += p->bytes();
+  }
+  if (fft_) b += fft_->L * (fft_->L / 2 + 1) * 4 * fft_->C * fft_->K * sizeof(float);
+  for (const auto& p : packed_) b += p->bytes();
+  return b;
+}
+
 std::size_t ConvOp::workspace_floats() const {
   switch (algo_) {
     case ConvAlgorithm::im2col: return im2col_forward_workspace(d_);

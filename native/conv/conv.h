@@ -34,6 +34,9 @@ class ConvOp {
   const ConvDesc& desc() const { return d_; }
   ConvAlgorithm algorithm() const { return algo_; }  // concrete (never auto)
   std::size_t workspace_floats() const;
+  // Memory the operator holds for its weights: the copies plus every prepared form (Winograd U
+  // and its packed panels, FFT spectra, im2col's packed filter). For external-memory accounting.
+  std::size_t prepared_bytes() const;
   void run(const float* x, float* y, float* ws = nullptr, const CancelToken& cancel = {}) const;
 
  private:

@@ -341,19 +341,23 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared, int /*fuse
         if (d.has_bias) expect_weight(who, s, 1, "bias", d.K);
         std::string key = s.name + "#" + std::to_string(ordinal[s.name]++);
         auto it = shared_->conv.find(key);
+        // Weights are counted as the operator holds them: the copy plus its prepared forms (a
+        // Winograd U is 16/9 or 36/9 of the filter), so V8 sees what a plan really costs.
         if (it != shared_->conv.end() && it->second.src == s.weights[0].data && reshapable(it->second.op->desc(), d)) {
           st->conv = it->second.op;
+          const std::size_t had = st->conv->prepared_bytes();
           st->conv->reshape(d);  // picks the algorithm for this shape; the filter transforms are kept
+          new_weight_floats_ += (st->conv->prepared_bytes() - had) / sizeof(float);  // a new transform, if any
         } else {
           st->conv = std::make_shared<ConvOp>(d, s.weights[0].data, d.has_bias ? s.weights[1].data : nullptr,
                                               s.algorithm);
           shared_->conv[key] = PlanWeights::Conv{s.weights[0].data, st->conv};
-          new_weight_floats_ += d.filter_size() + (d.has_bias ? d.K : 0);
+          new_weight_floats_ += st->conv->prepared_bytes() / sizeof(float);
         }
         st->conv_desc = st->conv->desc();
         st->algo = st->conv->algorithm();
         workspace_floats_ = std::max(workspace_floats_, st->conv->workspace_floats());
-        weight_floats_ += d.filter_size() + (d.has_bias ? d.K : 0);
+        weight_floats_ += st->conv->prepared_bytes() / sizeof(float);
         break;
       }
       case PlanStepKind::dense: {
