@@ -190,7 +190,11 @@ inline void dww_chunk(const float* xr, std::size_t k0, int nkb, std::size_t W, s
   for (std::size_t ow = ulo; ow < ilo; ++ow) pixel(ow, true);
   for (std::size_t ow = ilo; ow < ihi; ++ow) pixel(ow, false);
   for (std::size_t ow = ihi > ulo ? ihi : ulo; ow < uhi; ++ow) pixel(ow, true);
-  for (int k = 0; k < nkb; ++k)
+  // A constant trip count (KB) with an early exit, not k < nkb: a runtime index into acc would keep
+  // the whole accumulator array in memory.
+  #pragma GCC unroll 16
+  for (int k = 0; k < KB; ++k) {
+    if (k >= nkb) break;
     #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) {
       float* o = dwr + (k0 + (std::size_t)k) * ldw + c0 + j * VW;
@@ -199,6 +203,7 @@ inline void dww_chunk(const float* xr, std::size_t k0, int nkb, std::size_t W, s
       else
         V::store(o, V::add(V::load(o), acc[k][j]));
     }
+  }
 }
 
 template <class V, int KB, int NV>
