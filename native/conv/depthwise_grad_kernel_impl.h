@@ -7,6 +7,10 @@
 namespace convkit {
 namespace {
 
+// The loops over the register block carry `#pragma GCC unroll` so GCC unrolls them before scalar
+// replacement of aggregates (otherwise the accumulators stay a stack array reloaded around every
+// kernel row; see direct_kernel_impl.h). dgrad on the 56x56x128 case, 2 threads: 1.2-1.5 -> 1.0 ms.
+
 // ---- input gradient ----
 
 // P pixels of one phase, j0 .. j0+P-1 (dx pixel iw = ph + j*stride, out points at pixel j0, pixels
@@ -20,7 +24,9 @@ inline void dwd_block(const float* const* rows, std::size_t R, std::size_t KW, s
                       std::size_t ldw, std::size_t c0, int rem, std::size_t j0, float* out, std::ptrdiff_t ostep) {
   constexpr int VW = V::W;
   typename V::T acc[P][NV];
+  #pragma GCC unroll 16
   for (int p = 0; p < P; ++p)
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) acc[p][j] = V::zero();
   for (std::size_t r = 0; r < R; ++r) {
     if (!rows[r]) continue;
@@ -30,16 +36,21 @@ inline void dwd_block(const float* const* rows, std::size_t R, std::size_t KW, s
       if (!FULL && (ow < 0 || ow >= (long)OW)) continue;
       const float* wk = wr + (kw0 + t * kstep) * ldw;
       typename V::T wv[NV];
+      #pragma GCC unroll 16
       for (int j = 0; j < NV; ++j) wv[j] = TAIL ? V::loadn(wk + j * VW, rem - j * VW) : V::load(wk + j * VW);
       const float* q0 = rows[r] + (std::ptrdiff_t)ow * (std::ptrdiff_t)ldy + (std::ptrdiff_t)c0;
+      #pragma GCC unroll 16
       for (int p = 0; p < P; ++p)
+        #pragma GCC unroll 16
         for (int j = 0; j < NV; ++j) {
           const float* q = q0 + p * ldy + j * VW;
           acc[p][j] = V::fma(TAIL ? V::loadn(q, rem - j * VW) : V::load(q), wv[j], acc[p][j]);
         }
     }
   }
+  #pragma GCC unroll 16
   for (int p = 0; p < P; ++p)
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) {
       float* o = out + p * ostep + c0 + j * VW;
       if (TAIL)
@@ -143,7 +154,9 @@ inline void dww_chunk(const float* xr, std::size_t k0, int nkb, std::size_t W, s
                       std::size_t c0, int rem, float* dwr, std::size_t ldw) {
   constexpr int VW = V::W;
   typename V::T acc[KB][NV];
+  #pragma GCC unroll 16
   for (int k = 0; k < KB; ++k)
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) acc[k][j] = V::zero();
   // A tap's valid columns shrink from the left and the right as kw grows (both bounds are
   // non-increasing in kw), so [lo of the first tap, hi of the last) is valid for the whole chunk
@@ -156,15 +169,18 @@ inline void dww_chunk(const float* xr, std::size_t k0, int nkb, std::size_t W, s
   auto pixel = [&](std::size_t ow, bool check) {
     typename V::T dv[NV];
     const float* dq = dy + ow * ldy + c0;
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) dv[j] = TAIL ? V::loadn(dq + j * VW, rem - j * VW) : V::load(dq + j * VW);
     const long col0 = (long)(ow * stride) - (long)pad + (long)(k0 * dil);
     const float* xq = xr + col0 * (std::ptrdiff_t)ldx + (std::ptrdiff_t)c0;
+    #pragma GCC unroll 16
     for (int k = 0; k < KB; ++k) {
       if (k >= nkb) break;
       if (check) {
         const long col = col0 + (long)(k * dil);
         if (col < 0 || col >= (long)W) continue;
       }
+      #pragma GCC unroll 16
       for (int j = 0; j < NV; ++j) {
         const float* q = xq + k * tstep + j * VW;
         acc[k][j] = V::fma(TAIL ? V::loadn(q, rem - j * VW) : V::load(q), dv[j], acc[k][j]);
@@ -174,7 +190,12 @@ inline void dww_chunk(const float* xr, std::size_t k0, int nkb, std::size_t W, s
   for (std::size_t ow = ulo; ow < ilo; ++ow) pixel(ow, true);
   for (std::size_t ow = ilo; ow < ihi; ++ow) pixel(ow, false);
   for (std::size_t ow = ihi > ulo ? ihi : ulo; ow < uhi; ++ow) pixel(ow, true);
-  for (int k = 0; k < nkb; ++k)
+  // A constant trip count (KB) with an early exit, not k < nkb: a runtime index into acc would keep
+  // the whole accumulator array in memory.
+  #pragma GCC unroll 16
+  for (int k = 0; k < KB; ++k) {
+    if (k >= nkb) break;
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) {
       float* o = dwr + (k0 + (std::size_t)k) * ldw + c0 + j * VW;
       if (TAIL)
@@ -182,6 +203,7 @@ inline void dww_chunk(const float* xr, std::size_t k0, int nkb, std::size_t W, s
       else
         V::store(o, V::add(V::load(o), acc[k][j]));
     }
+  }
 }
 
 template <class V, int KB, int NV>
@@ -212,14 +234,18 @@ void dwb_row_sum(const float* dy, std::size_t OW, std::size_t ldy, std::size_t n
   for (std::size_t c0 = 0; c0 < nc; c0 += CW) {
     const int rem = (int)ck_min(CW, nc - c0);
     typename V::T acc[NV];
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) acc[j] = V::loadn(sum + c0 + j * VW, rem - j * VW);
     if (rem == CW) {
       for (std::size_t ow = 0; ow < OW; ++ow)
+        #pragma GCC unroll 16
         for (int j = 0; j < NV; ++j) acc[j] = V::add(acc[j], V::load(dy + ow * ldy + c0 + j * VW));
     } else {
       for (std::size_t ow = 0; ow < OW; ++ow)
+        #pragma GCC unroll 16
         for (int j = 0; j < NV; ++j) acc[j] = V::add(acc[j], V::loadn(dy + ow * ldy + c0 + j * VW, rem - j * VW));
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < NV; ++j) V::storen(sum + c0 + j * VW, acc[j], rem - j * VW);
   }
 }
