@@ -2,7 +2,10 @@
 // Packs convkit (npm pack), installs the tarball into a temporary project with install scripts
 // disabled (so nothing is compiled: the prebuilt binary must be used), and checks that both
 // `require('convkit')` and `import 'convkit'` load the prebuilt binary and compute, and that the
-// typings ship. Offline: dependencies (node-gyp-build, node-addon-api) come from the npm cache.
+// typings ship. Dependencies come from the npm cache where it has them (--prefer-offline): a fresh
+// machine whose cache was filled by a lockfile install holds the tarballs but not the registry
+// metadata an install without a lockfile asks for (--offline failed there with ENOTCACHED for
+// fastify), so the registry is asked for what is missing.
 //
 // Needs prebuilds/<platform>-<arch>/ (run `npm run prebuild` first; done here if missing).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -41,11 +44,11 @@ try {
     if (!files.includes(must)) throw new Error(`tarball lacks ${must}`);
   if (files.some((f) => f.startsWith('build/'))) throw new Error('tarball must not contain build/');
 
-  // 2. Install into a fresh project with scripts disabled, from the local npm cache.
+  // 2. Install into a fresh project with scripts disabled, from the local npm cache first.
   const app = join(work, 'app');
   run('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'convkit-pack-test', version: '1.0.0', private: true }));
-  run(npm, ['install', tarball, '--ignore-scripts', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
+  run(npm, ['install', tarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app });
   const installed = join(app, 'node_modules', 'convkit');
   if (existsSync(join(installed, 'build'))) throw new Error('install must not have built anything');
 

@@ -6,16 +6,9 @@
 //   node scripts/step-profile.mjs [zooModel=lenet5] [batch=64] [steps=50]
 // Not a test; a measurement (noisy on a shared machine).
 import * as ck from '../dist/index.js';
+import { trainingBatch } from './train-batch.mjs';
 const which = process.argv[2] ?? 'lenet5', b = +(process.argv[3] ?? 64), steps = +(process.argv[4] ?? 50);
-ck.setSeed(1);
-const m = ck.zoo[which]();
-const shape = m.inputs[0].shape.slice(1);
-const classes = m.outputs[0].shape.at(-1);
-const x = ck.randomNormal([b, ...shape]);
-const yv = new Float32Array(b * classes);
-for (let i = 0; i < b; i++) yv[i * classes + (i % classes)] = 1;
-const y = ck.tensor(yv, [b, classes]);
-m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+const { m, x, y } = trainingBatch(ck, which, b);
 for (let i = 0; i < 5; i++) m.trainOnBatch(x, y);
 if (ck.training.stepCaptureProfile(m, true).length === 0) {
   console.log('the step was not captured:', ck.stepCaptureStats().lastReason);

@@ -3,6 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as ck from '../lib/index.js';
 import { avgPool2d, globalAvgPool, globalMaxPool, globalPoolBackward, maxPool1d, maxPool2d, avgPool3d, pool, poolBackward, type PoolKind } from '../lib/ops/pool.js';
 import { zeroPad, zeroPadBackward } from '../lib/ops/pad.js';
+import { activationGrad } from '../lib/autodiff/native_grad.js';
+import { valueAndGradsOf } from '../lib/autodiff/index.js';
+import { convForward } from '../lib/ops/conv.js';
 
 let seed = 99;
 function rnd(n: number): Float32Array {
@@ -87,6 +90,45 @@ describe.each(ck.backendInfo().availableIsas)('pooling on %s', (isa) => {
         close(poolBackward(x, ck.tensor(dyd, [N, pre.OH, pre.OW, C]), 'max', opts).dataSync(), r.dx);
       }
     }
+  });
+
+  // Max pooling of a ReLU's output with the ReLU's gradient fused (poolBackward relu): bit for bit
+  // the two ops (pool gradient, then relu'(x) ⊙), for disjoint windows that tile the input (no
+  // zero fill), disjoint ones that do not, and overlapping ones (product after the scatter).
+  it('max pool backward with the fused ReLU gradient equals the two ops bit for bit', () => {
+    ck.setIsa(isa);
+    for (const [k, s, same, H, W, C] of [[2, 2, false, 8, 10, 6], [2, 2, false, 9, 11, 5], [2, 3, true, 9, 10, 17], [3, 2, true, 7, 9, 3]] as const) {
+      const N = 2;
+      const xd = rnd(N * H * W * C).map((v) => (v < 0.1 ? 0 : Math.round(v * 4) / 4)); // zeros, whole zero windows, ties
+      const x = ck.tensor(xd, [N, H, W, C]);
+      const opts = { poolSize: k, strides: s, padding: same ? ('same' as const) : ('valid' as const) };
+      const pre = ref2d(xd, N, H, W, C, k, s, same, 'max', null);
+      const dyd = rnd(N * pre.OH * pre.OW * C);
+      const dy = ck.tensor(dyd, [N, pre.OH, pre.OW, C]);
+      const two = activationGrad('relu', x, poolBackward(x, dy, 'max', opts)).dataSync();
+      const fused = poolBackward(x, dy, 'max', opts, true).dataSync();
+      expect(Array.from(fused)).toEqual(Array.from(two));
+      const r = ref2d(xd, N, H, W, C, k, s, same, 'max', dyd);
+      close(fused, r.dx.map((v, i) => (xd[i]! > 0 ? v : 0)));
+    }
+    const x = ck.tensor(rnd(16), [1, 4, 4, 1]);
+    expect(() => poolBackward(x, ck.ones([1, 2, 2, 1]), 'avg', { poolSize: 2 }, true)).toThrow(/max pooling only/);
+  });
+
+  // The tape fuses it when a max pool reads a conv's fused ReLU output: the gradients equal those of
+  // the same network with the ReLU as its own op (no fusion).
+  it('conv(relu) -> max pool gradients with and without the fusion', () => {
+    ck.setIsa(isa);
+    const x = ck.tensor(rnd(2 * 9 * 8 * 3), [2, 9, 8, 3]);
+    const w = ck.tensor(rnd(3 * 3 * 3 * 5), [3, 3, 3, 5]);
+    const b = ck.tensor(rnd(5), [5]);
+    const opts = { poolSize: 2, strides: 2 };
+    const fusedNet = () => ck.sum(ck.mul(maxPool2d(convForward(x, w, { bias: b, padding: 'same', activation: 'relu' }).output, opts), 1.5));
+    const plainNet = () => ck.sum(ck.mul(maxPool2d(ck.relu(convForward(x, w, { bias: b, padding: 'same' }).output), opts), 1.5));
+    const a = valueAndGradsOf(fusedNet, [x, w, b]);
+    const p = valueAndGradsOf(plainNet, [x, w, b]);
+    expect(a.value.dataSync()[0]).toBe(p.value.dataSync()[0]);
+    for (let i = 0; i < 3; i++) close(a.grads[i]!.dataSync(), p.grads[i]!.dataSync());
   });
 
   it('1-D and 3-D shapes, channelsFirst, global pooling, zero padding', () => {

@@ -20,6 +20,11 @@ export interface GradientContext {
   readonly attrs: OpAttrs;
   /** needsGrad[i]: whether input i leads to a source (skip work otherwise). */
   readonly needsGrad: readonly boolean[];
+  /**
+   * The recorded op that produced tensor t on this tape (undefined for sources, constants and
+   * tensors from outside it), so a gradient can fuse with its producer's (max pooling of a ReLU).
+   */
+  readonly producer?: (t: Tensor) => { readonly name: string; readonly attrs: OpAttrs } | undefined;
 }
 
 export type GradientFn = (dys: readonly (Tensor | null)[], ctx: GradientContext) => (Tensor | null)[];

@@ -135,6 +135,9 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
     }
   });
   const sourceSet = new Set(sources);
+  const producers = new Map<Tensor, Entry>();
+  for (const e of entries) for (const t of e.outputs) producers.set(t, e);
+  const producer = (t: Tensor): Entry | undefined => producers.get(t);
   const grads = new Map<Tensor, Tensor>();
   const accumulate = (t: Tensor, g: Tensor): void => {
     const prev = grads.get(t);
@@ -165,7 +168,7 @@ function backward(entries: readonly Entry[], seeds: readonly (readonly [Tensor, 
       }
       if (gfn !== 'zero') {
         const needsGrad = e.inputs.map((t) => dependsOnSource.has(t));
-        const gIn = runGradient(() => gfn(dys, { inputs: e.inputs, outputs: e.outputs, attrs: e.attrs, needsGrad }), outer);
+        const gIn = runGradient(() => gfn(dys, { inputs: e.inputs, outputs: e.outputs, attrs: e.attrs, needsGrad, producer }), outer);
         e.inputs.forEach((t, k) => {
           const g = gIn[k];
           if (!g) return;

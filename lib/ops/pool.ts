@@ -14,8 +14,8 @@ declare module '../native/binding.js' {
     poolGeometry(p: number[], padding: 'valid' | 'same' | 'explicit'): number[];
     poolForward(p: number[], kind: PoolKind, x: Float32Array, y: Float32Array): void;
     poolForwardAsync(p: number[], kind: PoolKind, x: Float32Array, y: Float32Array, cancel: CancelCell): Promise<void>;
-    poolBackward(p: number[], kind: PoolKind, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
-    poolBackwardAsync(p: number[], kind: PoolKind, x: Float32Array, dy: Float32Array, dx: Float32Array, cancel: CancelCell): Promise<void>;
+    poolBackward(p: number[], kind: PoolKind, x: Float32Array, dy: Float32Array, dx: Float32Array, relu: boolean): void;
+    poolBackwardAsync(p: number[], kind: PoolKind, x: Float32Array, dy: Float32Array, dx: Float32Array, relu: boolean, cancel: CancelCell): Promise<void>;
     globalPoolForward(N: number, P: number, C: number, kind: PoolKind, x: Float32Array, y: Float32Array): void;
     globalPoolBackward(N: number, P: number, C: number, kind: PoolKind, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   }
@@ -127,19 +127,24 @@ export async function poolAsync(x: Tensor, kind: PoolKind, opts: PoolOptions & A
 /**
  * Gradient of pool(x, kind, opts) with respect to x: dx (x's shape) from the forward input x and dy.
  * x is needed for max (the argmax is recomputed); for avg only its shape matters.
- * Op names 'MaxPoolGrad' / 'AvgPoolGrad'.
+ * `relu` (max only): x is the output of a ReLU and the result is the gradient with respect to
+ * that ReLU's input, relu'(x) ⊙ dx, in the same pass (native/pool/pool.h); bit for bit the two ops.
+ * Op names 'MaxPoolGrad' / 'AvgPoolGrad' (attr `relu` on MaxPoolGrad).
  */
-export function poolBackward(x: Tensor, dy: Tensor, kind: PoolKind, opts: PoolOptions): Tensor {
+export function poolBackward(x: Tensor, dy: Tensor, kind: PoolKind, opts: PoolOptions, relu = false): Tensor {
+  if (typeof relu !== 'boolean') throw new TypeError(`relu: expected a boolean, got ${typeof relu}`);
+  if (relu && kind !== 'max') throw new RangeError(`relu: the fused ReLU gradient is for max pooling only (got '${kind}')`);
   const g = geometry(x.shape, rankOf(x), opts);
   const want = g.fmt === 'channelsLast' ? [g.N, ...g.outSpatial, g.C] : [g.N, g.C, ...g.outSpatial];
   if (dy.rank !== want.length || dy.shape.some((d, i) => d !== want[i]))
     throw new RangeError(`dy: expected shape [${want.join(', ')}] (the pool output), got [${dy.shape.join(', ')}]`);
-  return runNativeOp(kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad', [x, dy], { rank: g.rank, poolSize: opts.poolSize, strides: opts.strides ?? opts.poolSize, padding: opts.padding ?? 'valid', dataFormat: g.fmt }, () => {
+  const attrs = { rank: g.rank, poolSize: opts.poolSize, strides: opts.strides ?? opts.poolSize, padding: opts.padding ?? 'valid', dataFormat: g.fmt, ...(relu ? { relu } : {}) };
+  return runNativeOp(kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad', [x, dy], attrs, () => {
     const xc = cl(g, x);
     const dyc = cl(g, dy);
     const dx = allocTensor([g.N, ...g.inSpatial, g.C]);
     try {
-      native().poolBackward(g.params, kind, f32(xc, 'input'), f32(dyc, 'dy'), f32(dx));
+      native().poolBackward(g.params, kind, f32(xc, 'input'), f32(dyc, 'dy'), f32(dx), relu);
     } catch (e) {
       dx.dispose();
       throw e;

@@ -1,4 +1,4 @@
-// `convkit_bench conv CASE [--algo NAME] [--pass fwd|dgrad|wgrad] [--reps-s S]`: one benchmark
+// `convkit_bench conv CASE [--algo NAME] [--pass fwd|dgrad|wgrad] [--reps-s S] [--dw-stream-min-bytes B] [--op 1]`: one benchmark
 // case of the convolution engine without Node in the loop, for tuning kernels (A/B runs compare
 // minima; the figures to report come from `npm run bench`). CASE is one of the shared conv cases
 // (stem, alexnet, vgg, resnet, resnet1x1, large, dilated, depthwise, lenet, cifar) or a spec
@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "conv/conv.h"
+#include "conv/conv_depthwise.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
 
@@ -52,10 +55,13 @@ int conv_bench(int argc, char** argv) {
   }
   std::string algo = "auto", pass = "fwd";
   double reps_s = 1.0;
+  bool op_mode = false;  // --op 1: forward through a prepared ConvOp (filter transforms cached, as in inference)
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--algo")) algo = argv[i + 1];
     else if (!std::strcmp(argv[i], "--pass")) pass = argv[i + 1];
     else if (!std::strcmp(argv[i], "--reps-s")) reps_s = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--op")) op_mode = std::atoi(argv[i + 1]) != 0;
+    else if (!std::strcmp(argv[i], "--dw-stream-min-bytes")) set_depthwise_stream_min_bytes(std::strtoull(argv[i + 1], nullptr, 10));
   }
   ConvDesc d;
   d.N = sp.N, d.C = sp.C, d.K = sp.K, d.in = {1, (std::size_t)sp.H, (std::size_t)sp.W};
@@ -79,22 +85,46 @@ int conv_bench(int argc, char** argv) {
   for (std::size_t i = 0; i < d.input_size(); ++i) x.get()[i] = nd(rng);
   for (std::size_t i = 0; i < d.filter_size(); ++i) w.get()[i] = nd(rng);
   for (std::size_t i = 0; i < d.output_size(); ++i) y.get()[i] = nd(rng);
+  std::unique_ptr<ConvOp> op;
+  AlignedPtr<float> ws;
+  if (op_mode) {
+    if (pass != "fwd") {
+      std::fprintf(stderr, "conv bench: --op 1 runs the forward pass only\n");
+      return 2;
+    }
+    op = std::make_unique<ConvOp>(d, w.get(), nullptr, a);
+    ws = aligned_array<float>(std::max<std::size_t>(op->workspace_floats(), 1));
+  }
   auto once = [&]() -> ConvAlgorithm {
+    if (op) {
+      op->run(x.get(), y.get(), ws.get());
+      return op->algorithm();
+    }
     if (pass == "fwd") return conv_forward(d, a, x.get(), w.get(), nullptr, y.get());
     if (pass == "dgrad") return conv_dgrad(d, a, y.get(), w.get(), x.get());
     return conv_wgrad(d, a, x.get(), y.get(), w.get(), db.get());
   };
   ConvAlgorithm ran = once();
-  double best = 1e300;
+  // Also the calling thread's CPU time per call: with one thread it is the whole call's, and on a
+  // shared machine it leaves out the time other processes held the core (not their cache traffic).
+  auto thread_cpu = [] {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  };
+  double best = 1e300, best_cpu = 1e300;
   auto t_end = std::chrono::steady_clock::now() + std::chrono::duration<double>(reps_s);
   int reps = 0;
   while (reps < 3 || std::chrono::steady_clock::now() < t_end) {
+    const double c0 = thread_cpu();
     auto t0 = std::chrono::steady_clock::now();
     once();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best_cpu = std::min(best_cpu, thread_cpu() - c0);
     ++reps;
   }
-  std::printf("%s %s %s(%s) threads=%d: min %.3f ms (%.1f GFLOPS) over %d reps\n", sp.name, pass.c_str(), algo.c_str(),
-              conv_algorithm_name(ran), num_threads(), best * 1e3, d.flops() / best * 1e-9, reps);
+  std::printf("%s %s %s(%s) threads=%d: min %.3f ms (%.1f GFLOPS) over %d reps; caller CPU min %.3f ms\n", sp.name,
+              pass.c_str(), algo.c_str(), conv_algorithm_name(ran), num_threads(), best * 1e3, d.flops() / best * 1e-9,
+              reps, best_cpu * 1e3);
   return 0;
 }

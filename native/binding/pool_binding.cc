@@ -58,14 +58,17 @@ Job prepare_pool_forward(const Napi::CallbackInfo& info) {
   return [=](const CancelToken& c) { pool_forward(d, k, x.data, y.data, c); };
 }
 
-// poolBackward(params, kind, x, dy, dx)
+// poolBackward(params, kind, x, dy, dx, relu): relu (max only) fuses the gradient of the ReLU
+// that produced x (pool.h).
 Job prepare_pool_backward(const Napi::CallbackInfo& info) {
   PoolDesc d = pool_desc(info, 0, Padding::explicit_);
   PoolKind k = kind_arg(info, 1);
   auto x = arg_f32(info, 2, "x", d.input_size());
   auto dy = arg_f32(info, 3, "dy", d.output_size());
   auto dx = arg_f32(info, 4, "dx", d.input_size());
-  return [=](const CancelToken& c) { pool_backward(d, k, x.data, dy.data, dx.data, c); };
+  const bool relu = arg_bool(info, 5, "relu");
+  if (relu && k != PoolKind::max) throw_range_error(info.Env(), "relu: the fused ReLU gradient is for max pooling only");
+  return [=](const CancelToken& c) { pool_backward(d, k, x.data, dy.data, dx.data, c, relu); };
 }
 
 // globalPoolForward(N, P, C, kind, x, y)
@@ -137,7 +140,7 @@ Job prepare_zero_pad_backward(const Napi::CallbackInfo& info) {
 CONVKIT_BINDING(pool) {
   def(env, exports, "poolGeometry", &pool_geometry);
   def_job(env, exports, "poolForward", 4, &prepare_pool_forward);
-  def_job(env, exports, "poolBackward", 5, &prepare_pool_backward);
+  def_job(env, exports, "poolBackward", 6, &prepare_pool_backward);
   def_job(env, exports, "globalPoolForward", 6, &prepare_global_forward);
   def_job(env, exports, "globalPoolBackward", 7, &prepare_global_backward);
   def_job(env, exports, "zeroPad", 4, &prepare_zero_pad);

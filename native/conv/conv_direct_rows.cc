@@ -265,23 +265,17 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
   const std::size_t rows = d.N * d.out[0] * d.out[1];
   const std::size_t Ld = P.nvec * W;  // dY' row length (zeros past OW, so padded lanes add nothing)
 
-  // dY'[r][o][ow] = dY[r][ow][o] with the ISA's transpose. It reads each pixel's channels rounded
-  // up to the vector width, i.e. up to W - K floats past a row: inside dY except near its end, so
-  // the rows whose reads could pass the end of dY (the last one, or more when rows are shorter
-  // than a vector) go through a copy with room behind it.
-  auto dyt = aligned_array<float>(rows * K * Ld);
+  // dY'[r][o][ow] = dY[r][ow][o] with the ISA's transpose, made per chunk of rows just before the
+  // chunk's taps read it (so it stays in cache: a whole-tensor dY' was written to and read back
+  // from memory, LeNet conv1's is 1.4 MB). The transpose may read each pixel's channels rounded up
+  // to the vector width, i.e. up to W - K floats past a row: inside dY except near its end, so the
+  // rows whose reads could pass the end of dY (the last one, or more when rows are shorter than a
+  // vector) go through a copy with room behind it.
   const std::size_t rowlen = OW * K;
   const std::size_t tail_rows = std::min(rows, (W + rowlen - 1) / rowlen + 1);
   const std::size_t tail_first = rows - tail_rows;
   std::vector<float> tail(tail_rows * rowlen + W, 0.f);
   std::copy(dy + tail_first * rowlen, dy + rows * rowlen, tail.begin());
-  parallel_range(rows, std::max<std::size_t>(1, 4096 / (rowlen + 1)), [&](std::size_t b, std::size_t e) {
-    for (std::size_t r = b; r < e; ++r) {
-      float* t = dyt.get() + r * K * Ld;
-      RK.transpose(r >= tail_first ? tail.data() + (r - tail_first) * rowlen : dy + r * rowlen, K, OW, K, t, Ld);
-      for (std::size_t o = 0; o < K; ++o) std::fill(t + o * Ld + OW, t + (o + 1) * Ld, 0.f);
-    }
-  });
 
   const WgradBlock B = choose_wgrad_block(KW, K, RK.regs);
   std::vector<std::size_t> xoff(KW);
@@ -304,6 +298,7 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
     const std::size_t rb = rows * p / parts, re = rows * (p + 1) / parts;
     auto acc = aligned_array<float>(TCK * W);
     std::fill(acc.get(), acc.get() + TCK * W, 0.f);
+    auto dyt = aligned_array<float>(chunk * K * Ld);  // dY' of the current chunk
     double* bsum = part.data() + p * (TCK + K) + TCK;
     std::vector<const float*> xr(chunk), dr(chunk);
     std::vector<long> id0(chunk), ih0(chunk);
@@ -311,13 +306,18 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
     for (std::size_t a = rb; a < re; a += chunk) {
       cancel.check();
       const std::size_t e = std::min(re, a + chunk);
+      for (std::size_t r = a; r < e; ++r) {
+        float* t = dyt.get() + (r - a) * K * Ld;
+        RK.transpose(r >= tail_first ? tail.data() + (r - tail_first) * rowlen : dy + r * rowlen, K, OW, K, t, Ld);
+        for (std::size_t o = 0; o < K; ++o) std::fill(t + o * Ld + OW, t + (o + 1) * Ld, 0.f);
+      }
       for (std::size_t r = a; r < e; ++r) {  // each row's origin in the planar input (cf. forward)
         const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
         id0[r - a] = (long)(od * d.stride[0]) - (long)d.pad_before[0];
         ih0[r - a] = (long)(oh * d.stride[1]) - (long)d.pad_before[1];
         base[r - a] = (std::ptrdiff_t)(n * C) * Ds + id0[r - a] * Hs + ih0[r - a] * sL;
         if (db) {
-          const float* t = dyt.get() + r * K * Ld;
+          const float* t = dyt.get() + (r - a) * K * Ld;
           for (std::size_t o = 0; o < K; ++o) {
             float s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
             for (std::size_t i = 0; i + 8 <= Ld; i += 8)
@@ -338,7 +338,7 @@ void conv_rows_wgrad(const ConvDesc& d, const float* x, const float* dy, float* 
                   !tap_in(ih0[r - a] + (long)(kh * d.dilation[1]), d.in[1]))
                 continue;
               xr[m] = xp.get() + (base[r - a] + toff);
-              dr[m] = dyt.get() + r * K * Ld;
+              dr[m] = dyt.get() + (r - a) * K * Ld;
               ++m;
             }
             if (!m) continue;

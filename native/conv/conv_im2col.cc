@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <vector>
 
+#include "conv/column_kernels.h"
 #include "conv/conv_common.h"
+#include "conv/im2col_walk.h"
 #include "gemm/gemm.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
@@ -33,89 +34,36 @@ std::size_t tile_rows(const ConvDesc& d) {
   return std::min(rows, M);
 }
 
+// The forward tap maps of the three dimensions and the walk geometry pointing at them.
 struct TapMaps {
   std::array<std::vector<long>, 3> m;
+  ColGeom geom;
   explicit TapMaps(const ConvDesc& d) {
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       m[i] = forward_tap_map(d.out[i], d.in[i], d.kernel[i], d.stride[i], d.dilation[i], d.pad_before[i]);
+      geom.out[i] = d.out[i];
+      geom.in[i] = d.in[i];
+      geom.kernel[i] = d.kernel[i];
+      geom.map[i] = m[i].data();
+    }
+    geom.C = d.C;
+    geom.cg = d.cin_g();
+    geom.stride_w = d.stride[2];
+    geom.dilation_w = d.dilation[2];
+    geom.pad_w = d.pad_before[2];
   }
+  TapMaps(const TapMaps&) = delete;
+  TapMaps& operator=(const TapMaps&) = delete;
 };
 
-// Calls f(r, t, src, len) for r < rows (output pixel p0 + r), covering every tap t once: taps
-// t..t+len-1 read input pixels src..src+len-1 (or all lie in the padding when src = -1). Along the
-// width, undilated taps of one kernel row read consecutive pixels, so a row of KW taps is one run of
-// KW·Cin contiguous floats in both x and the column: with few channels (LeNet's 1 and 6) the copy is
-// then one vectorisable span instead of KW calls of Cin floats. Pixel coordinates are stepped, not
-// divided out per tap: this walk is the whole cost of the column step when channels are few.
-template <class F>
-void walk_taps(const ConvDesc& d, const TapMaps& maps, std::size_t p0, std::size_t rows, F f) {
-  std::size_t ow = p0 % d.out[2], oh = (p0 / d.out[2]) % d.out[1], od = (p0 / (d.out[2] * d.out[1])) % d.out[0];
-  std::size_t n = p0 / d.out_pixels();
-  for (std::size_t r = 0; r < rows; ++r) {
-    std::size_t t = 0;
-    for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
-      long sd = maps.m[0][od * d.kernel[0] + kd];
-      for (std::size_t kh = 0; kh < d.kernel[1]; ++kh) {
-        long sh = maps.m[1][oh * d.kernel[1] + kh];
-        const long* mw = maps.m[2].data() + ow * d.kernel[2];
-        long base = (sd < 0 || sh < 0) ? -1 : static_cast<long>((n * d.in[0] + sd) * d.in[1] + sh) * static_cast<long>(d.in[2]);
-        for (std::size_t kw = 0; kw < d.kernel[2];) {
-          const bool pad = base < 0 || mw[kw] < 0;
-          std::size_t e = kw + 1;
-          if (pad) {
-            while (e < d.kernel[2] && (base < 0 || mw[e] < 0)) ++e;
-          } else {
-            while (e < d.kernel[2] && mw[e] == mw[e - 1] + 1) ++e;
-          }
-          f(r, t, pad ? -1 : base + mw[kw], e - kw);
-          t += e - kw;
-          kw = e;
-        }
-      }
-    }
-    if (++ow == d.out[2]) {
-      ow = 0;
-      if (++oh == d.out[1]) {
-        oh = 0;
-        if (++od == d.out[0]) od = 0, ++n;
-      }
-    }
-  }
+// col[r][t*cg + c] = x[src(p0 + r, t)][g*cg + c] (zeros in the padding), by the active ISA's kernel.
+void build_col(const TapMaps& maps, const float* x, std::size_t g, std::size_t p0, std::size_t rows, float* col) {
+  column_kernels().im2col(maps.geom, x, g, p0, rows, col);
 }
 
-// col[r][t*cg + c] = x[src(p0 + r, t)][g*cg + c] (zeros in the padding).
-void build_col(const ConvDesc& d, const TapMaps& maps, const float* x, std::size_t g, std::size_t p0, std::size_t rows,
-               float* col) {
-  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
-  const float* xg = x + g * cg;
-  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s, std::size_t len) {
-    float* dst = col + r * kk + t * cg;
-    if (s < 0) {
-      std::fill(dst, dst + len * cg, 0.f);
-    } else if (cg == d.C) {
-      std::memcpy(dst, xg + s * d.C, len * cg * sizeof(float));
-    } else {
-      for (std::size_t j = 0; j < len; ++j) std::memcpy(dst + j * cg, xg + (s + j) * d.C, cg * sizeof(float));
-    }
-  });
-}
-
-// dx[src(p0 + r, t)][g*cg + c] += col[r][t*cg + c]
-void col2im(const ConvDesc& d, const TapMaps& maps, const float* col, std::size_t g, std::size_t p0, std::size_t rows,
-            float* dx) {
-  const std::size_t cg = d.cin_g(), kk = d.taps() * cg;
-  float* dg = dx + g * cg;
-  walk_taps(d, maps, p0, rows, [&](std::size_t r, std::size_t t, long s, std::size_t len) {
-    if (s < 0) return;
-    float* o = dg + s * d.C;
-    const float* c = col + r * kk + t * cg;
-    if (cg == d.C) {
-      for (std::size_t i = 0; i < len * cg; ++i) o[i] += c[i];
-    } else {
-      for (std::size_t j = 0; j < len; ++j)
-        for (std::size_t i = 0; i < cg; ++i) o[j * d.C + i] += c[j * cg + i];
-    }
-  });
+// dx[src(p0 + r, t)][g*cg + c] += col[r][t*cg + c], by the active ISA's kernel (column_kernels.h).
+void col2im(const TapMaps& maps, const float* col, std::size_t g, std::size_t p0, std::size_t rows, float* dx) {
+  column_kernels().col2im(maps.geom, col, g, p0, rows, dx);
 }
 
 // Runs body(worker, scratch) on `workers()` workers, each with its own slice of ws (or a fresh one).
@@ -182,7 +130,7 @@ void im2col_forward(const ConvDesc& d, const float* x, const float* bias, float*
     if (!ws) (own = aligned_array<float>(M * kk), ws = own.get());
     for (std::size_t g = 0; g < d.groups; ++g) {
       cancel.check();
-      parallel_range(M, 8, [&](std::size_t p0, std::size_t p1) { build_col(d, maps, x, g, p0, p1 - p0, ws + p0 * kk); });
+      parallel_range(M, 8, [&](std::size_t p0, std::size_t p1) { build_col(maps, x, g, p0, p1 - p0, ws + p0 * kk); });
       ep.bias = d.has_bias ? bias + g * og : nullptr;
       gemm(g, M, ws, kk, y + g * og, d.K, ep);  // parallel inside, over the filter's columns
     }
@@ -195,7 +143,7 @@ void im2col_forward(const ConvDesc& d, const float* x, const float* bias, float*
       cancel.check();
       std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
       for (std::size_t g = 0; g < d.groups; ++g) {
-        build_col(d, maps, x, g, p0, r, col);
+        build_col(maps, x, g, p0, r, col);
         e.bias = d.has_bias ? bias + g * og : nullptr;
         gemm(g, r, col, kk, y + p0 * d.K + g * og, d.K, e);
       }
@@ -242,7 +190,7 @@ void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float
       std::size_t p0 = n * P + q0, r = std::min(rows, P - q0);
       for (std::size_t g = 0; g < d.groups; ++g) {
         sgemm(false, true, r, kk, og, 1.f, dy + p0 * d.K + g * og, d.K, w + g * og, d.K, 0.f, col, kk);
-        col2im(d, maps, col, g, p0, r, dx);
+        col2im(maps, col, g, p0, r, dx);
       }
     }
   };
@@ -257,7 +205,7 @@ void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float
         std::size_t r = std::min(rows, m1 - p0);
         for (std::size_t g = 0; g < d.groups; ++g) {
           sgemm(false, true, r, kk, og, 1.f, dy + p0 * d.K + g * og, d.K, w + g * og, d.K, 0.f, col, kk);
-          col2im(d, maps, col, g, p0, r, dx);
+          col2im(maps, col, g, p0, r, dx);
         }
       }
     });
@@ -300,7 +248,7 @@ void conv_im2col_wgrad(const ConvDesc& d, const float* x, const float* dy, float
       cancel.check();
       std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
       for (std::size_t g = 0; g < d.groups; ++g) {
-        build_col(d, maps, x, g, p0, r, col);
+        build_col(maps, x, g, p0, r, col);
         sgemm(true, false, kk, og, r, 1.f, col, kk, dy + p0 * d.K + g * og, d.K, 1.f, part + g * og, d.K);
       }
     }

@@ -3,7 +3,7 @@
 
 namespace convkit {
 const DepthwiseKernels& depthwise_kernels_avx2() {
-  static const DepthwiseKernels k{&dw_row<VAvx2, 4, 2>};
+  static const DepthwiseKernels k{&dw_row<VAvx2, 4, 2>, &dw_row<VAvx2, 4, 2, true>};
   return k;
 }
 }  // namespace convkit

@@ -3,7 +3,7 @@
 
 namespace convkit {
 const DepthwiseKernels& depthwise_kernels_avx512() {
-  static const DepthwiseKernels k{&dw_row<VAvx512, 6, 2>};
+  static const DepthwiseKernels k{&dw_row<VAvx512, 6, 2>, &dw_row<VAvx512, 6, 2, true>};
   return k;
 }
 }  // namespace convkit

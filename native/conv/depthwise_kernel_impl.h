@@ -9,8 +9,8 @@ namespace {
 
 // P consecutive output pixels starting at ow0, channels [c0, c0 + NV*W) (TAIL: only `rem` of them).
 // FULL_ROW: every tap of every pixel lies inside [0, W) (no column checks); otherwise P == 1 and
-// the taps are clipped to the row.
-template <class V, int P, int NV, bool TAIL, bool FULL_ROW>
+// the taps are clipped to the row. NT: whole vectors are stored non-temporally (dw_row_stream).
+template <class V, int P, int NV, bool TAIL, bool FULL_ROW, bool NT = false>
 inline void dw_block(const float* const* rows, std::size_t R, std::size_t KW, std::size_t W, std::size_t ldx,
                      const float* w, std::size_t ldw, const float* bias, std::size_t c0, int rem, std::size_t ow0,
                      std::size_t stride, std::size_t dil, std::size_t pad, float* out, std::size_t ldy) {
@@ -51,26 +51,29 @@ inline void dw_block(const float* const* rows, std::size_t R, std::size_t KW, st
       float* o = out + (ow0 + p) * ldy + c0 + j * VW;
       if (TAIL)
         V::storen(o, acc[p][j], rem - j * VW);
+      else if (NT)
+        V::stream(o, acc[p][j]);
       else
         V::store(o, acc[p][j]);
     }
 }
 
-template <class V, int P, int NV, bool FULL_ROW, int BP>
+template <class V, int P, int NV, bool FULL_ROW, int BP, bool NT = false>
 inline void dw_pixels(const float* const* rows, std::size_t R, std::size_t KW, std::size_t W, std::size_t ldx,
                       const float* w, std::size_t ldw, const float* bias, std::size_t nc, std::size_t ow0,
                       std::size_t stride, std::size_t dil, std::size_t pad, float* out, std::size_t ldy) {
   constexpr int CW = NV * V::W;
   std::size_t c0 = 0;
   for (; c0 + CW <= nc; c0 += CW)
-    dw_block<V, BP, NV, false, FULL_ROW>(rows, R, KW, W, ldx, w, ldw, bias, c0, CW, ow0, stride, dil, pad, out, ldy);
+    dw_block<V, BP, NV, false, FULL_ROW, NT>(rows, R, KW, W, ldx, w, ldw, bias, c0, CW, ow0, stride, dil, pad, out,
+                                             ldy);
   if (c0 < nc)
     dw_block<V, BP, NV, true, FULL_ROW>(rows, R, KW, W, ldx, w, ldw, bias, c0, (int)(nc - c0), ow0, stride, dil, pad,
                                         out, ldy);
   (void)P;
 }
 
-template <class V, int P, int NV>
+template <class V, int P, int NV, bool NT = false>
 void dw_row(const float* const* rows, std::size_t R, std::size_t KW, std::size_t W, std::size_t ldx, const float* w,
             std::size_t ldw, const float* bias, std::size_t nc, std::size_t OW, std::size_t stride, std::size_t dil,
             std::size_t pad, float* out, std::size_t ldy) {
@@ -84,11 +87,15 @@ void dw_row(const float* const* rows, std::size_t R, std::size_t KW, std::size_t
   for (; ow < lo; ++ow)
     dw_pixels<V, P, NV, false, 1>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
   for (; ow + P <= hi; ow += P)
-    dw_pixels<V, P, NV, true, P>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
+    dw_pixels<V, P, NV, true, P, NT>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
   for (; ow < hi; ++ow)
     dw_pixels<V, P, NV, true, 1>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
   for (; ow < OW; ++ow)
     dw_pixels<V, P, NV, false, 1>(rows, R, KW, W, ldx, w, ldw, bias, nc, ow, stride, dil, pad, out, ldy);
+#if defined(__AVX2__) || defined(__AVX512F__)
+  // Non-temporal stores are weakly ordered: make them visible before the row is handed on.
+  if (NT) _mm_sfence();
+#endif
 }
 
 }  // namespace

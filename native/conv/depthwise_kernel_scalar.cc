@@ -3,7 +3,7 @@
 
 namespace convkit {
 const DepthwiseKernels& depthwise_kernels_scalar() {
-  static const DepthwiseKernels k{&dw_row<VScalar, 4, 4>};
+  static const DepthwiseKernels k{&dw_row<VScalar, 4, 4>, nullptr};
   return k;
 }
 }  // namespace convkit

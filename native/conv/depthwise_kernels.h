@@ -25,6 +25,10 @@ using DepthwiseRowFn = void (*)(const float* const* rows, std::size_t R, std::si
 
 struct DepthwiseKernels {
   DepthwiseRowFn row;
+  // The same with the interior pixels' whole vectors stored non-temporally (no read-for-ownership
+  // of the output lines; out and ldy*4 must be multiples of the vector size in bytes), for outputs
+  // too large to stay cached anyway (conv_depthwise.cc). Null where the ISA has no such store.
+  DepthwiseRowFn row_stream;
 };
 
 const DepthwiseKernels& depthwise_kernels_scalar();

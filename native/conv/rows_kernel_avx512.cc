@@ -84,9 +84,55 @@ void interleave_avx512(const float* src, std::size_t lds, std::size_t K, std::si
   }
 }
 
+// The inverse, NHWC -> planar, for few channels (cols = K <= 7, src pixels contiguous: lds == K),
+// used by the weight gradient on dY: 16 pixels are K*16 consecutive floats, i.e. K vectors; lane q
+// of output row o is element e = q*K + o, lane e % 16 of vector e / 16. Row o is built by a chain
+// of K-1 two-source permutes (step 1 takes vectors 0 and 1, step k >= 2 merges vector k's lanes
+// into the row so far): 5 permutes per channel row for LeNet's K = 6 instead of the 16x16 tile's
+// 64 for a block whose 16 rows hold 6 useful floats each. Loads stop at the last pixel.
+struct Deinterleave16 {
+  alignas(64) int idx[8][8][8][16] = {};  // [K][o][k][q], k = 1..K-1
+  constexpr Deinterleave16() {
+    for (int K = 2; K < 8; ++K)
+      for (int o = 0; o < K; ++o)
+        for (int k = 1; k < K; ++k)
+          for (int q = 0; q < 16; ++q) {
+            int e = q * K + o, vec = e / 16, lane = e % 16;
+            if (k == 1)
+              idx[K][o][k][q] = vec <= 1 ? e : q;              // vectors 0/1 (e < 32), else filled later
+            else
+              idx[K][o][k][q] = vec == k ? 16 + lane : q;      // vector k (b) or keep (a)
+          }
+  }
+};
+constexpr Deinterleave16 kD16{};
+
+void deinterleave_avx512(const float* src, std::size_t rows, std::size_t K, float* dst, std::size_t ldd) {
+  for (std::size_t p0 = 0; p0 < rows; p0 += 16) {
+    const std::size_t np = ck_min(16, rows - p0);
+    const std::size_t nel = np * K;
+    const float* s = src + p0 * K;
+    __m512 v[7];
+    for (std::size_t k = 0; k < K; ++k) {
+      const std::size_t have = nel > 16 * k ? nel - 16 * k : 0;
+      v[k] = have >= 16 ? _mm512_loadu_ps(s + 16 * k) : _mm512_maskz_loadu_ps(VAvx512::mask((int)have), s + 16 * k);
+    }
+    for (std::size_t o = 0; o < K; ++o) {
+      __m512 r = v[0];  // K == 1: a plain copy
+      if (K > 1) r = _mm512_permutex2var_ps(v[0], _mm512_load_si512(kD16.idx[K][o][1]), v[1]);
+      for (std::size_t k = 2; k < K; ++k) r = _mm512_permutex2var_ps(r, _mm512_load_si512(kD16.idx[K][o][k]), v[k]);
+      if (np == 16)
+        _mm512_storeu_ps(dst + o * ldd + p0, r);
+      else
+        _mm512_mask_storeu_ps(dst + o * ldd + p0, VAvx512::mask((int)np), r);
+    }
+  }
+}
+
 void transpose_avx512(const float* src, std::size_t lds, std::size_t rows, std::size_t cols, float* dst,
                       std::size_t ldd) {
   if (rows < 8 && ldd == rows) return interleave_avx512(src, lds, rows, cols, dst);
+  if (cols >= 1 && cols < 8 && lds == cols) return deinterleave_avx512(src, rows, cols, dst, ldd);
   for (std::size_t r0 = 0; r0 < rows; r0 += 16) {
     const int nr = (int)ck_min(16, rows - r0);
     const __mmask16 m = VAvx512::mask(nr);

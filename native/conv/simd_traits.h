@@ -26,6 +26,7 @@ struct VScalar {
   static void storen(float* p, T v, int n) {
     if (n > 0) *p = v;
   }
+  static void stream(float* p, T v) { *p = v; }  // no non-temporal scalar store worth having
   static T fma(T a, T b, T c) { return a * b + c; }
   static T add(T a, T b) { return a + b; }
   static T sub(T a, T b) { return a - b; }
@@ -46,6 +47,8 @@ struct VAvx2 {
   static T loadn(const float* p, int n) { return _mm256_maskload_ps(p, mask(n)); }
   static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
   static void storen(float* p, T v, int n) { _mm256_maskstore_ps(p, mask(n), v); }
+  // Non-temporal store (no read-for-ownership of the line; p 32-byte aligned).
+  static void stream(float* p, T v) { _mm256_stream_ps(p, v); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
@@ -65,6 +68,8 @@ struct VAvx512 {
   static T loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(mask(n), p); }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
   static void storen(float* p, T v, int n) { _mm512_mask_storeu_ps(p, mask(n), v); }
+  // Non-temporal store (no read-for-ownership of the line; p 64-byte aligned).
+  static void stream(float* p, T v) { _mm512_stream_ps(p, v); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   static T sub(T a, T b) { return _mm512_sub_ps(a, b); }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dispatch/cpu.h"
+#include "ops/elementwise_kernels.h"
 #include "pool/pool_kernels.h"
 #include "runtime/thread_pool.h"
 
@@ -128,18 +129,30 @@ void pool_forward(const PoolDesc& d, PoolKind kind, const float* x, float* y, co
 }
 
 void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float* dy, float* dx,
-                   const CancelToken& cancel) {
+                   const CancelToken& cancel, bool relu) {
+  if (relu && kind != PoolKind::max) throw InvalidArgument("pool backward: the fused ReLU gradient is for max pooling only");
   const PoolKernels& K = pool_kernels();
   const std::size_t wn = d.window[0] * d.window[1] * d.window[2];
   const std::size_t per_image = d.out[0] * d.out[1] * d.out[2];
   const std::size_t in_image = d.input_size() / d.N;
+  // Max pooling with disjoint windows (stride >= window: LeNet's and VGG's 2x2/2) routes at most
+  // one gradient to each input pixel, so the kernel stores instead of adding; when the windows
+  // also tile the input exactly (no padding, out * stride = in), every pixel is stored and dx
+  // needs no zero fill at all.
+  bool disjoint = kind == PoolKind::max, tiles = true;
+  for (int i = 0; i < 3; ++i) {
+    disjoint = disjoint && d.stride[i] >= d.window[i];
+    tiles = tiles && d.stride[i] == d.window[i] && d.pad_before[i] == 0 && d.pad_after[i] == 0 &&
+            d.out[i] * d.stride[i] == d.in[i];
+  }
+  const bool fill = !(disjoint && tiles);
   // Windows of one image overlap (stride < window), so the scatter is serial within an image and
   // the images run in parallel. Each image's dx is zeroed by its own task just before the scatter:
   // in parallel and still in L1/L2 when the scatter adds into it (a whole-tensor fill up front was
   // a serial pass over memory).
   parallel_for(d.N, [&](std::size_t n) {
     cancel.check();
-    std::fill(dx + n * in_image, dx + (n + 1) * in_image, 0.f);
+    if (fill) std::fill(dx + n * in_image, dx + (n + 1) * in_image, 0.f);
     if (kind == PoolKind::max) {
       std::vector<std::size_t> rowbase(d.window[0] * d.window[1]);
       std::vector<const float*> xr(rowbase.size());
@@ -150,7 +163,10 @@ void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float
                    xr[r] = x + rowbase[r] * d.C;
                    dr[r] = dx + rowbase[r] * d.C;
                  }
-                 K.max_back_row(xr.data(), dr.data(), nr, row_geom(d, ow_b, ow_e), dy + op * d.C);
+                 PoolRowGeom g = row_geom(d, ow_b, ow_e);
+                 g.overwrite = disjoint;
+                 g.relu = relu && disjoint;
+                 K.max_back_row(xr.data(), dr.data(), nr, g, dy + op * d.C);
                });
       return;
     }
@@ -169,6 +185,12 @@ void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float
         K.avg_back(drows.data(), m, d.C, 1.f / static_cast<float>(m), dy + op * d.C);
     });
   });
+  // Overlapping windows add several gradients into one pixel: relu'(x) multiplies the sum, after.
+  if (relu && !disjoint) {
+    parallel_range(d.input_size(), 1 << 14, [&](std::size_t b, std::size_t e) {
+      elementwise_kernels().act_grad(grad::ActGrad::relu, x + b, dx + b, dx + b, e - b, 0.f, 0.f);
+    });
+  }
 }
 
 void global_pool_forward(std::size_t N, std::size_t P, std::size_t C, PoolKind kind, const float* x, float* y) {

@@ -33,8 +33,10 @@ struct PoolDesc {
 
 void pool_forward(const PoolDesc& d, PoolKind kind, const float* x, float* y, const CancelToken& cancel = {});
 // dx = d(pool)/dx^T dy. x is needed for max (argmax recomputed), ignored for avg. Overwrites dx.
+// relu (max only): x is the output of a ReLU, and dx is the gradient with respect to that ReLU's
+// input, relu'(x) ⊙ (d(pool)/dx^T dy), in one pass: each routed dy is multiplied by [max > 0].
 void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float* dy, float* dx,
-                   const CancelToken& cancel = {});
+                   const CancelToken& cancel = {}, bool relu = false);
 
 // Global pooling: [N, P, C] -> [N, C] (P = all spatial positions).
 void global_pool_forward(std::size_t N, std::size_t P, std::size_t C, PoolKind kind, const float* x, float* y);

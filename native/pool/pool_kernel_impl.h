@@ -136,7 +136,7 @@ void pk_max_back_row(const float* const* xrows, float* const* dxrows, std::size_
     long iw0;
     std::size_t lo, hi;
     width_taps(g, ow, &iw0, &lo, &hi);
-    if (lo >= hi) continue;
+    if (lo >= hi) continue;  // (overwrite: the caller zeroed dx where windows do not reach)
     long iw1;
     std::size_t lo1, hi1;
     if (P::H > 0 && C <= (std::size_t)P::H && ow + 1 < g.ow_end &&
@@ -155,13 +155,20 @@ void pk_max_back_row(const float* const* xrows, float* const* dxrows, std::size_
           for (std::size_t t = 0; t < taps; ++t)
             m = V::max(m, P::load2(xrows[r] + (a + t) * C, xrows[r] + (b + t) * C, k));
         const typename V::T gr = P::load2(dy, dy + C, k);
+        const typename V::T fm = Mk::relu_factor(m);
         typename Mk::M served = Mk::none();
         for (std::size_t r = 0; r < nr; ++r)
           for (std::size_t t = 0; t < taps; ++t) {
             const std::size_t oa = (a + t) * C, ob = (b + t) * C;
             const typename Mk::M take = Mk::and_not(Mk::eq(P::load2(xrows[r] + oa, xrows[r] + ob, k), m), served);
-            P::store2(dxrows[r] + oa, dxrows[r] + ob,
-                      Mk::add_masked(P::load2(dxrows[r] + oa, dxrows[r] + ob, k), gr, take), k);
+            typename V::T v;
+            if (g.overwrite) {
+              v = Mk::add_masked(V::zero(), gr, take);
+              if (g.relu) v = V::mul(v, fm);
+            } else {
+              v = Mk::add_masked(P::load2(dxrows[r] + oa, dxrows[r] + ob, k), gr, take);
+            }
+            P::store2(dxrows[r] + oa, dxrows[r] + ob, v, k);
             served = Mk::either(served, take);
           }
         ++ow;
@@ -176,12 +183,20 @@ void pk_max_back_row(const float* const* xrows, float* const* dxrows, std::size_
       for (std::size_t r = 1; r < nr; ++r)
         for (std::size_t t = 0; t < taps; ++t) m = V::max(m, load_k<V>(xrows[r] + off + t * C + c, k));
       const typename V::T gr = load_k<V>(dy + c, k);
+      const typename V::T fm = Mk::relu_factor(m);
       typename Mk::M served = Mk::none();
       for (std::size_t r = 0; r < nr; ++r)
         for (std::size_t t = 0; t < taps; ++t) {
           const std::size_t o = off + t * C + c;
           const typename Mk::M take = Mk::and_not(Mk::eq(load_k<V>(xrows[r] + o, k), m), served);
-          store_k<V>(dxrows[r] + o, Mk::add_masked(load_k<V>(dxrows[r] + o, k), gr, take), k);
+          typename V::T v;
+          if (g.overwrite) {
+            v = Mk::add_masked(V::zero(), gr, take);
+            if (g.relu) v = V::mul(v, fm);
+          } else {
+            v = Mk::add_masked(load_k<V>(dxrows[r] + o, k), gr, take);
+          }
+          store_k<V>(dxrows[r] + o, v, k);
           served = Mk::either(served, take);
         }
     });

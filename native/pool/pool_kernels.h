@@ -10,6 +10,13 @@ namespace convkit {
 // falling in the width padding are skipped (they never win a max).
 struct PoolRowGeom {
   std::size_t C, in_w, window_w, stride_w, pad_w, ow_begin, ow_end;
+  // max_back_row only. overwrite: no two windows share an input pixel (stride >= window in every
+  // dimension) and the caller has not zeroed dx, so each tap is stored (dy or 0) instead of added:
+  // no read of dx, and no load waiting on the previous tap's partly overlapping store.
+  // relu (with overwrite only): x is a ReLU's output and dx is wanted with respect to the ReLU's
+  // input: each stored value (0 + dy at the argmax, 0 elsewhere) is multiplied by relu'(x) there,
+  // [max > 0], the same product as the separate activation gradient, so bit for bit the two passes.
+  bool overwrite = false, relu = false;
 };
 
 struct PoolKernels {

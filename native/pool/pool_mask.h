@@ -21,6 +21,7 @@ struct PoolMask<VScalar> {
   static M and_not(M a, M b) { return a && !b; }  // a & ~b
   static M either(M a, M b) { return a || b; }
   static float add_masked(float acc, float v, M m) { return m ? acc + v : acc; }
+  static float relu_factor(float m) { return m > 0.f ? 1.f : 0.f; }  // [m > 0], as a float
 };
 
 #if defined(__AVX2__)
@@ -32,6 +33,9 @@ struct PoolMask<VAvx2> {
   static M and_not(M a, M b) { return _mm256_andnot_ps(b, a); }
   static M either(M a, M b) { return _mm256_or_ps(a, b); }
   static __m256 add_masked(__m256 acc, __m256 v, M m) { return _mm256_add_ps(acc, _mm256_and_ps(v, m)); }
+  static __m256 relu_factor(__m256 m) {
+    return _mm256_and_ps(_mm256_cmp_ps(m, _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(1.f));
+  }
 };
 #endif
 
@@ -44,6 +48,9 @@ struct PoolMask<VAvx512> {
   static M and_not(M a, M b) { return static_cast<M>(a & ~b); }
   static M either(M a, M b) { return static_cast<M>(a | b); }
   static __m512 add_masked(__m512 acc, __m512 v, M m) { return _mm512_mask_add_ps(acc, m, acc, v); }
+  static __m512 relu_factor(__m512 m) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_set1_ps(1.f));
+  }
 };
 #endif
 

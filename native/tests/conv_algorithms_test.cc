@@ -55,6 +55,14 @@ std::vector<CaseSpec> all_cases() {
   // LeNet-5's conv2 at a small batch; grouped with stride 2 (a tap run copies cin/groups of C floats).
   add(mk(5, {1, 14, 14}, 6, 16, {1, 5, 5}), Padding::valid, "LeNet conv2 5x5 valid 6->16");
   add(mk(3, {1, 11, 10}, 6, 9, {1, 4, 3}, {1, 2, 2}, {1, 1, 1}, 3), Padding::same, "4x3 stride 2 groups 3");
+  // The register-row col2im (column_kernel_impl.h): dx rows of 9x7 = 63 floats (a partial last
+  // vector on every ISA), runs of 35 floats cut by asymmetric width padding, tiles of 16+ rows
+  // that start and end mid output row; and a row too long for the registers (span path).
+  ConvDesc cr = mk(5, {1, 7, 9}, 7, 4, {1, 3, 5});
+  cr.pad_before = {0, 1, 3};
+  cr.pad_after = {0, 0, 1};
+  add(cr, Padding::explicit_, "3x5 explicit asymmetric 7->4, 63-float dx rows");
+  add(mk(2, {1, 6, 40}, 5, 3, {1, 2, 3}), Padding::same, "2x3 same, 200-float dx rows");
   // Fewer output pixels than output channels (late layers at batch 1): im2col builds the whole
   // column and one GEMM splits the filter's columns between the threads; grouped, and with bias.
   ConvDesc wc = mk(1, {1, 5, 4}, 7, 37, {1, 3, 3});

@@ -44,6 +44,17 @@ struct PCase {
   Padding pad;
 };
 
+PoolDesc desc_of(const PCase& pc) {
+  PoolDesc d;
+  d.N = pc.N;
+  d.C = pc.C;
+  d.in = pc.in;
+  d.window = pc.win;
+  d.stride = pc.stride;
+  d.finalize(pc.pad);
+  return d;
+}
+
 }  // namespace
 
 int main() {
@@ -56,6 +67,12 @@ int main() {
       {2, 6, {5, 6, 7}, {2, 2, 2}, {2, 2, 2}, Padding::same},      // 3-D
       {1, 3, {4, 5, 6}, {3, 2, 3}, {1, 2, 2}, Padding::valid},
       {1, 40, {1, 8, 8}, {1, 8, 8}, {1, 1, 1}, Padding::valid},    // window = input
+      // Disjoint windows (the backward stores rather than adds): tiling the input exactly (no
+      // zero fill: LeNet's 2x2/2 shape, a 3x3/3 and a 3-D one), and stride above the window.
+      {3, 6, {1, 8, 10}, {1, 2, 2}, {1, 2, 2}, Padding::valid},
+      {2, 17, {1, 6, 9}, {1, 3, 3}, {1, 3, 3}, Padding::valid},
+      {1, 5, {4, 4, 6}, {2, 2, 2}, {2, 2, 2}, Padding::valid},
+      {1, 7, {1, 9, 10}, {1, 2, 2}, {1, 3, 3}, Padding::valid},
   };
   for_each_isa([&](Isa) {
     unsigned seed = 3;
@@ -63,13 +80,7 @@ int main() {
     // to the first row holding the maximum, as the reference's strict '>' does.
     for (int ties = 0; ties < 2; ++ties)
     for (const PCase& pc : cases) {
-      PoolDesc d;
-      d.N = pc.N;
-      d.C = pc.C;
-      d.in = pc.in;
-      d.window = pc.win;
-      d.stride = pc.stride;
-      d.finalize(pc.pad);
+      const PoolDesc d = desc_of(pc);
       auto x = random_vector(d.input_size(), seed++);
       if (ties)
         for (float& v : x) v = std::round(v * 2.f);
@@ -161,6 +172,40 @@ int main() {
         CK_CHECK_MSG(std::memcmp(y.data(), py.data(), y.size() * 4) == 0, "max row fwd bits %s", d.str().c_str());
         CK_CHECK_MSG(std::memcmp(dx.data(), pdx.data(), dx.size() * 4) == 0, "max row bwd bits %s", d.str().c_str());
       }
+    // Max pooling of a ReLU's output with the ReLU's gradient fused (pool_backward relu=true): x
+    // holds zeros, also whole windows of them, and ties; dx must be relu'(x) ⊙ the plain max-pool
+    // gradient, against the double reference and bit for bit against the two passes (the product
+    // dy * [x > 0] of the separate activation gradient).
+    for (const PCase& pc : cases) {
+      const PoolDesc d = desc_of(pc);
+      auto x = random_vector(d.input_size(), seed++);
+      for (float& v : x) v = v < 0.2f ? 0.f : std::round(v * 4.f) / 4.f;
+      auto dy = random_vector(d.output_size(), seed++);
+      std::vector<double> rdx(d.input_size(), 0.0);
+      ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+        for (std::size_t c = 0; c < d.C; ++c) {
+          double m = -std::numeric_limits<double>::infinity();
+          std::size_t arg = 0;
+          for (std::size_t p : px)
+            if (x[p * d.C + c] > m) m = x[p * d.C + c], arg = p;
+          if (!px.empty() && m > 0) rdx[arg * d.C + c] += dy[op * d.C + c];
+        }
+      });
+      std::vector<float> two(d.input_size(), -9.f), fused(d.input_size(), -9.f);
+      pool_backward(d, PoolKind::max, x.data(), dy.data(), two.data());
+      for (std::size_t i = 0; i < two.size(); ++i) two[i] = two[i] * (x[i] > 0.f ? 1.f : 0.f);
+      pool_backward(d, PoolKind::max, x.data(), dy.data(), fused.data(), {}, true);
+      CK_CHECK_MSG(error_ratio(fused.data(), rdx.data(), fused.size(), 1e-6, 1e-6) <= 1, "max+relu bwd %s",
+                   d.str().c_str());
+      CK_CHECK_MSG(std::memcmp(fused.data(), two.data(), two.size() * 4) == 0, "max+relu bwd bits %s", d.str().c_str());
+      bool threw = false;
+      try {
+        pool_backward(d, PoolKind::avg, x.data(), dy.data(), fused.data(), {}, true);
+      } catch (const InvalidArgument&) {
+        threw = true;
+      }
+      CK_CHECK_MSG(threw, "avg pool backward with relu must be rejected");
+    }
     // Global pooling.
     for (std::size_t C : {1u, 7u, 37u}) {
       std::size_t N = 3, P = 29;

@@ -65,6 +65,12 @@ describe('gradients of the linear and bilinear backward ops', () => {
       gradcheck((dy) => poolBackward(x, dy, 'max', c.o), [randomTensor([...y.shape], 22)]);
       gradcheck((g) => K.maxPoolGather(x, g, c.o.poolSize, c.o.strides, c.o.padding), [randomTensor(c.x, 23)]);
     }
+    // With the fused ReLU gradient (x a ReLU output: zeros, some whole windows of them).
+    for (const c of cases.slice(0, 2)) {
+      const x = K.relu(randomTensor(c.x, 29));
+      const y = K.poolNd(x, 'max', c.o);
+      gradcheck((dy) => poolBackward(x, dy, 'max', c.o, true), [randomTensor([...y.shape], 30)]);
+    }
     const xf = randomTensor([2, 3, 5, 4], 24); // channelsFirst
     gradcheck((dy) => poolBackward(xf, dy, 'max', { poolSize: [2, 2], dataFormat: 'channelsFirst' }), [randomTensor([2, 3, 2, 2], 25)]);
     gradcheck((dy) => globalPoolBackward(randomTensor([2, 3, 4, 3], 26), dy, 'max'), [randomTensor([2, 3], 27)]);

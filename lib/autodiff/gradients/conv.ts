@@ -6,6 +6,8 @@
  *   x' = convBackpropInput(g, w)  (the transposed convolution): dg = conv(dx', w),
  *                                 dw = convBackpropFilter(dx', g)
  *   pooling / global pooling:     dx = poolBackward(x, dy) / globalPoolBackward(x, dy)
+ *   max pooling of a conv's ReLU output y: dx = relu'(y) ⊙ poolBackward(y, dy) in one pass, and
+ *                                 the conv's gradient then skips relu'(y) for that dx
  *   zero padding:                 dx = the crop of dy
  * Backward passes use algorithm 'auto' whatever the forward was forced to (Winograd/FFT cannot
  * compute filter gradients).
@@ -14,9 +16,19 @@ import type { Tensor } from '../../tensor/index.js';
 import { convBackpropFilter, convBackpropInput, convForward, type DataFormat } from '../../ops/conv.js';
 import { globalPoolBackward, poolBackward, type PoolKind } from '../../ops/pool.js';
 import { type ZeroPadding, zeroPadBackward } from '../../ops/pad.js';
-import { registerGradient } from '../registry.js';
+import { type GradientFn, registerGradient } from '../registry.js';
 import { activationGrad, type ActivationGradKind } from '../native_grad.js';
 import { convOpts } from './conv_opts.js';
+
+/**
+ * Gradients that already carry relu'(y) of the ReLU output y they flow into: a max pool over a
+ * ReLU's output fuses the ReLU's gradient into its own (poolBackward with relu), and the op that
+ * produced y then skips its activation gradient for exactly that tensor. Multiplying by relu'(y)
+ * again would change nothing but cost a pass over y (LeNet-5's conv1: 64x28x28x6 floats); when y
+ * has several consumers the tape sums their gradients into a new tensor, which is not in this map
+ * and gets the activation gradient as usual.
+ */
+const reluGradApplied = new WeakMap<Tensor, Tensor>();
 
 registerGradient('Conv', ([dy], { inputs, outputs, attrs, needsGrad }) => {
   const [x, w] = inputs as [Tensor, Tensor];
@@ -24,7 +36,8 @@ registerGradient('Conv', ([dy], { inputs, outputs, attrs, needsGrad }) => {
   const act = attrs['activation'] as string;
   if (act === 'leakyRelu') throw new Error('gradient of a conv with a fused leakyRelu is not available (its slope is not recorded)');
   // relu/relu6/sigmoid/tanh derivatives are functions of the output y.
-  const g = act === 'none' ? dy! : activationGrad(act as ActivationGradKind, outputs[0]!, dy!);
+  const fused = act === 'relu' && reluGradApplied.get(dy!) === outputs[0];
+  const g = act === 'none' || fused ? dy! : activationGrad(act as ActivationGradKind, outputs[0]!, dy!);
   const o = convOpts(attrs);
   const dx = needsGrad[0] ? convBackpropInput(g, w, x.shape, o).output : null;
   let dw: Tensor | null = null;
@@ -46,14 +59,20 @@ registerGradient('ConvBackpropInput', ([dx], { inputs, attrs, needsGrad }) => {
   ];
 });
 
-const pool = (kind: PoolKind) => ([dy]: readonly (Tensor | null)[], ctx: { inputs: readonly Tensor[]; attrs: Readonly<Record<string, unknown>> }): Tensor[] => [
-  poolBackward(ctx.inputs[0]!, dy!, kind, {
+const pool = (kind: PoolKind): GradientFn => ([dy], ctx) => {
+  const x = ctx.inputs[0]!;
+  // Max pooling of a conv's fused ReLU output: the ReLU's gradient goes into the pool's pass.
+  const p = kind === 'max' ? ctx.producer?.(x) : undefined;
+  const relu = p !== undefined && p.name === 'Conv' && p.attrs['activation'] === 'relu';
+  const dx = poolBackward(x, dy!, kind, {
     poolSize: ctx.attrs['poolSize'] as number[],
     strides: ctx.attrs['strides'] as number[],
     padding: ctx.attrs['padding'] as 'valid' | 'same',
     dataFormat: ctx.attrs['dataFormat'] as DataFormat,
-  }),
-];
+  }, relu);
+  if (relu) reluGradApplied.set(dx, x);
+  return [dx];
+};
 registerGradient('MaxPool', pool('max'));
 registerGradient('AvgPool', pool('avg'));
 

@@ -117,12 +117,15 @@ registerGradient('ActivationGrad', ([dd], { inputs, attrs, needsGrad }) => {
 const toCL = (t: Tensor, cf: boolean): Tensor => (cf ? K.toChannelsLast(t) : t);
 const toCF = (t: Tensor, cf: boolean): Tensor => (cf ? K.toChannelsFirst(t) : t);
 
+// With the fused ReLU gradient (attr relu) the op is relu'(x) ⊙ MaxPoolGrad(x, dy): the adjoint
+// applies relu'(x) to the incoming gradient first.
 registerGradient('MaxPoolGrad', ([dd], { inputs, attrs, needsGrad }) => {
   if (!needsGrad[1]) return [null, null];
   const cf = attrs['dataFormat'] === 'channelsFirst';
   const ps = attrs['poolSize'] as number[];
   const st = attrs['strides'] as number[];
-  return [null, toCF(K.maxPoolGather(toCL(inputs[0]!, cf), toCL(dd!, cf), ps, st, attrs['padding'] as 'valid' | 'same'), cf)];
+  const g = attrs['relu'] === true ? activationGrad('relu', inputs[0]!, dd!) : dd!;
+  return [null, toCF(K.maxPoolGather(toCL(inputs[0]!, cf), toCL(g, cf), ps, st, attrs['padding'] as 'valid' | 'same'), cf)];
 });
 
 registerGradient('GlobalMaxPoolGrad', ([dd], { inputs, attrs, needsGrad }) => {
