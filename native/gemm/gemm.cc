@@ -10,6 +10,11 @@
 //                                                 read in place and N has <= 4 panels)
 //       IR: MR-row micro-panels of A             micro-kernel: MR x NR tile of C in registers
 //
+// With threads, two plans: a large C (M >= 256, >= 256 columns per thread) or a small C with a long
+// K is split into independent parts, one per thread, each running these loops single-threaded
+// (gemm_run's first block); otherwise the threads share each packed B block inside one parallel
+// region per K block, as drawn above.
+//
 // Packing is skipped where it does not pay: A is read in place when each of its strips meets few
 // B panels (narrow N, e.g. im2col with 32..64 output channels: packing would read A once to save
 // reading it once) or when the problem is small; B is read in place for small problems with
