@@ -138,6 +138,29 @@ describe('matmul errors', () => {
       new Float32Array(4), 2, null, 'none', 0)).toThrow(/'a' is too short/);
     expect(() => native().sgemm(false, false, 2, 2, 2, 1, new Float32Array(4), 2, new Float32Array(4), 2, 0,
       new Float32Array(4), 2, null, 'gelu' as never, 0)).toThrow(/activation/);
+    // The binding's one-call argument paths (typed array info, numbers, booleans, enum names)
+    // still reject each wrong kind with the argument's name.
+    const f4 = (): Float32Array => new Float32Array(4);
+    const call = (...over: [number, unknown][]): void => {
+      const args: unknown[] = [false, false, 2, 2, 2, 1, f4(), 2, f4(), 2, 0, f4(), 2, null, 'none', 0];
+      for (const [i, v] of over) args[i] = v;
+      (native().sgemm as (...x: unknown[]) => void)(...args);
+    };
+    expect(() => call()).not.toThrow();
+    expect(() => call([6, new Float64Array(4)])).toThrow(/'a' must be a Float32Array, got Float64Array/);
+    expect(() => call([8, [0, 0, 0, 0]])).toThrow(/'b' must be a Float32Array/);
+    expect(() => call([11, new Float32Array(new ArrayBuffer(24), 8, 4)])).not.toThrow();  // view at an offset
+    expect(() => call([2, '2'])).toThrow(/'M' must be an integer/);
+    expect(() => call([5, undefined])).toThrow(/'alpha' must be a finite number/);
+    expect(() => call([0, 0])).toThrow(/'transA' must be a boolean/);
+    expect(() => call([14, 'none\0x'])).toThrow(/'activation' must be one of/);
+    expect(() => call([14, 'x'.repeat(40)])).toThrow(/'activation' must be one of/);
+    expect(() => call([14, 7])).toThrow(/'activation' must be a string/);
+    const view = new Float32Array(new ArrayBuffer(40), 4, 4);  // C through a view: data offset
+    native().sgemm(false, false, 2, 2, 2, 1, new Float32Array([1, 2, 3, 4]), 2, new Float32Array([1, 0, 0, 1]), 2, 0,
+      view, 2, null, 'relu', 0);
+    expect(Array.from(view)).toEqual([1, 2, 3, 4]);
+    expect(new Float32Array(view.buffer, 0, 1)[0]).toBe(0);
     a.dispose();
     b.dispose();
   });

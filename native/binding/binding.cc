@@ -3,6 +3,7 @@
 #include "binding/instance.h"
 
 #include <cmath>
+#include <cstring>
 #include <new>
 #include <sstream>
 #include <stdexcept>
@@ -232,27 +233,39 @@ template <typename T>
 ArrayArg<T> typed_arg(const Napi::CallbackInfo& info, std::size_t i, const char* name, std::size_t expected,
                       napi_typedarray_type type, const char* type_name) {
   Napi::Value v = at(info, i);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+  // One napi_get_typedarray_info for type, length and data (already offset by the view's byte
+  // offset). node-addon-api's TypedArrayType(), ElementLength(), ArrayBuffer().Data() and
+  // ByteOffset() each query it again: 4-5 calls per array, the largest part of a small sgemm's
+  // per-call cost (perf, 1x1x1 sgemm from JS: JSTypedArray::type + napi_get_typedarray_info 17%).
+  napi_typedarray_type got_type = napi_int8_array;
+  std::size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  if (!v.IsTypedArray() ||
+      napi_get_typedarray_info(info.Env(), v, &got_type, &length, &data, &buffer, nullptr) != napi_ok ||
+      got_type != type)
     throw_type_error(info.Env(), std::string("'") + name + "' must be a " + type_name + ", got " + describe(v));
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
   ArrayArg<T> out;
-  out.length = ta.ElementLength();
+  out.length = length;
   if (expected != kAnyLength && out.length != expected) {
-    std::string extra = ta.ArrayBuffer().ByteLength() == 0 && expected != 0
+    std::string extra = Napi::ArrayBuffer(info.Env(), buffer).ByteLength() == 0 && expected != 0
                             ? " (its buffer is detached: was the tensor disposed?)"
                             : "";
     throw_range_error(info.Env(), std::string("'") + name + "' must have " + std::to_string(expected) +
                                       " elements, got " + std::to_string(out.length) + extra);
   }
-  out.data = reinterpret_cast<T*>(static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset());
+  out.data = static_cast<T*>(data);
   return out;
 }
 
 double number_arg(const Napi::CallbackInfo& info, std::size_t i, const char* name, const char* what) {
   Napi::Value v = at(info, i);
-  if (!v.IsNumber())
+  // One N-API call: napi_get_value_double fails with napi_number_expected on a non-number (no
+  // separate napi_typeof; a small sgemm passes 10 numbers per call).
+  double d = 0;
+  if (napi_get_value_double(info.Env(), v, &d) != napi_ok)
     throw_type_error(info.Env(), std::string("'") + name + "' must be " + what + ", got " + describe(v));
-  return v.As<Napi::Number>().DoubleValue();
+  return d;
 }
 
 constexpr double kMaxSafe = 9007199254740991.0;  // 2^53 - 1
@@ -331,8 +344,10 @@ std::int64_t arg_int(const Napi::CallbackInfo& info, std::size_t i, const char* 
 
 bool arg_bool(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
   Napi::Value v = at(info, i);
-  if (!v.IsBoolean()) throw_type_error(info.Env(), std::string("'") + name + "' must be a boolean, got " + describe(v));
-  return v.As<Napi::Boolean>().Value();
+  bool b = false;  // (napi_boolean_expected on a non-boolean: one call, as in number_arg)
+  if (napi_get_value_bool(info.Env(), v, &b) != napi_ok)
+    throw_type_error(info.Env(), std::string("'") + name + "' must be a boolean, got " + describe(v));
+  return b;
 }
 
 std::string arg_string(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
@@ -343,6 +358,21 @@ std::string arg_string(const Napi::CallbackInfo& info, std::size_t i, const char
 
 int arg_enum(const Napi::CallbackInfo& info, std::size_t i, const char* name,
              std::initializer_list<const char*> names) {
+  // Fast path without a std::string: the names are short identifiers, so a value that fits the
+  // stack buffer is compared in place (every sgemm call passes its activation name).
+  Napi::Value v = at(info, i);
+  if (v.IsString()) {
+    char buf[32];
+    std::size_t len = 0;
+    if (napi_get_value_string_utf8(info.Env(), v, buf, sizeof buf, &len) == napi_ok && len + 1 < sizeof buf &&
+        std::strlen(buf) == len) {  // (no NUL inside the value)
+      int k = 0;
+      for (const char* n : names) {
+        if (std::strcmp(buf, n) == 0) return k;
+        ++k;
+      }
+    }
+  }
   std::string s = arg_string(info, i, name);
   int k = 0;
   std::string list;

@@ -10,6 +10,11 @@
 //                                                 read in place and N has <= 4 panels)
 //       IR: MR-row micro-panels of A             micro-kernel: MR x NR tile of C in registers
 //
+// With threads, two plans: a large C (M >= 256, >= 256 columns per thread) or a small C with a long
+// K is split into independent parts, one per thread, each running these loops single-threaded
+// (gemm_run's first block); otherwise the threads share each packed B block inside one parallel
+// region per K block, as drawn above.
+//
 // Packing is skipped where it does not pay: A is read in place when each of its strips meets few
 // B panels (narrow N, e.g. im2col with 32..64 output channels: packing would read A once to save
 // reading it once) or when the problem is small; B is read in place for small problems with
@@ -136,12 +141,31 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   const std::size_t KC = block_k(cfg, K), NC = cfg.nc;
   const std::size_t n_panels_total = ceil_div(N, NR);
 
-  // Small C, long K (weight gradients: C = X^T dY with K = batch x pixels; more than one K
-  // block, KC = 528 with AVX-512 here): a region per K block would cost more than it shares. Split C itself between the threads instead, each running the
-  // whole K loop on its part single-threaded: one parallel region per call.
-  if (threads > 1 && !prepacked && K > cfg.kc && M * N <= 128 * 256) {
+  // Independent parts: C split between the threads, each running the whole single-threaded
+  // algorithm (its own packing, every K block) on its part; one parallel region per call and no
+  // data shared between the cores but the read-only inputs. Two cases:
+  //  - Small C, long K (weight gradients: C = X^T dY with K = batch x pixels; more than one K
+  //    block, KC = 528 with AVX-512 here): a region per K block would cost more than it shares.
+  //    Split along the longer side.
+  //  - Large C (M >= 256, at least 256 columns per thread): split the columns. The shared path
+  //    below packs one B block for all threads inside a region per K block; each core then
+  //    writes B panels the other core has cached (the previous K block's) and reads panels the
+  //    other core packed, and both wait at the end of every K block. perf, 1024^3 on 2 threads:
+  //    pack_b 5.7% of samples against 3.0% on 1 thread (same work per thread), pool spin 1.4%.
+  //    Split by columns, each thread packs all of A (M*K extra floats packed in all, 1.6% of a
+  //    1-thread 1024^3 profile) and its own half of B. Measured on Zen 5, 2 threads, chrt -f 50,
+  //    3 interleaved runs, min ms per call, shared / column parts / row parts:
+  //      512^3  0.787-0.832 / 0.652-0.683 / 0.743-0.838
+  //      1024^3 6.12-6.52   / 5.77-6.31   / 5.71-6.25
+  //      2048^3 48.7-51.2   / 45.4-49.4   / 47.1-49.2
+  //    (columns: each 512 x 256 x 512 part reads both operands in place, rows: each part packs
+  //    the whole 512 x 512 B). Narrow N (im2col: N = 32..128, tall M) keeps the shared path.
+  //    With a prepacked B, a part addresses its panels through PrepackedB::panel0.
+  const bool small_c = !prepacked && K > cfg.kc && M * N <= 128 * 256;
+  const bool large_c = M >= 256 && N >= 256 * std::size_t(std::max(threads, 1));
+  if (threads > 1 && (small_c || large_c)) {
     const std::size_t strips = ceil_div(M, MR), panels = ceil_div(N, NR);
-    const bool by_rows = strips >= panels;
+    const bool by_rows = small_c && strips >= panels;
     const std::size_t units = by_rows ? strips : panels;
     const std::size_t parts = std::min<std::size_t>(units, threads);
     if (parts > 1) {
@@ -151,7 +175,7 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
         if (by_rows) {
           const std::size_t i0 = u0 * MR, i1 = std::min(M, u1 * MR);
           gemm_run(cfg, trans_a, trans_b, i1 - i0, N, K, alpha, trans_a ? A + i0 : A + i0 * lda, lda, B, ldb, beta,
-                   C + i0 * ldc, ldc, epilogue, nullptr, 1, cancel);
+                   C + i0 * ldc, ldc, epilogue, prepacked, 1, cancel);
         } else {
           const std::size_t j0 = u0 * NR, j1 = std::min(N, u1 * NR);
           GemmEpilogue e;
@@ -159,8 +183,15 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
             e = *epilogue;
             if (e.bias) e.bias += j0;
           }
-          gemm_run(cfg, trans_a, trans_b, M, j1 - j0, K, alpha, A, lda, trans_b ? B + j0 * ldb : B + j0, ldb, beta,
-                   C + j0, ldc, epilogue ? &e : nullptr, nullptr, 1, cancel);
+          PrepackedB part;
+          if (prepacked) {
+            part = *prepacked;
+            part.panel0 += u0;
+          }
+          // (B is not read when prepacked: it may be null then.)
+          const float* b_part = prepacked ? B : trans_b ? B + j0 * ldb : B + j0;
+          gemm_run(cfg, trans_a, trans_b, M, j1 - j0, K, alpha, A, lda, b_part, ldb, beta, C + j0, ldc,
+                   epilogue ? &e : nullptr, prepacked ? &part : nullptr, 1, cancel);
         }
       });
       return;
@@ -257,7 +288,7 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
       const float* b_blk;
       std::size_t b_ld, b_panel;
       if (prepacked) {
-        b_blk = prepacked->data + kb * KC * prepacked->npad + (jc / NR) * kc * NR;
+        b_blk = prepacked->data + kb * KC * prepacked->npad + (prepacked->panel0 + jc / NR) * kc * NR;
         b_ld = NR;
         b_panel = kc * NR;
       } else if (pack_b) {

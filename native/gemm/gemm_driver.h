@@ -8,10 +8,13 @@
 namespace convkit::gemm {
 
 // B already packed for `cfg` over the whole K x N (layout in gemm_packed.cc): with KC = block_k(K),
-// block (pc, jc) starts at data + (pc/KC) * KC * npad + (jc/NR) * kc_block * NR.
+// block (pc, jc) starts at data + (pc/KC) * KC * npad + (panel0 + jc/NR) * kc_block * NR.
+// panel0 selects a column range of the packing: the first NR panel of this product's column 0
+// (a thread's part of C in gemm.cc's split into independent parts; 0 for the whole).
 struct PrepackedB {
   const float* data;
-  std::size_t npad;  // N rounded up to NR
+  std::size_t npad;  // N rounded up to NR (of the whole packing)
+  std::size_t panel0 = 0;
 };
 
 // Validated arguments, any sizes (M, N >= 1; K >= 0). `threads` <= 1 runs on the calling thread.

@@ -21,7 +21,7 @@
 //    with K spanning several K blocks, pack_b/sgemm_packed (including a repack after an ISA
 //    change), the strided batched form, 1 and 2 threads, argument validation;
 //  - the blocking edges of each ISA's configuration (K around KC, M around MC and the thread
-//    split's strip thresholds).
+//    split's strip thresholds), and the split of a large C into independent column parts.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -420,6 +420,34 @@ void run_isa(Isa isa) {
     c.N = 50;
     c.K = kc + 1;
     check_case(c, Path::packed);
+  }
+
+  // 7. Large C (M >= 256, N >= 256 per thread): on 2 threads, independent column parts, each
+  // packing its own operands; odd panel counts (517 = 16 full panels + 5 columns with NR = 32),
+  // several K blocks with beta, the bias offset of the second part, and prepacked B addressed
+  // through PrepackedB::panel0.
+  {
+    const std::size_t kc = gemm::gemm_config(isa).kc;
+    const std::size_t shapes[][3] = {{259, 517, 300}, {256, 512, 1}, {290, 600, kc + 7}};
+    for (auto& s : shapes)
+      for (int t = 0; t < 4; ++t) {
+        Case c;
+        c.ta = t & 1;
+        c.tb = t & 2;
+        c.M = s[0];
+        c.N = s[1];
+        c.K = s[2];
+        c.beta = 0.5f;
+        c.bias = t == 1;
+        c.act = t == 1 ? Activation::relu6 : Activation::none;
+        c.pad_c = 3;
+        check_case(c, Path::plain, unsigned(s[0] + s[2] + t));
+        if (t < 2) {
+          c.bias = true;
+          c.act = Activation::sigmoid;
+          check_case(c, Path::packed, unsigned(s[1] + t));
+        }
+      }
   }
 
   std::fprintf(stderr, "    cube %.1f s, rest %.1f s\n", std::chrono::duration<double>(t1 - t0).count(),
