@@ -134,29 +134,6 @@ void tile(const MicroTile& t) {
       b += ldb;
     }
   }
-  // Plain update (alpha = 1, beta 0 or 1, no bias or activation: every K block of a plain product,
-  // and all but the last of an epilogued one): C = acc or C += acc straight from the registers,
-  // fully unrolled, without the round trip through `out` below (28 stores and 28 loads per 14x32
-  // tile: ~6% of a 64^3 tile's 64 k steps).
-  if (t.alpha == 1.f && (t.beta == 0.f || t.beta == 1.f) && !t.bias && t.act == Activation::none) {
-    const bool acc_c = t.beta == 1.f;
-#pragma GCC unroll 16
-    for (int r = 0; r < ROWS; ++r) {
-      float* c = t.c + r * t.ldc;
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        __m512 x = acc[r][v];
-        if (FULL || v < NV - 1) {
-          if (acc_c) x = _mm512_add_ps(x, _mm512_loadu_ps(c + 16 * v));
-          _mm512_storeu_ps(c + 16 * v, x);
-        } else {
-          if (acc_c) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mlast, c + 16 * v));
-          _mm512_mask_storeu_ps(c + 16 * v, mlast, x);
-        }
-      }
-    }
-    return;
-  }
   // Epilogue on the registers: alpha, beta*C (C untouched when beta == 0), bias, activation.
   // The accumulators leave the registers once, here: the epilogue below indexes rows/vectors at
   // run time, and if it used acc[][] directly the compiler would keep acc in memory in the K loop.
