@@ -15,9 +15,12 @@ namespace convkit {
 bool mapping_supported();
 
 struct Mapping {
-  void* p;          // page aligned
+  void* p;          // page aligned; 2 MiB aligned for a fresh mapping of 4 MiB or more (huge pages)
   std::size_t len;  // >= the requested bytes, a whole number of pages
 };
+// Whether fresh mappings of 4 MiB or more are 2 MiB aligned and advised for huge pages
+// (mapping_cache.cc; CONVKIT_HUGEPAGES=0 turns it off).
+bool mapping_huge_pages();
 // A mapping of at least `bytes`: a cached one (old contents; at most a quarter larger) or a fresh
 // one (zero-filled). `recycled` says which. Throws std::bad_alloc.
 Mapping mapping_acquire(std::size_t bytes, bool* recycled);

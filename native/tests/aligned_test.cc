@@ -40,6 +40,23 @@ int main() {
     CK_CHECK(b == a && b[0] == 42.f);
     CK_CHECK(mapping_cache_stats().hits == hits + 1);
     aligned_free(b);
+    // A fresh mapping of 4 MiB or more starts on a 2 MiB boundary (huge pages), keeps its exact
+    // length (only whole 2 MiB pages inside it are advised, nothing is added) and is usable to
+    // its last byte; one of 4 MiB less a page is an ordinary mapping of that length.
+    if (mapping_huge_pages()) {
+      for (std::size_t len : {std::size_t{4} << 20, (std::size_t{5} << 20) + 4096, (std::size_t{4} << 20) - 4096}) {
+        mapping_cache_clear();
+        bool recycled = true;
+        Mapping m = mapping_acquire(len, &recycled);
+        CK_CHECK(!recycled && m.len == len);
+        const bool huge = len >= (std::size_t{4} << 20);
+        CK_CHECK(!huge || reinterpret_cast<std::uintptr_t>(m.p) % (std::size_t{2} << 20) == 0);
+        auto* bytes = static_cast<unsigned char*>(m.p);
+        std::memset(bytes, 0x5a, len);
+        CK_CHECK(bytes[0] == 0x5a && bytes[len - 1] == 0x5a);
+        mapping_release(m);
+      }
+    }
     // The cache is the tensors' one: releasing tensor memory clears scratch too.
     tensor_cache_release();
     CK_CHECK(mapping_cache_stats().cached_bytes == 0);
