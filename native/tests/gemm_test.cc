@@ -73,6 +73,17 @@ struct Case {
   float leaky = 0.1f;
 };
 
+// An M x N x K case with the transposes of bit pattern t (bit 0: A, bit 1: B), defaults otherwise.
+Case shape_case(const std::size_t (&s)[3], int t) {
+  Case c;
+  c.ta = t & 1;
+  c.tb = t & 2;
+  c.M = s[0];
+  c.N = s[1];
+  c.K = s[2];
+  return c;
+}
+
 enum class Path { plain, packed, batched };
 
 void check_case(const Case& c, Path path = Path::plain, unsigned seed = 1) {
@@ -289,15 +300,7 @@ void run_isa(Isa isa) {
                                    {600, 97, 600}, {71, 599, 129}, {3001, 33, 40},  {3, 4200, 5},
                                    {200, 200, 1},  {1, 1, 600},    {345, 67, 211}};
   for (auto& s : shapes)
-    for (int t = 0; t < 4; ++t) {
-      Case c;
-      c.ta = t & 1;
-      c.tb = t & 2;
-      c.M = s[0];
-      c.N = s[1];
-      c.K = s[2];
-      check_case(c, Path::plain, unsigned(s[0] + s[1] + s[2] + t));
-    }
+    for (int t = 0; t < 4; ++t) check_case(shape_case(s, t), Path::plain, unsigned(s[0] + s[1] + s[2] + t));
   // Forced in-place and packed operands on a multi-block shape.
   for (int mode : {0, 1, 2, 3}) {
     gemm::set_pack_override(mode);
@@ -431,12 +434,7 @@ void run_isa(Isa isa) {
     const std::size_t shapes[][3] = {{259, 517, 300}, {256, 512, 1}, {290, 600, kc + 7}};
     for (auto& s : shapes)
       for (int t = 0; t < 4; ++t) {
-        Case c;
-        c.ta = t & 1;
-        c.tb = t & 2;
-        c.M = s[0];
-        c.N = s[1];
-        c.K = s[2];
+        Case c = shape_case(s, t);
         c.beta = 0.5f;
         c.bias = t == 1;
         c.act = t == 1 ? Activation::relu6 : Activation::none;
