@@ -25,6 +25,8 @@ function isPlannable(m: unknown): m is PlannableModel {
 
 interface Buffers {
   plan: InferencePlan;
+  /** The plan's serial flag as last set (lanes > 1), so it is set only when it changes. */
+  serial?: boolean;
   input: Tensor;
   output: Tensor;
   inView: Float32Array;
@@ -84,6 +86,7 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
       b = bufs[lane] = { plan, input, output, inView: f32(input), outView: f32(output), outSample: outShape.slice(1) };
     } else {
       b.plan = plan;
+      b.serial = undefined; // a new plan starts pooled
     }
     return b;
   };
@@ -102,7 +105,7 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
     if (!b) return fallback(x, n, shape, lane);
     const outPer = b.outView.length / b.plan.batch;
     const out = b.outView.subarray(0, n * outPer);
-    if (lanes > 1) b.plan.setSerial(active > 0);
+    if (lanes > 1 && b.serial !== active > 0) b.plan.setSerial((b.serial = active > 0));
     active++;
     try {
       await b.plan.runBatchIntoAsync(n, [x.length === n * per ? x : x.subarray(0, n * per)], [out]);

@@ -63,14 +63,6 @@ Cache& cache() {
 constexpr std::size_t kHuge = 2u << 20;
 constexpr std::size_t kHugeMinBytes = 4u << 20;
 
-bool huge_pages_wanted() {
-  static const bool on = [] {
-    const char* v = std::getenv("CONVKIT_HUGEPAGES");
-    return !(v && v[0] == '0' && v[1] == '\0');
-  }();
-  return on;
-}
-
 // A mapping of `len` bytes starting on a 2 MiB boundary: over-map by 2 MiB, unmap the slack.
 Mapping map_huge(std::size_t len) {
   void* raw = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -104,7 +96,11 @@ void trim(Cache& c, std::size_t keep) {
 
 bool mapping_huge_pages() {
 #ifdef CONVKIT_HAVE_MMAP
-  return huge_pages_wanted();
+  static const bool on = [] {
+    const char* v = std::getenv("CONVKIT_HUGEPAGES");
+    return !(v && v[0] == '0' && v[1] == '\0');
+  }();
+  return on;
 #else
   return false;
 #endif
@@ -135,7 +131,7 @@ Mapping mapping_acquire(std::size_t bytes, bool* recycled) {
     }
   }
   *recycled = false;
-  if (len >= kHugeMinBytes && huge_pages_wanted()) return map_huge(len);
+  if (len >= kHugeMinBytes && mapping_huge_pages()) return map_huge(len);
   void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   return Mapping{p, len};
