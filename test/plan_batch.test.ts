@@ -70,6 +70,7 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
       const plan = InferencePlan.build(m, [[N, H, W, C]]);
       expect(plan.runtimeBatch).toBe(true);
       expect(plan.info.batch).toBe(N);
+      expect(plan.lastRunMs).toBe(0);
       // Descending then ascending: the conv operators are re-shaped between runs; sample-parallel
       // (chunks, then the remainder step by step) and step-by-step runs alternate.
       for (const [i, n] of [N, 1, 4, 6, 2, N, 3, 5].entries()) {
@@ -77,6 +78,9 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
         const xn = rows(x, n);
         const [y] = plan.run([xn]);
         expect(y!.shape).toEqual([n, 4]);
+        // Timed natively, from the run lock to the last output: positive, and under a generous bound.
+        expect(plan.lastRunMs).toBeGreaterThan(0);
+        expect(plan.lastRunMs).toBeLessThan(1000);
         const want = reference(xd, n, H, W, C, ws);
         const got = y!.dataSync();
         for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!)));

@@ -24,6 +24,7 @@ declare module '../native/binding.js' {
     planRunAsync(plan: PlanHandle, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
     planRunBatch(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[]): void;
     planRunBatchAsync(plan: PlanHandle, n: number, inputs: Float32Array[], outputs: Float32Array[], cancel: CancelCell): Promise<void>;
+    planLastRunSeconds(plan: PlanHandle): number;
     planInfo(plan: PlanHandle): InferencePlanInfo; // the binding builds exactly this object
     planProfile(plan: PlanHandle, on?: boolean): { seconds: number[]; runs: number[] };
     planSetSampleParallel(plan: PlanHandle, on: boolean): void;
@@ -241,6 +242,11 @@ export class InferencePlan {
   async runBatchIntoAsync(n: number, ins: Float32Array[], outs: Float32Array[], opts: PlanRunOptions = {}): Promise<void> {
     if (opts.signal) return cancelCell(opts.signal, (cell) => native().planRunBatchAsync(this.handle, n, ins, outs, cell));
     return native().planRunBatchAsync(this.handle, n, ins, outs, undefined);
+  }
+
+  /** Wall time of the last completed run in ms, measured natively (excludes the async hop); 0 before the first. */
+  get lastRunMs(): number {
+    return native().planLastRunSeconds(this.handle) * 1000;
   }
 
   /** Sync form of runBatchIntoAsync. */

@@ -23,7 +23,7 @@ import { BadInputError, PredictTimeoutError, PredictorClosedError, QueueFullErro
  * several requests is copied into (n × prod(sampleShape) floats, or undefined for a fresh array);
  * it must stay untouched until that batch's run resolves.
  */
-export type BatchRunner = ((x: Float32Array, n: number, sampleShape: readonly number[], lane: number) => Promise<{ data: Float32Array; sampleShape: readonly number[] }>) & {
+export type BatchRunner = ((x: Float32Array, n: number, sampleShape: readonly number[], lane: number) => Promise<{ data: Float32Array; sampleShape: readonly number[]; inline?: boolean }>) & {
   stage?: (n: number, sampleShape: readonly number[], lane: number) => Float32Array | undefined;
 };
 
@@ -47,6 +47,8 @@ export interface BatchEvent {
   readonly size: number;
   readonly requests: number;
   readonly ms: number;
+  /** The batch ran on the event-loop thread (a plan run shorter than the predictor's inlineMaxUs). */
+  readonly inline?: boolean;
   readonly error?: unknown;
 }
 
@@ -279,8 +281,10 @@ export class Batcher {
     let error: unknown;
     let parts: Float32Array[] = [];
     let outShape: readonly number[] = [];
+    let inline = false;
     try {
       const out = await this.runner(x, n, sampleShape, lane);
+      inline = out.inline === true;
       const outPer = out.data.length / n;
       if (!Number.isInteger(outPer)) throw new Error(`model returned ${out.data.length} values for a batch of ${n}`);
       // Each caller's rows are copied out first: the runner may reuse its output buffer for the next batch.
@@ -305,7 +309,7 @@ export class Batcher {
       if (error === undefined) p.resolve({ data: parts[i]!, shape: [p.n, ...outShape] });
       else p.reject(error);
     });
-    this.onBatch?.({ size: n, requests: batch.length, ms, ...(error !== undefined ? { error } : {}) });
+    this.onBatch?.({ size: n, requests: batch.length, ms, ...(inline ? { inline } : {}), ...(error !== undefined ? { error } : {}) });
   }
 
   /** After a batch: run the next one now if a queue is full or its delay has passed, else arm its timer. */

@@ -45,7 +45,7 @@ interface Buffers {
  * latency of one lane.
  * `dispose()` frees the staging and output buffers (a cached plan stays in the model's cache).
  */
-export function planRunner(model: unknown, sampleShape: readonly (number | null)[] | undefined, maxBatchSize: number, fallback: BatchRunner, lanes = 1): (BatchRunner & { dispose(): void }) | null {
+export function planRunner(model: unknown, sampleShape: readonly (number | null)[] | undefined, maxBatchSize: number, fallback: BatchRunner, lanes = 1, inlineMaxUs = 0): (BatchRunner & { dispose(): void }) | null {
   if (!isPlannable(model) || !sampleShape || !sampleShape.every((d) => d !== null && Number.isInteger(d) && d >= 1)) return null;
   const sample = sampleShape as readonly number[];
   const per = sample.reduce((a, b) => a * b, 1);
@@ -100,21 +100,45 @@ export function planRunner(model: unknown, sampleShape: readonly (number | null)
   };
 
   let active = 0; // plan runs in flight (lanes > 1)
+  // Inline runs: the last run of a batch of n samples took lastUs µs (on the event-loop thread
+  // when it ran inline, measured natively on the worker otherwise). A batch whose last time is
+  // under inlineMaxUs runs on the calling thread: the hop to a libuv worker and back (queue,
+  // wake-up, completion callback, promise) costs more than such a run — LeNet-5 at batch 1 takes
+  // 24 µs synchronously and 63 µs as an async call, median, on the 2-core VM. The first run of
+  // each n goes to a worker (its cost unknown).
+  // At most one inline run per event-loop turn: callers that resubmit as soon as their promise
+  // resolves would otherwise chain inline runs in microtasks and starve timers and I/O; a second
+  // run in the same turn first waits for setImmediate (a loop turn, no thread hop).
+  const lastUs = new Map<number, number>();
+  let turnUsed = false;
+  const endTurn = (): void => {
+    turnUsed = false;
+  };
   const runner = (async (x, n, shape, lane) => {
     const b = n <= maxBatchSize && lane < lanes && sameShape(shape, sample) ? current(n, lane) : null;
     if (!b) return fallback(x, n, shape, lane);
     const outPer = b.outView.length / b.plan.batch;
     const out = b.outView.subarray(0, n * outPer);
     if (lanes > 1 && b.serial !== active > 0) b.plan.setSerial((b.serial = active > 0));
+    const ins = [x.length === n * per ? x : x.subarray(0, n * per)];
+    const inline = (lastUs.get(n) ?? Infinity) < inlineMaxUs;
     active++;
+    let t0 = 0;
     try {
-      await b.plan.runBatchIntoAsync(n, [x.length === n * per ? x : x.subarray(0, n * per)], [out]);
+      if (inline) {
+        if (turnUsed) await new Promise<void>((r) => setImmediate(r));
+        turnUsed = true;
+        setImmediate(endTurn);
+        t0 = performance.now();
+        b.plan.runBatchInto(n, ins, [out]);
+      } else await b.plan.runBatchIntoAsync(n, ins, [out]);
     } finally {
       active--;
     }
+    if (inlineMaxUs > 0) lastUs.set(n, inline ? (performance.now() - t0) * 1000 : b.plan.lastRunMs * 1000);
     b.plan.reportAlgorithms();
     notePlanPath(model);
-    return { data: out, sampleShape: b.outSample };
+    return { data: out, sampleShape: b.outSample, inline };
   }) as BatchRunner & { dispose(): void };
   // Where the batcher stages a batch of several requests (valid until the batch's run resolves).
   runner.stage = (n, shape, lane) => {

@@ -21,6 +21,14 @@ export interface PredictableModel {
 export interface PredictorOptions extends BatcherOptions {
   /** Shape of one input sample; checked on every request (default: from the model's first input if known). */
   inputShape?: readonly (number | null)[];
+  /**
+   * A batch whose last run of its size took less than this many microseconds runs on the calling
+   * (event-loop) thread instead of a worker thread (default 100; 0 = always off the event loop).
+   * The round trip to a worker costs ~40 µs, more than a small model's batch of one takes; a run
+   * this short blocks the loop no longer than parsing a request does. At most one such run per
+   * event-loop turn. Only for models that run through an inference plan.
+   */
+  inlineMaxUs?: number;
 }
 
 export interface Predictor {
@@ -83,7 +91,11 @@ export function createPredictor(model: PredictableModel | BatchRunner, opts: Pre
   const runner: BatchRunner = (x, n, s, lane) => (planned ?? direct)(x, n, s, lane);
   runner.stage = (n, s, lane) => (planned ?? direct).stage?.(n, s, lane);
   const batcher = new Batcher(runner, opts);
-  if (typeof model !== 'function') planned = planRunner(model, inputShape, batcher.maxBatchSize, direct, batcher.concurrency);
+  const inlineMaxUs = opts.inlineMaxUs ?? 100;
+  if (!(Number.isFinite(inlineMaxUs) && inlineMaxUs >= 0 && inlineMaxUs <= 1e5)) {
+    throw new RangeError(`createPredictor: inlineMaxUs must be a number of microseconds in 0..100000, got ${opts.inlineMaxUs}`);
+  }
+  if (typeof model !== 'function') planned = planRunner(model, inputShape, batcher.maxBatchSize, direct, batcher.concurrency, inlineMaxUs);
   const predictor: Predictor = {
     inputShape,
     get queueDepth() {

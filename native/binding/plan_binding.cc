@@ -17,6 +17,7 @@
 //     the first n samples (1 <= n <= the plan's batch; buffers of n samples), Plan::run_batch
 //   planSetSampleParallel(handle, on): allow (default) / forbid sample-parallel runs (Plan::set_sample_parallel)
 //   planSetSerial(handle, on): runs on the calling thread only (Plan::set_serial)
+//   planLastRunSeconds(handle) -> wall time of the last completed run (Plan::last_run_seconds)
 //   planProfile(handle, on?) -> { seconds: number[], runs: number[] } per-step timing totals
 //   planWeightsCreate() -> weights handle: prepared weights shared by the plans created with it
 //     (planCreate's optional 5th argument), e.g. one model's plans for several batch sizes.
@@ -387,6 +388,11 @@ Napi::Value plan_set_serial(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// planLastRunSeconds(plan) -> number
+Napi::Value plan_last_run_seconds(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), plan_arg(info, 0)->last_run_seconds());
+}
+
 // planSetSampleParallel(plan, on): allow (default) or forbid sample-parallel runs.
 Napi::Value plan_set_sample_parallel(const Napi::CallbackInfo& info) {
   PlanPtr plan = plan_arg(info, 0);
@@ -406,6 +412,7 @@ CONVKIT_BINDING(plan) {
   def(env, exports, "planProfile", &plan_profile);
   def(env, exports, "planSetSampleParallel", &plan_set_sample_parallel);
   def(env, exports, "planSetSerial", &plan_set_serial);
+  def(env, exports, "planLastRunSeconds", &plan_last_run_seconds);
 }
 
 }  // namespace convkit::binding

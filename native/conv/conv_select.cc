@@ -87,6 +87,20 @@ void check_conv_supported(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
                       conv_pass_name(p) + " of " + d.str() + ": " + why);
 }
 
+// A forward layer whose F(2x2, 3x3) transformed filter (16·C·K floats) is far past the caches
+// while there are only a few tiles to multiply it with: at batch 1 on ResNet-18's 7x7x512 layers
+// (16 tiles, 16.8 MB of U against the 9.4 MB filter im2col reads) each of the 16 transformed-domain
+// products is a 16-row GEMM that streams 1 MB of U for 16 rows, and im2col's single 49-row GEMM
+// over the plain filter is faster: 1.32-1.43 -> 1.22-1.26 ms per layer in the batch-1 inference
+// plan (per-step profile, interleaved plans, 2 threads, 2026-12-07). At batch 2 (32 tiles) Winograd
+// was still 4% ahead, and on the 14x14x256 layers at batch 1 (49 tiles, 4.2 MB) 25-35% ahead.
+static bool winograd_filter_bound(const ConvDesc& d, ConvPass p) {
+  if (p != ConvPass::forward) return false;
+  const std::size_t tiles = d.N * ((d.out[1] + 1) / 2) * ((d.out[2] + 1) / 2) * d.out[0];
+  constexpr std::size_t kFilterBytes = 8u << 20;
+  return tiles <= 16 && 16 * d.C * d.K * sizeof(float) > kFilterBytes;
+}
+
 ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   const std::size_t cg = d.cin_g(), og = d.cout_g();
   // Depthwise: the channel-vector direct kernels (no GEMM shape to speak of).
@@ -108,7 +122,8 @@ ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   // (Winograd also takes dilated 3x3 layers, tiled per dilation phase: the 28x28x128 dilation-2
   // case 12.7-14.3 ms direct vs 8.3-12.2 ms Winograd F4 on two threads, busy machine).
   if (std::min(d.C, d.K) >= 16) {
-    if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty()) return resolve_winograd(d, p, ConvAlgorithm::winograd);
+    if (conv_unsupported_reason(d, p, ConvAlgorithm::winograd).empty() && !winograd_filter_bound(d, p))
+      return resolve_winograd(d, p, ConvAlgorithm::winograd);
     const std::size_t ek = std::max(d.eff_kernel(1), d.eff_kernel(2));
     if (ek >= 7 && conv_unsupported_reason(d, p, ConvAlgorithm::fft).empty()) return ConvAlgorithm::fft;
   }

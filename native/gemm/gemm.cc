@@ -374,6 +374,7 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
           tile.a = a_blk + (i / MR) * a_strip;
           tile.m = static_cast<int>(std::min(MR, mc - i));
           tile.c = C + (ic + i) * ldc + jc + j;
+          tile.stream_b = prepacked != nullptr && i == 0;
           cfg.kernel(tile);
         };
         if (lazy_b) {

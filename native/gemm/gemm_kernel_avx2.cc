@@ -70,7 +70,7 @@ inline void store(float* p, __m256i m, __m256 x) {
   if (MASK) _mm256_maskstore_ps(p, m, x); else _mm256_storeu_ps(p, x);
 }
 
-template <int ROWS, int NV, bool AROW, bool MASK>
+template <int ROWS, int NV, bool AROW, bool MASK, bool STREAM>
 void tile(const MicroTile& t) {
   __m256 acc[ROWS][NV];
   for (int r = 0; r < ROWS; ++r)
@@ -86,6 +86,9 @@ void tile(const MicroTile& t) {
     __m256 bv[NV];
     for (int v = 0; v < NV - 1; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
     bv[NV - 1] = load<MASK>(b + 8 * (NV - 1), mlast);
+    // B's panel streams from memory on a stream_b tile (microkernel.h); a k step here reads 64
+    // bytes of B at most, one line.
+    if (STREAM) _mm_prefetch(reinterpret_cast<const char*>(b) + kPrefetchBBytes, _MM_HINT_T0);
 #pragma GCC unroll 16
     for (int r = 0; r < ROWS; ++r) {
       const __m256 av = _mm256_broadcast_ss(AROW ? a + r * ars : a + r);
@@ -121,19 +124,24 @@ void tile(const MicroTile& t) {
   }
 }
 
-template <int ROWS, bool AROW>
+template <int ROWS, bool AROW, bool STREAM>
 void cols(const MicroTile& t) {
   const bool mask = (t.n & 7) != 0;
   if (t.n > 8) {
-    if (mask) tile<ROWS, 2, AROW, true>(t); else tile<ROWS, 2, AROW, false>(t);
+    if (mask) tile<ROWS, 2, AROW, true, STREAM>(t); else tile<ROWS, 2, AROW, false, STREAM>(t);
   } else {
-    if (mask) tile<ROWS, 1, AROW, true>(t); else tile<ROWS, 1, AROW, false>(t);
+    if (mask) tile<ROWS, 1, AROW, true, STREAM>(t); else tile<ROWS, 1, AROW, false, STREAM>(t);
   }
+}
+
+template <int ROWS, bool STREAM>
+void rows_of(const MicroTile& t) {
+  if (t.a_cs == 1 && t.a_rs != 1) cols<ROWS, true, STREAM>(t); else cols<ROWS, false, STREAM>(t);
 }
 
 template <int ROWS>
 void rows(const MicroTile& t) {
-  if (t.a_cs == 1 && t.a_rs != 1) cols<ROWS, true>(t); else cols<ROWS, false>(t);
+  if (t.stream_b) rows_of<ROWS, true>(t); else rows_of<ROWS, false>(t);
 }
 
 using RowFn = void (*)(const MicroTile&);

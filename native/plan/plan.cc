@@ -595,6 +595,7 @@ void Plan::run_batch(std::size_t n, const std::vector<const float*>& inputs, con
   if (outputs.size() != outputs_.size())
     throw InvalidArgument("plan: expected " + std::to_string(outputs_.size()) + " output buffers, got " + std::to_string(outputs.size()));
   std::lock_guard<std::mutex> lock(shared_->mu);
+  const auto started = std::chrono::steady_clock::now();
   std::optional<InlineRegions> inline_regions;
   if (serial_) inline_regions.emplace();
   // Dense kernels packed for another ISA are repacked here, before any chunk could race on it.
@@ -607,6 +608,8 @@ void Plan::run_batch(std::size_t n, const std::vector<const float*>& inputs, con
   Ctx cx{&inputs, &outputs, arena_.get(), nullptr};
   for (const auto& c : copies_)
     std::memcpy(outputs[c.output], resolve(c.from, cx), (n == batch_ ? c.floats : c.floats / batch_ * n) * sizeof(float));
+  last_run_seconds_.store(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                          std::memory_order_relaxed);
 }
 
 void Plan::run_steps(std::size_t n, const std::vector<const float*>& in, const std::vector<float*>& out,

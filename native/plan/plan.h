@@ -32,6 +32,7 @@
 // (lib/plan) drops the plans and their PlanWeights when they change.
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -184,6 +185,10 @@ class Plan {
   // several plans of one model run at once, one per core (serving lanes); off by default.
   bool serial() const { return serial_; }
   void set_serial(bool on);
+  // Wall time of the last completed run_batch, from taking the run lock to the last output
+  // written (0 before the first run). A server uses it to tell a batch that costs less than an
+  // async hop to a worker thread (lib/serving/plan_runner.ts).
+  double last_run_seconds() const { return last_run_seconds_.load(std::memory_order_relaxed); }
 
   std::size_t num_inputs() const { return inputs_.size(); }
   std::size_t num_outputs() const { return outputs_.size(); }
@@ -265,6 +270,7 @@ class Plan {
   std::size_t chunks_ = 0;
   bool sample_parallel_ = true;
   bool serial_ = false;
+  std::atomic<double> last_run_seconds_{0};
   std::vector<std::size_t> slot_per_sample_;
   std::vector<std::size_t> in_per_sample_, out_per_sample_;
   std::vector<float> extra_workspace_;

@@ -87,6 +87,24 @@ void for_windows(const PoolDesc& d, std::size_t b, std::size_t e, std::vector<st
   });
 }
 
+// 2x2 windows at stride 2 in height and width (depth window 1), no padding, the windows tiling the
+// input exactly: the case of pool_2x2_impl.h.
+bool tiled_2x2(const PoolDesc& d) {
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t w = i == 0 ? 1 : 2;
+    if (d.window[i] != w || d.stride[i] != w || d.pad_before[i] != 0 || d.pad_after[i] != 0 || d.out[i] * w != d.in[i])
+      return false;
+  }
+  return true;
+}
+
+// Output rows per task of the 2x2 kernels: at least ~16K input floats, so a small pool (a few
+// images) is not split into tasks that cost more to hand out than to run.
+std::size_t rows_grain_2x2(const PoolDesc& d) {
+  const std::size_t row = 2 * d.in[2] * d.C;
+  return std::max<std::size_t>(1, (std::size_t(1) << 14) / row);
+}
+
 PoolRowGeom row_geom(const PoolDesc& d, std::size_t ow_begin, std::size_t ow_end) {
   return PoolRowGeom{d.C, d.in[2], d.window[2], d.stride[2], d.pad_before[2], ow_begin, ow_end};
 }
@@ -97,6 +115,14 @@ void pool_forward(const PoolDesc& d, PoolKind kind, const float* x, float* y, co
   const PoolKernels& K = pool_kernels();
   const std::size_t wn = d.window[0] * d.window[1] * d.window[2];
   const std::size_t total = d.N * d.out[0] * d.out[1] * d.out[2];
+  if (kind == PoolKind::max && tiled_2x2(d)) {
+    const std::size_t rows = d.N * d.out[0] * d.out[1];
+    parallel_range(rows, rows_grain_2x2(d), [&](std::size_t b, std::size_t e) {
+      cancel.check();
+      K.max2x2_fwd(x, d.in[2], d.C, b, e, y);
+    });
+    return;
+  }
   if (kind == PoolKind::max) {
     parallel_range(total, 16, [&](std::size_t b, std::size_t e) {
       cancel.check();
@@ -146,6 +172,14 @@ void pool_backward(const PoolDesc& d, PoolKind kind, const float* x, const float
             d.out[i] * d.stride[i] == d.in[i];
   }
   const bool fill = !(disjoint && tiles);
+  if (kind == PoolKind::max && tiled_2x2(d)) {
+    const std::size_t rows = d.N * d.out[0] * d.out[1];
+    parallel_range(rows, rows_grain_2x2(d), [&](std::size_t b, std::size_t e) {
+      cancel.check();
+      K.max2x2_back(x, dy, dx, d.in[2], d.C, b, e, relu);
+    });
+    return;
+  }
   // Windows of one image overlap (stride < window), so the scatter is serial within an image and
   // the images run in parallel. Each image's dx is zeroed by its own task just before the scatter:
   // in parallel and still in L1/L2 when the scatter adds into it (a whole-tensor fill up front was

@@ -4,6 +4,7 @@
 #include "pool/pool_kernels.h"
 #include "pool/pool_mask.h"
 #include "pool/pool_pair.h"
+#include "pool/pool_2x2_impl.h"
 
 namespace convkit {
 namespace {
@@ -205,8 +206,8 @@ void pk_max_back_row(const float* const* xrows, float* const* dxrows, std::size_
 
 template <class V>
 PoolKernels make_pool_kernels() {
-  return PoolKernels{&pk_max_rows<V>,   &pk_avg_rows<V>,     &pk_avg_back<V>,
-                     &pk_max_back<V>,   &pk_max_fwd_row<V>,  &pk_max_back_row<V>};
+  return PoolKernels{&pk_max_rows<V>,   &pk_avg_rows<V>,     &pk_avg_back<V>, &pk_max_back<V>,
+                     &pk_max_fwd_row<V>, &pk_max_back_row<V>, &p22_fwd<V>,     &p22_back<V>};
 }
 
 }  // namespace

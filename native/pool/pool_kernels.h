@@ -34,6 +34,11 @@ struct PoolKernels {
   void (*max_fwd_row)(const float* const* rows, std::size_t nr, const PoolRowGeom& g, float* y);
   void (*max_back_row)(const float* const* xrows, float* const* dxrows, std::size_t nr, const PoolRowGeom& g,
                        const float* dy);
+  // 2x2 windows at stride 2 tiling the input exactly (pool_2x2_impl.h): output rows [R0, R1) of an
+  // input of rows of W (even) pixels of C floats; backward writes every dx element (relu as above).
+  void (*max2x2_fwd)(const float* x, std::size_t W, std::size_t C, std::size_t R0, std::size_t R1, float* y);
+  void (*max2x2_back)(const float* x, const float* dy, float* dx, std::size_t W, std::size_t C, std::size_t R0,
+                      std::size_t R1, bool relu);
 };
 
 const PoolKernels& pool_kernels_scalar();

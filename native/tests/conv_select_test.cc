@@ -57,6 +57,13 @@ int main() {
   CK_CHECK(select_conv_algorithm(r3, ConvPass::forward) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(r3, ConvPass::dgrad) == ConvAlgorithm::winograd_f2);
   CK_CHECK(select_conv_algorithm(r2, ConvPass::forward) == ConvAlgorithm::winograd_f4);
+  // 7x7x512 at batch 1: 16 tiles against 16.8 MB of F2 filter, im2col's one GEMM over the plain
+  // filter; from batch 2 (32 tiles) Winograd again, and the gradients keep it at any batch.
+  ConvDesc r4 = fin(mk(1, {1, 7, 7}, 512, 512, {1, 3, 3}), Padding::same);
+  ConvDesc r4b2 = fin(mk(2, {1, 7, 7}, 512, 512, {1, 3, 3}), Padding::same);
+  CK_CHECK(select_conv_algorithm(r4, ConvPass::forward) == ConvAlgorithm::im2col);
+  CK_CHECK(select_conv_algorithm(r4, ConvPass::dgrad) == ConvAlgorithm::winograd_f2);
+  CK_CHECK(select_conv_algorithm(r4b2, ConvPass::forward) == ConvAlgorithm::winograd_f2);
   // Dilated 3x3 (tiles per dilation phase): F4 when every phase's grid is >= 8 wide, else F2.
   ConvDesc dil = fin(mk(8, {1, 28, 28}, 128, 128, {1, 3, 3}, {1, 1, 1}, {1, 2, 2}), Padding::same);
   CK_CHECK(select_conv_algorithm(dil, ConvPass::forward) == ConvAlgorithm::winograd_f4);

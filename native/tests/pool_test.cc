@@ -38,6 +38,26 @@ void ref_windows(const PoolDesc& d, F f) {
         }
 }
 
+// Reference max pooling over channels-last x: y = the window's maximum (0 for an empty window), dx
+// gets dy at the first maximal tap; dx_relu (if given) only where that maximum is > 0 (the ReLU
+// gradient fused into the backward pass).
+void ref_max_pool(const PoolDesc& d, const std::vector<float>& x, const std::vector<float>& dy, std::vector<double>& y,
+                  std::vector<double>& dx, std::vector<double>* dx_relu = nullptr) {
+  const std::size_t C = d.C;
+  ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+    for (std::size_t c = 0; c < C; ++c) {
+      double m = -std::numeric_limits<double>::infinity();
+      std::size_t arg = 0;
+      for (std::size_t p : px)
+        if (x[p * C + c] > m) m = x[p * C + c], arg = p;
+      y[op * C + c] = px.empty() ? 0.0 : m;
+      if (px.empty()) continue;
+      dx[arg * C + c] += dy[op * C + c];
+      if (dx_relu && m > 0) (*dx_relu)[arg * C + c] += dy[op * C + c];
+    }
+  });
+}
+
 struct PCase {
   std::size_t N, C;
   std::array<std::size_t, 3> in, win, stride;
@@ -132,16 +152,7 @@ int main() {
         auto x = random_vector(d.input_size(), seed++);
         auto dy = random_vector(d.output_size(), seed++);
         std::vector<double> ry(d.output_size()), rdx(d.input_size(), 0.0);
-        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
-          for (std::size_t c = 0; c < C; ++c) {
-            double m = -std::numeric_limits<double>::infinity();
-            std::size_t arg = 0;
-            for (std::size_t p : px)
-              if (x[p * C + c] > m) m = x[p * C + c], arg = p;
-            ry[op * C + c] = px.empty() ? 0.0 : m;
-            if (!px.empty()) rdx[arg * C + c] += dy[op * C + c];
-          }
-        });
+        ref_max_pool(d, x, dy, ry, rdx);
         std::vector<float> y(d.output_size(), -9.f), dx(d.input_size(), -9.f);
         pool_forward(d, PoolKind::max, x.data(), y.data());
         pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
@@ -171,6 +182,60 @@ int main() {
         pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
         CK_CHECK_MSG(std::memcmp(y.data(), py.data(), y.size() * 4) == 0, "max row fwd bits %s", d.str().c_str());
         CK_CHECK_MSG(std::memcmp(dx.data(), pdx.data(), dx.size() * 4) == 0, "max row bwd bits %s", d.str().c_str());
+      }
+    // The tiled 2x2 / stride 2 kernels (pool_2x2_impl.h): every C in 1..17 (AVX-512's flat lane
+    // layout for C < 16 with every period of its chunk pattern, row tails, the per-pixel path at
+    // C >= 16), odd output sizes, 2-D and 3-D (depth window 1), against the double reference, and
+    // bit for bit against the per-pixel kernels on NaN, +0/-0 and ties, plain and with the ReLU
+    // gradient fused (dx is poisoned first: every element must be written).
+    for (std::size_t C = 1; C <= 17; ++C)
+      for (int shape = 0; shape < 2; ++shape) {
+        PoolDesc d;
+        d.N = 3;
+        d.C = C;
+        d.in = shape == 0 ? std::array<std::size_t, 3>{{1, 2 * (3 + C % 4), 2 * (5 + C % 3)}}
+                          : std::array<std::size_t, 3>{{2, 6, 2 * (1 + C % 5)}};
+        d.window = {{1, 2, 2}};
+        d.stride = {{1, 2, 2}};
+        d.finalize(Padding::valid);
+        auto x = random_vector(d.input_size(), seed++);
+        auto dy = random_vector(d.output_size(), seed++);
+        std::vector<double> ry(d.output_size()), rdx(d.input_size(), 0.0), rdxr(d.input_size(), 0.0);
+        ref_max_pool(d, x, dy, ry, rdx, &rdxr);
+        std::vector<float> y(d.output_size(), -9.f), dx(d.input_size(), -9.f), dxr(d.input_size(), -9.f);
+        pool_forward(d, PoolKind::max, x.data(), y.data());
+        pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
+        pool_backward(d, PoolKind::max, x.data(), dy.data(), dxr.data(), {}, true);
+        CK_CHECK_MSG(error_ratio(y.data(), ry.data(), y.size(), 1e-6, 1e-6) <= 1, "2x2 fwd %s", d.str().c_str());
+        CK_CHECK_MSG(error_ratio(dx.data(), rdx.data(), dx.size(), 1e-6, 1e-6) <= 1, "2x2 bwd %s", d.str().c_str());
+        CK_CHECK_MSG(error_ratio(dxr.data(), rdxr.data(), dxr.size(), 1e-6, 1e-6) <= 1, "2x2 bwd relu %s",
+                     d.str().c_str());
+
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          const unsigned h = (unsigned)(i * 2654435761u) >> 28;
+          x[i] = h < 2 ? nan : h < 5 ? 0.f : h < 8 ? -0.f : std::round(x[i]);
+        }
+        for (std::size_t i = 0; i < dy.size(); i += 7) dy[i] = -0.f;
+        const PoolKernels& K = pool_kernels();
+        std::vector<float> py(d.output_size()), pdx(d.input_size(), 0.f);
+        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+          std::vector<const float*> xr;
+          std::vector<float*> dr;
+          for (std::size_t p : px) xr.push_back(x.data() + p * C), dr.push_back(pdx.data() + p * C);
+          K.max_rows(xr.data(), xr.size(), C, py.data() + op * C);
+          K.max_back(xr.data(), dr.data(), xr.size(), C, dy.data() + op * C);
+        });
+        std::vector<float> pdxr(pdx);
+        for (std::size_t i = 0; i < pdxr.size(); ++i) pdxr[i] = pdx[i] * (x[i] > 0.f ? 1.f : 0.f);
+        std::fill(dx.begin(), dx.end(), -9.f), std::fill(dxr.begin(), dxr.end(), -9.f);
+        pool_forward(d, PoolKind::max, x.data(), y.data());
+        pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
+        pool_backward(d, PoolKind::max, x.data(), dy.data(), dxr.data(), {}, true);
+        CK_CHECK_MSG(std::memcmp(y.data(), py.data(), y.size() * 4) == 0, "2x2 fwd bits %s", d.str().c_str());
+        CK_CHECK_MSG(std::memcmp(dx.data(), pdx.data(), dx.size() * 4) == 0, "2x2 bwd bits %s", d.str().c_str());
+        CK_CHECK_MSG(std::memcmp(dxr.data(), pdxr.data(), dxr.size() * 4) == 0, "2x2 bwd relu bits %s",
+                     d.str().c_str());
       }
     // Max pooling of a ReLU's output with the ReLU's gradient fused (pool_backward relu=true): x
     // holds zeros, also whole windows of them, and ties; dx must be relu'(x) ⊙ the plain max-pool

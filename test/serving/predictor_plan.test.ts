@@ -153,4 +153,41 @@ describe('predictor through one preallocated plan', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
     await p.close();
   });
+
+  it('short batches run inline on the event-loop thread, at most one per loop turn, with the worker path\'s results', async () => {
+    setSeed(36);
+    const m = smallCnn();
+    const xs = Array.from({ length: 6 }, (_, i) => randomTensor([1 + (i % 2), 9, 7, 2], 90 + i));
+    const want = xs.map((x) => serial(m, x));
+    const run = async (opts: { inlineMaxUs?: number }) => {
+      const p = createPredictor(m, { maxBatchSize: 4, maxDelayMs: 0, ...opts });
+      const inline: boolean[] = [];
+      p.onBatch = (e) => inline.push(e.inline === true);
+      // A timer set now must fire while the requests go on: inline runs chained in microtasks
+      // (each caller resubmitting as its promise resolves) would hold it off to the end.
+      const order: string[] = [];
+      setTimeout(() => order.push('timer'), 0);
+      for (let r = 0; r < 40; r++) {
+        const i = r % xs.length;
+        const y = await p.predict(xs[i]!);
+        expect(Array.from(y.dataSync())).toEqual(want[i]);
+        y.dispose();
+        order.push('request');
+      }
+      await p.close();
+      return { inline, timerAt: order.indexOf('timer') };
+    };
+    const on = await run({});
+    // Each batch size's first run goes to a worker (its time unknown); the smallCnn plan then takes
+    // a few µs, well under the default 100 µs, so the rest run inline.
+    expect(on.inline.slice(0, 2)).toEqual([false, false]);
+    expect(on.inline.filter(Boolean).length).toBeGreaterThanOrEqual(36);
+    expect(on.timerAt).toBeGreaterThanOrEqual(0);
+    expect(on.timerAt).toBeLessThan(40);
+    // 0 turns it off; a limit no run can meet keeps every batch on a worker.
+    expect((await run({ inlineMaxUs: 0 })).inline.some(Boolean)).toBe(false);
+    expect((await run({ inlineMaxUs: 0.001 })).inline.some(Boolean)).toBe(false);
+    for (const bad of [-1, Number.NaN, 1e6]) expect(() => createPredictor(m, { inlineMaxUs: bad })).toThrow(/inlineMaxUs/);
+    xs.forEach((x) => x.dispose());
+  });
 });

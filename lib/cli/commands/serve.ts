@@ -20,6 +20,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const maxQueue = int(args, 'max-queue', { min: 1 }) ?? 1024;
   const concurrency = int(args, 'concurrency', { min: 1, max: 64 }) ?? 1;
   const timeoutMs = int(args, 'timeout-ms', { min: 1 }) ?? 30000;
+  const inlineMaxUs = int(args, 'inline-max-us', { min: 0, max: 100000 }) ?? 100;
   const bodyLimit = int(args, 'body-limit', { min: 1024 }) ?? 16 * 1024 * 1024;
   const threads = int(args, 'threads', { min: 1, max: 1024 });
   const labelsSpec = str(args, 'labels');
@@ -30,7 +31,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const name = str(args, 'name') ?? loaded.name;
   const inputShape = modelSampleShape(loaded.model);
   const outputs = loaded.model.outputs;
-  const predictor = createPredictor(loaded.model, { maxBatchSize, maxDelayMs, maxQueue, timeoutMs, concurrency, ...(inputShape ? { inputShape } : {}) });
+  const predictor = createPredictor(loaded.model, { maxBatchSize, maxDelayMs, maxQueue, timeoutMs, concurrency, inlineMaxUs, ...(inputShape ? { inputShape } : {}) });
   const server = await createHttpServer(predictor, {
     name,
     bodyLimit,
