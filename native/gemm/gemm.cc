@@ -161,6 +161,14 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   //    (columns: each 512 x 256 x 512 part reads both operands in place, rows: each part packs
   //    the whole 512 x 512 B). Narrow N (im2col: N = 32..128, tall M) keeps the shared path.
   //    With a prepacked B, a part addresses its panels through PrepackedB::panel0.
+  //    Re-measured in session 7 (Zen 5, 2 threads, min GFLOPS of interleaved processes): column
+  //    parts 364-378 at 1024^3 against 317-348 for the shared path (CONVKIT_GEMM_SPLIT experiment,
+  //    not kept). Per-thread packing share (rdtsc around pack_a/pack_b, 1024^3): pack_a 7.2%,
+  //    pack_b 5.0% of a thread's cycles on 2 threads vs 3.5% / 4.5% on 1. Packing all of op(A) once
+  //    for both parts (the threads splitting its strips in one region first, parts reading the
+  //    packed copy) was tried and lost (1024^3: 309-330 vs 333-353; 2048^3 equal): it halves the
+  //    transposes but adds a write and a re-read of the packed M x K copy, and the packing is
+  //    memory-bound. A software prefetch of A's rows in pack_a_rows14 did not separate from noise.
   const bool small_c = !prepacked && K > cfg.kc && M * N <= 128 * 256;
   const bool large_c = M >= 256 && N >= 256 * std::size_t(std::max(threads, 1));
   if (threads > 1 && (small_c || large_c)) {
