@@ -38,6 +38,26 @@ void ref_windows(const PoolDesc& d, F f) {
         }
 }
 
+// Reference max pooling over channels-last x: y = the window's maximum (0 for an empty window), dx
+// gets dy at the first maximal tap; dx_relu (if given) only where that maximum is > 0 (the ReLU
+// gradient fused into the backward pass).
+void ref_max_pool(const PoolDesc& d, const std::vector<float>& x, const std::vector<float>& dy, std::vector<double>& y,
+                  std::vector<double>& dx, std::vector<double>* dx_relu = nullptr) {
+  const std::size_t C = d.C;
+  ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
+    for (std::size_t c = 0; c < C; ++c) {
+      double m = -std::numeric_limits<double>::infinity();
+      std::size_t arg = 0;
+      for (std::size_t p : px)
+        if (x[p * C + c] > m) m = x[p * C + c], arg = p;
+      y[op * C + c] = px.empty() ? 0.0 : m;
+      if (px.empty()) continue;
+      dx[arg * C + c] += dy[op * C + c];
+      if (dx_relu && m > 0) (*dx_relu)[arg * C + c] += dy[op * C + c];
+    }
+  });
+}
+
 struct PCase {
   std::size_t N, C;
   std::array<std::size_t, 3> in, win, stride;
@@ -132,16 +152,7 @@ int main() {
         auto x = random_vector(d.input_size(), seed++);
         auto dy = random_vector(d.output_size(), seed++);
         std::vector<double> ry(d.output_size()), rdx(d.input_size(), 0.0);
-        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
-          for (std::size_t c = 0; c < C; ++c) {
-            double m = -std::numeric_limits<double>::infinity();
-            std::size_t arg = 0;
-            for (std::size_t p : px)
-              if (x[p * C + c] > m) m = x[p * C + c], arg = p;
-            ry[op * C + c] = px.empty() ? 0.0 : m;
-            if (!px.empty()) rdx[arg * C + c] += dy[op * C + c];
-          }
-        });
+        ref_max_pool(d, x, dy, ry, rdx);
         std::vector<float> y(d.output_size(), -9.f), dx(d.input_size(), -9.f);
         pool_forward(d, PoolKind::max, x.data(), y.data());
         pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
@@ -190,17 +201,7 @@ int main() {
         auto x = random_vector(d.input_size(), seed++);
         auto dy = random_vector(d.output_size(), seed++);
         std::vector<double> ry(d.output_size()), rdx(d.input_size(), 0.0), rdxr(d.input_size(), 0.0);
-        ref_windows(d, [&](std::size_t op, const std::vector<std::size_t>& px) {
-          for (std::size_t c = 0; c < C; ++c) {
-            double m = -std::numeric_limits<double>::infinity();
-            std::size_t arg = 0;
-            for (std::size_t p : px)
-              if (x[p * C + c] > m) m = x[p * C + c], arg = p;
-            ry[op * C + c] = m;
-            rdx[arg * C + c] += dy[op * C + c];
-            if (m > 0) rdxr[arg * C + c] += dy[op * C + c];
-          }
-        });
+        ref_max_pool(d, x, dy, ry, rdx, &rdxr);
         std::vector<float> y(d.output_size(), -9.f), dx(d.input_size(), -9.f), dxr(d.input_size(), -9.f);
         pool_forward(d, PoolKind::max, x.data(), y.data());
         pool_backward(d, PoolKind::max, x.data(), dy.data(), dx.data());
