@@ -173,7 +173,6 @@ void conv_im2col_forward_packed(const ConvDesc& d, const float* x, const PackedB
 void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float* dx, float* ws,
                        const CancelToken& cancel) {
   const std::size_t cg = d.cin_g(), og = d.cout_g(), P = d.out_pixels();
-  std::fill(dx, dx + d.input_size(), 0.f);
   if (is_pointwise(d)) {
     // dX_g[M, cg] = dY_g[M, og] * W_g^T
     for (std::size_t g = 0; g < d.groups; ++g)
@@ -181,7 +180,7 @@ void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float
     return;
   }
   const TapMaps maps(d);
-  const std::size_t rows = tile_rows(d), kk = d.taps() * cg;
+  const std::size_t rows = tile_rows(d), kk = d.taps() * cg, image_floats = d.N ? d.input_size() / d.N : 0;
   // Tiles of one image scatter into overlapping parts of its dx, so the workers take whole images.
   // With fewer images than workers the tiles run in order and sgemm itself goes parallel.
   auto image = [&](std::size_t n, float* col) {
@@ -198,8 +197,14 @@ void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float
     // Each worker takes a contiguous run of images and cuts it into full tiles that may span image
     // boundaries (walk_taps steps across them): few-pixel layers (LeNet's 10x10 outputs) then make a
     // few GEMMs of ~`rows` rows instead of one tiny GEMM per image.
+    // Each worker also zeroes the dx of its own images (col2im adds only there) instead of the
+    // caller zeroing all of dx first: the fill runs in parallel, and each dx line is made dirty in
+    // the cache of the core that then adds into it rather than in the caller's (the other worker's
+    // read-modify-writes had to pull its half across cores). LeNet-5 conv2 dgrad at batch 64:
+    // 0.250-0.257 -> 0.238-0.249 ms (native bench, 2 threads, 4 interleaved pairs).
     with_workers(rows * kk, ws, [&](std::size_t wk, std::size_t nw, float* col) {
-      const std::size_t m0 = (d.N * wk / nw) * P, m1 = (d.N * (wk + 1) / nw) * P;
+      const std::size_t n0 = d.N * wk / nw, n1 = d.N * (wk + 1) / nw, m0 = n0 * P, m1 = n1 * P;
+      std::fill(dx + n0 * image_floats, dx + n1 * image_floats, 0.f);
       for (std::size_t p0 = m0; p0 < m1; p0 += rows) {
         cancel.check();
         std::size_t r = std::min(rows, m1 - p0);
@@ -210,6 +215,7 @@ void conv_im2col_dgrad(const ConvDesc& d, const float* dy, const float* w, float
       }
     });
   } else {
+    std::fill(dx, dx + d.input_size(), 0.f);
     AlignedPtr<float> own;
     float* col = ws;
     if (!col) {
