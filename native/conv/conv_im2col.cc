@@ -245,11 +245,18 @@ void conv_im2col_wgrad(const ConvDesc& d, const float* x, const float* dy, float
     own = aligned_array<float>(slice * nw);
     ws = own.get();
   }
+  // The bias gradient db[k] = sum over all output pixels of dy[p][k] is summed by each worker over
+  // its own tiles right after their GEMMs, while those dy rows are still in its cache, instead of a
+  // separate parallel pass over all of dy afterwards. As in bias_gradient: blocks of kBiasBlock rows
+  // in float, the block sums in double (rounding error of a short float sum at any batch size).
+  constexpr std::size_t kBiasBlock = 32;
+  std::vector<double> bparts(db ? nw * d.K : 0, 0.0);
   // One partial dW per worker (no write conflicts), summed in a fixed order afterwards.
   parallel_for(nw, [&](std::size_t wk) {
     float* col = ws + wk * slice;
     float* part = col + rows * kk;
     std::fill(part, part + F, 0.f);
+    std::vector<float> bblk(db ? d.K : 0);
     for (std::size_t tile = wk; tile < ntiles; tile += nw) {
       cancel.check();
       std::size_t p0 = tile * rows, r = std::min(rows, M - p0);
@@ -257,8 +264,26 @@ void conv_im2col_wgrad(const ConvDesc& d, const float* x, const float* dy, float
         build_col(maps, x, g, p0, r, col);
         sgemm(true, false, kk, og, r, 1.f, col, kk, dy + p0 * d.K + g * og, d.K, 1.f, part + g * og, d.K);
       }
+      if (!db) continue;
+      double* bacc = bparts.data() + wk * d.K;
+      float* bk = bblk.data();
+      for (std::size_t b0 = p0; b0 < p0 + r; b0 += kBiasBlock) {
+        const std::size_t b1 = std::min(p0 + r, b0 + kBiasBlock);
+        std::copy(dy + b0 * d.K, dy + (b0 + 1) * d.K, bk);
+        for (std::size_t q = b0 + 1; q < b1; ++q) {
+          const float* row = dy + q * d.K;
+          for (std::size_t k = 0; k < d.K; ++k) bk[k] += row[k];
+        }
+        for (std::size_t k = 0; k < d.K; ++k) bacc[k] += bk[k];
+      }
     }
   });
+  if (db)
+    for (std::size_t k = 0; k < d.K; ++k) {
+      double sum = 0;
+      for (std::size_t wk = 0; wk < nw; ++wk) sum += bparts[wk * d.K + k];
+      db[k] = static_cast<float>(sum);
+    }
   parallel_range(F, 1024, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       float s = 0;
@@ -266,7 +291,6 @@ void conv_im2col_wgrad(const ConvDesc& d, const float* x, const float* dy, float
       dw[i] = s;
     }
   });
-  if (db) bias_gradient(dy, M, d.K, db);
 }
 
 }  // namespace convkit
