@@ -160,6 +160,14 @@ DirectKernels make_direct_kernels() {
   k.v[2].itail = &direct_tile_implicit<V, P1, 1, true>;
   k.v3 = {P3, 3 * W, nullptr, nullptr, 0, nullptr, nullptr, &direct_tile_implicit<V, P3, 3, false>,
           &direct_tile_implicit<V, P3, 3, true>};
+  k.v[0].ifull1 = &direct_tile_implicit<V, P4 - 1, 4, false>;
+  k.v[0].itail1 = &direct_tile_implicit<V, P4 - 1, 4, true>;
+  k.v[1].ifull1 = &direct_tile_implicit<V, P2 - 1, 2, false>;
+  k.v[1].itail1 = &direct_tile_implicit<V, P2 - 1, 2, true>;
+  k.v[2].ifull1 = &direct_tile_implicit<V, P1 - 1, 1, false>;
+  k.v[2].itail1 = &direct_tile_implicit<V, P1 - 1, 1, true>;
+  k.v3.ifull1 = &direct_tile_implicit<V, P3 - 1, 3, false>;
+  k.v3.itail1 = &direct_tile_implicit<V, P3 - 1, 3, true>;
   return k;
 }
 

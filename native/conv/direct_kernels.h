@@ -38,6 +38,11 @@ struct DirectVariant {
   int CB;          // input channels per wgrad block
   WgradTileFn wfull, wtail;
   DirectImplicitFn ifull, itail;  // interior blocks of exactly P pixels
+  // The same for blocks of P - 1 pixels: a row of OW pixels, OW = m*P + r, splits with no wasted
+  // pixel into (P - r) % P blocks of P - 1 and the rest of P (when OW is at least that long), since
+  // OW - k*(P-1) = (m - k)*P + r + k is a multiple of P for k = P - r. The 7x7/2 stem's 112 pixels
+  // are 17 x 6 + 2 x 5 instead of 19 x 6 with 2 pixels thrown away per row; AlexNet's 55 are 6 x 8 + 7.
+  DirectImplicitFn ifull1, itail1;
 };
 
 struct DirectKernels {

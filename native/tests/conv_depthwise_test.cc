@@ -32,8 +32,9 @@ int main() {
   cases.push_back({dwc(1, {1, 1, 50}, 24, {1, 1, 5}, {1, 1, 1}, {1, 1, 2}), Padding::same, "1d k5 dil 2"});
   cases.push_back({dwc(2, {4, 5, 19}, 20, {3, 3, 3}, {2, 1, 1}), Padding::same, "3d 3x3x3 stride 2 in depth"});
   cases.push_back({dwc(1, {1, 6, 5}, 48, {1, 3, 3}), Padding::same, "row narrower than a pixel block"});
-  // Stride 1, dilation 1, KW 3 / 5 (the common MobileNet / EfficientNet layers): interior runs that
-  // are not a multiple of any ISA's pixel block, channel tails, rows narrower than the kernel reach.
+  // Stride 1, dilation 1, KW 3 / 5 (the common MobileNet / EfficientNet layers; their interior blocks
+  // run the sliding-window dw_block_s1): interior runs that are not a multiple of any ISA's pixel
+  // block, channel tails, rows narrower than the kernel reach.
   cases.push_back({dwc(1, {1, 5, 44}, 37, {1, 3, 3}), Padding::valid, "3x3 s1 valid, 42 interior px, 37 ch"});
   cases.push_back({dwc(2, {1, 6, 31}, 50, {1, 5, 5}), Padding::same, "5x5 s1 same, 50 ch"});
   cases.push_back({dwc(1, {1, 7, 20}, 17, {1, 5, 5}), Padding::valid, "5x5 s1 valid, 16 interior px"});
