@@ -12,26 +12,31 @@ template <class V>
 struct RangeLoad;
 template <>
 struct RangeLoad<VScalar> {
-  static float load(const float* p, int lo, int hi) { return lo < hi ? *p : 0.f; }
+  using M = bool;
+  static M make(int lo, int hi) { return lo < hi; }
+  static float load(const float* p, M m) { return m ? *p : 0.f; }
+  static float load(const float* p, int lo, int hi) { return load(p, make(lo, hi)); }
 };
 #if defined(__AVX2__) && !defined(__AVX512F__)
 template <>
 struct RangeLoad<VAvx2> {
-  static __m256 load(const float* p, int lo, int hi) {
+  using M = __m256i;
+  static M make(int lo, int hi) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i in = _mm256_and_si256(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(lo - 1)),
-                                        _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lane));
-    return _mm256_maskload_ps(p, in);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(lo - 1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lane));
   }
+  static __m256 load(const float* p, M m) { return _mm256_maskload_ps(p, m); }
+  static __m256 load(const float* p, int lo, int hi) { return load(p, make(lo, hi)); }
 };
 #endif
 #if defined(__AVX512F__)
 template <>
 struct RangeLoad<VAvx512> {
-  static __m512 load(const float* p, int lo, int hi) {
-    const unsigned m = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
-    return _mm512_maskz_loadu_ps(static_cast<__mmask16>(m), p);
-  }
+  using M = __mmask16;
+  static M make(int lo, int hi) { return static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static __m512 load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static __m512 load(const float* p, int lo, int hi) { return load(p, make(lo, hi)); }
 };
 #endif
 
@@ -160,14 +165,34 @@ void col2im_unit_w(const ColGeom& d, const float* col, std::size_t g, std::size_
   const long L = static_cast<long>(KW * C), Cl = static_cast<long>(C), pad = static_cast<long>(d.pad_w);
   const long rowlen = static_cast<long>(d.in[2] * C);
   float* const dg = dx + g * d.cg;
+  // Which lanes of which row vector each pixel of a segment covers depends on the pixel only, not
+  // on the tap row: the lane masks are made once per segment (at most kSegPixels pixels; a longer
+  // output row is cut into segments, each adding its own partial row) and reused for every
+  // (kd, kh), instead of being recomputed per pixel, vector and tap row (that mask arithmetic was
+  // a large part of col2im's instructions at LeNet's sizes).
+  constexpr std::size_t kSegPixels = 32;
+  using RL = RangeLoad<V>;
+  typename RL::M masks[kSegPixels][NB];
+  bool live[kSegPixels][NB];
   for (std::size_t p = p0, end = p0 + rows; p < end;) {
-    const std::size_t ow0 = p % OW, seg = ck_min(OW - ow0, end - p);
+    const std::size_t ow0 = p % OW, seg = ck_min(ck_min(OW - ow0, end - p), kSegPixels);
     const std::size_t q = p / OW, oh = q % d.out[1], od = (q / d.out[1]) % d.out[0];
     const std::size_t n = q / (d.out[1] * d.out[0]);
     const float* crow = col + (p - p0) * kk;  // the column row of pixel ow0
     // dx floats the segment reaches, clipped to the row.
     const long s0 = (static_cast<long>(ow0) - pad) * Cl, s1 = (static_cast<long>(ow0 + seg) - 1 - pad) * Cl + L;
     const long jlo = s0 > 0 ? s0 : 0, jhi = s1 < rowlen ? s1 : rowlen;
+    for (std::size_t i = 0; i < seg; ++i) {
+      const long start = (static_cast<long>(ow0 + i) - pad) * Cl;
+      for (int b = 0; b < NB; ++b) {
+        const long j0 = b * W;
+        const long lo = start > j0 ? start - j0 : 0;
+        long hi = start + L - j0 < W ? start + L - j0 : W;
+        if (hi > rowlen - j0) hi = rowlen - j0;
+        live[i][b] = lo < hi;
+        masks[i][b] = RL::make(lo < hi ? static_cast<int>(lo) : 0, lo < hi ? static_cast<int>(hi) : 0);
+      }
+    }
     std::size_t run = 0;
     for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
       const long sd = d.map[0][od * d.kernel[0] + kd];
@@ -179,16 +204,11 @@ void col2im_unit_w(const ColGeom& d, const float* col, std::size_t g, std::size_
 #pragma GCC unroll 16
         for (int b = 0; b < NB; ++b) acc[b] = V::zero();
         const float* src = crow + run;
-        for (std::size_t ow = ow0; ow < ow0 + seg; ++ow, src += kk) {
-          const long start = (static_cast<long>(ow) - pad) * Cl;
+        for (std::size_t i = 0; i < seg; ++i, src += kk) {
+          const float* at = src - (static_cast<long>(ow0 + i) - pad) * Cl;  // lane j of the row: at[j]
 #pragma GCC unroll 16
-          for (int b = 0; b < NB; ++b) {
-            const long j0 = b * W;
-            const long lo = start > j0 ? start - j0 : 0;
-            long hi = start + L - j0 < W ? start + L - j0 : W;
-            if (hi > rowlen - j0) hi = rowlen - j0;
-            if (lo < hi) acc[b] = V::add(acc[b], RangeLoad<V>::load(src + (j0 - start), static_cast<int>(lo), static_cast<int>(hi)));
-          }
+          for (int b = 0; b < NB; ++b)
+            if (live[i][b]) acc[b] = V::add(acc[b], RL::load(at + b * W, masks[i][b]));
         }
 #pragma GCC unroll 16
         for (int b = 0; b < NB; ++b) {

@@ -63,6 +63,9 @@ std::vector<CaseSpec> all_cases() {
   cr.pad_after = {0, 0, 1};
   add(cr, Padding::explicit_, "3x5 explicit asymmetric 7->4, 63-float dx rows");
   add(mk(2, {1, 6, 40}, 5, 3, {1, 2, 3}), Padding::same, "2x3 same, 200-float dx rows");
+  // Output rows longer than col2im's 32-pixel mask segments, dx rows still in registers (80 floats).
+  add(mk(2, {1, 3, 40}, 2, 3, {1, 2, 3}), Padding::same, "2x3 same, 40-pixel rows cut into mask segments");
+  add(mk(1, {1, 4, 37}, 1, 2, {1, 3, 5}), Padding::valid, "3x5 valid, 33-pixel output rows, 1 channel");
   // Fewer output pixels than output channels (late layers at batch 1): im2col builds the whole
   // column and one GEMM splits the filter's columns between the threads; grouped, and with bias.
   ConvDesc wc = mk(1, {1, 5, 4}, 7, 37, {1, 3, 3});
