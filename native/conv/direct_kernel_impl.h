@@ -142,32 +142,34 @@ void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dy
   }
 }
 
+// One channel-block variant of NV vectors: P-pixel blocks (and P - 1 for exact row splits), the
+// wgrad tiles over CB input channels. A variant with CB = 0 has implicit forward kernels only.
+template <class V, int P, int NV, int CB>
+DirectVariant direct_variant() {
+  DirectVariant d{};
+  d.P = P;
+  d.cob = NV * V::W;
+  if constexpr (CB > 0) {
+    d.full = &direct_tile<V, P, NV, false>;
+    d.tail = &direct_tile<V, P, NV, true>;
+    d.CB = CB;
+    d.wfull = &wgrad_tile<V, CB, NV, false>;
+    d.wtail = &wgrad_tile<V, CB, NV, true>;
+  }
+  d.ifull = &direct_tile_implicit<V, P, NV, false>;
+  d.itail = &direct_tile_implicit<V, P, NV, true>;
+  d.ifull1 = &direct_tile_implicit<V, P - 1, NV, false>;
+  d.itail1 = &direct_tile_implicit<V, P - 1, NV, true>;
+  return d;
+}
+
 template <class V, int P4, int P2, int P1, int CB4, int CB2, int CB1, int P3>
 DirectKernels make_direct_kernels() {
-  constexpr int W = V::W;
   DirectKernels k{};
-  k.v[0] = {P4, 4 * W, &direct_tile<V, P4, 4, false>, &direct_tile<V, P4, 4, true>, CB4, &wgrad_tile<V, CB4, 4, false>,
-            &wgrad_tile<V, CB4, 4, true>};
-  k.v[1] = {P2, 2 * W, &direct_tile<V, P2, 2, false>, &direct_tile<V, P2, 2, true>, CB2, &wgrad_tile<V, CB2, 2, false>,
-            &wgrad_tile<V, CB2, 2, true>};
-  k.v[2] = {P1, 1 * W, &direct_tile<V, P1, 1, false>, &direct_tile<V, P1, 1, true>, CB1, &wgrad_tile<V, CB1, 1, false>,
-            &wgrad_tile<V, CB1, 1, true>};
-  k.v[0].ifull = &direct_tile_implicit<V, P4, 4, false>;
-  k.v[0].itail = &direct_tile_implicit<V, P4, 4, true>;
-  k.v[1].ifull = &direct_tile_implicit<V, P2, 2, false>;
-  k.v[1].itail = &direct_tile_implicit<V, P2, 2, true>;
-  k.v[2].ifull = &direct_tile_implicit<V, P1, 1, false>;
-  k.v[2].itail = &direct_tile_implicit<V, P1, 1, true>;
-  k.v3 = {P3, 3 * W, nullptr, nullptr, 0, nullptr, nullptr, &direct_tile_implicit<V, P3, 3, false>,
-          &direct_tile_implicit<V, P3, 3, true>};
-  k.v[0].ifull1 = &direct_tile_implicit<V, P4 - 1, 4, false>;
-  k.v[0].itail1 = &direct_tile_implicit<V, P4 - 1, 4, true>;
-  k.v[1].ifull1 = &direct_tile_implicit<V, P2 - 1, 2, false>;
-  k.v[1].itail1 = &direct_tile_implicit<V, P2 - 1, 2, true>;
-  k.v[2].ifull1 = &direct_tile_implicit<V, P1 - 1, 1, false>;
-  k.v[2].itail1 = &direct_tile_implicit<V, P1 - 1, 1, true>;
-  k.v3.ifull1 = &direct_tile_implicit<V, P3 - 1, 3, false>;
-  k.v3.itail1 = &direct_tile_implicit<V, P3 - 1, 3, true>;
+  k.v[0] = direct_variant<V, P4, 4, CB4>();
+  k.v[1] = direct_variant<V, P2, 2, CB2>();
+  k.v[2] = direct_variant<V, P1, 1, CB1>();
+  k.v3 = direct_variant<V, P3, 3, 0>();
   return k;
 }
 
