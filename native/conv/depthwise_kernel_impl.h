@@ -12,6 +12,40 @@ namespace {
 // stored back around every kernel row (see direct_kernel_impl.h). 56x56x128 3x3 at batch 8:
 // 1 thread 0.94-1.02 -> 0.87-0.89 ms, 2 threads 0.53-0.56 -> 0.46-0.50 ms (minima, chrt -f 50, A/B).
 
+// The register block's start (the bias, or zero, in every pixel) and end (stored, streamed, or
+// only the first `rem` channels). Always inlined, so the unrolled loops land in the caller before
+// scalar replacement and acc stays in registers.
+template <class V, int P, int NV, bool TAIL>
+__attribute__((always_inline)) inline void dw_acc_init(typename V::T (&acc)[P][NV], const float* bias, std::size_t c0,
+                                                       int rem) {
+  constexpr int VW = V::W;
+  #pragma GCC unroll 16
+  for (int j = 0; j < NV; ++j) {
+    typename V::T b = V::zero();
+    if (bias) b = TAIL ? V::loadn(bias + c0 + j * VW, rem - j * VW) : V::load(bias + c0 + j * VW);
+    #pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) acc[p][j] = b;
+  }
+}
+
+template <class V, int P, int NV, bool TAIL, bool NT>
+__attribute__((always_inline)) inline void dw_acc_store(const typename V::T (&acc)[P][NV], float* out, std::size_t ow0,
+                                                        std::size_t ldy, std::size_t c0, int rem) {
+  constexpr int VW = V::W;
+  #pragma GCC unroll 16
+  for (int p = 0; p < P; ++p)
+    #pragma GCC unroll 16
+    for (int j = 0; j < NV; ++j) {
+      float* o = out + (ow0 + p) * ldy + c0 + j * VW;
+      if (TAIL)
+        V::storen(o, acc[p][j], rem - j * VW);
+      else if (NT)
+        V::stream(o, acc[p][j]);
+      else
+        V::store(o, acc[p][j]);
+    }
+}
+
 // P consecutive output pixels starting at ow0, channels [c0, c0 + NV*W) (TAIL: only `rem` of them).
 // FULL_ROW: every tap of every pixel lies inside [0, W) (no column checks); otherwise P == 1 and
 // the taps are clipped to the row. NT: whole vectors are stored non-temporally (dw_row_stream).
@@ -21,13 +55,7 @@ inline void dw_block(const float* const* rows, std::size_t R, std::size_t KW, st
                      std::size_t stride, std::size_t dil, std::size_t pad, float* out, std::size_t ldy) {
   constexpr int VW = V::W;
   typename V::T acc[P][NV];
-  #pragma GCC unroll 16
-  for (int j = 0; j < NV; ++j) {
-    typename V::T b = V::zero();
-    if (bias) b = TAIL ? V::loadn(bias + c0 + j * VW, rem - j * VW) : V::load(bias + c0 + j * VW);
-    #pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) acc[p][j] = b;
-  }
+  dw_acc_init<V, P, NV, TAIL>(acc, bias, c0, rem);
   // Column of tap kw for pixel ow0 + p: ow0*stride - pad + kw*dil + p*stride (may be "negative",
   // so kept signed; FULL_ROW guarantees the range).
   const long col0 = (long)(ow0 * stride) - (long)pad;
@@ -56,18 +84,7 @@ inline void dw_block(const float* const* rows, std::size_t R, std::size_t KW, st
         }
     }
   }
-  #pragma GCC unroll 16
-  for (int p = 0; p < P; ++p)
-    #pragma GCC unroll 16
-    for (int j = 0; j < NV; ++j) {
-      float* o = out + (ow0 + p) * ldy + c0 + j * VW;
-      if (TAIL)
-        V::storen(o, acc[p][j], rem - j * VW);
-      else if (NT)
-        V::stream(o, acc[p][j]);
-      else
-        V::store(o, acc[p][j]);
-    }
+  dw_acc_store<V, P, NV, TAIL, NT>(acc, out, ow0, ldy, c0, rem);
 }
 
 // dw_block for interior pixels of a stride-1, undilated row with a compile-time kernel width KW
@@ -85,13 +102,7 @@ inline void dw_block_s1(const float* const* rows, std::size_t R, std::size_t ldx
                         std::size_t ldy) {
   constexpr int VW = V::W;
   typename V::T acc[P][NV];
-  #pragma GCC unroll 16
-  for (int j = 0; j < NV; ++j) {
-    typename V::T b = V::zero();
-    if (bias) b = TAIL ? V::loadn(bias + c0 + j * VW, rem - j * VW) : V::load(bias + c0 + j * VW);
-    #pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) acc[p][j] = b;
-  }
+  dw_acc_init<V, P, NV, TAIL>(acc, bias, c0, rem);
   // First column this block reads (interior: ow0 >= pad, so never left of the row).
   const std::size_t col0 = ow0 - pad;
   for (std::size_t r = 0; r < R; ++r) {
@@ -119,18 +130,7 @@ inline void dw_block_s1(const float* const* rows, std::size_t R, std::size_t ldx
       }
     }
   }
-  #pragma GCC unroll 16
-  for (int p = 0; p < P; ++p)
-    #pragma GCC unroll 16
-    for (int j = 0; j < NV; ++j) {
-      float* o = out + (ow0 + p) * ldy + c0 + j * VW;
-      if (TAIL)
-        V::storen(o, acc[p][j], rem - j * VW);
-      else if (NT)
-        V::stream(o, acc[p][j]);
-      else
-        V::store(o, acc[p][j]);
-    }
+  dw_acc_store<V, P, NV, TAIL, NT>(acc, out, ow0, ldy, c0, rem);
 }
 
 // All channel blocks of P interior pixels through dw_block_s1.
