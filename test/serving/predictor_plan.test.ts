@@ -81,7 +81,9 @@ describe('predictor through one preallocated plan', () => {
     const after = memory();
     expect(batches).toBeGreaterThan(40);
     expect(after.totalAllocations).toBe(before.totalAllocations);
-    expect(after.numBytes).toBe(before.numBytes);
+    // Not toBe: the garbage collector may free tensors left over from earlier work meanwhile
+    // (CI once saw 876 bytes go), but nothing may be added.
+    expect(after.numBytes).toBeLessThanOrEqual(before.numBytes);
     expect(m.inferencePlan.builds).toBe(builds);
     // close() frees the staging and output buffers.
     await p.close();
