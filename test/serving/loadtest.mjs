@@ -3,6 +3,7 @@
 //   node test/serving/loadtest.mjs [--model lenet5] [--amount 2000] [--connections 1,16,64]
 //                                  [--in-process 1] [--ort 1] [--http 0] [--shared ../shared]
 //                                  [--max-batch-size 32] [--max-delay-ms 2] [--concurrency 1] [--seconds 0]
+//                                  [--inline-max-us N]
 // --in-process 1 adds the same concurrency levels against createPredictor in this process (no
 // HTTP: what the model + batcher sustain). --ort 1 adds, in the same run, onnxruntime-node's
 // images/s on the shared bench's inference case of the same model (export_onnx.py + one
@@ -41,6 +42,9 @@ const shape = model === 'lenet5' ? [28, 28, 1] : [224, 224, 3];
 const maxBatch = String(args['max-batch-size'] ?? 32);
 const maxDelay = String(args['max-delay-ms'] ?? 2);
 const lanes = String(args.concurrency ?? 1);
+// convkit's inline-run limit (createPredictor's inlineMaxUs, `serve --inline-max-us`); unset: the default.
+const inlineArgs = args['inline-max-us'] === undefined ? [] : ['--inline-max-us', String(args['inline-max-us'])];
+const inlineOpts = args['inline-max-us'] === undefined ? {} : { inlineMaxUs: Number(args['inline-max-us']) };
 const laneLabel = lanes === '1' ? '' : `, ×${lanes}`;
 const dynamicLabel = `dynamic (${maxBatch}, ${maxDelay} ms${laneLabel})`;
 const offLabel = `off (1, 0 ms${laneLabel})`;
@@ -67,7 +71,7 @@ function ortExport() {
 function startServer(extra, ort = false) {
   const argv = ort
     ? [join(root, 'test', 'serving', 'ort_server.mjs'), ortExport().dyn, '--sample', Object.values(ortExport().entry.inputs)[0].slice(1).join(','), ...extra]
-    : [join(root, 'bin', 'convkit.cjs'), 'serve', model, '--port', '0', '--name', 'm', ...extra];
+    : [join(root, 'bin', 'convkit.cjs'), 'serve', model, '--port', '0', '--name', 'm', ...inlineArgs, ...extra];
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let out = '';
@@ -172,7 +176,7 @@ async function inProcess(batching, c) {
   const ck = await import(join(root, 'dist', 'index.js'));
   ck.setSeed(1);
   const m = model === 'lenet5' ? ck.zoo.lenet5() : ck.zoo.resnet18({ inputShape: [224, 224, 3], classes: 1000 });
-  const p = ck.createPredictor(m, batchOpts(batching));
+  const p = ck.createPredictor(m, { ...batchOpts(batching), ...inlineOpts });
   const k = batchCounter(p);
   const x = new Float32Array(body.buffer.slice(0));
   const sample = [1, ...shape];
