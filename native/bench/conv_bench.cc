@@ -113,18 +113,22 @@ int conv_bench(int argc, char** argv) {
     return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
   };
   double best = 1e300, best_cpu = 1e300;
+  std::vector<double> times;  // per call, for the median and the 90th percentile (the spread the peer bench's medians see)
   auto t_end = std::chrono::steady_clock::now() + std::chrono::duration<double>(reps_s);
   int reps = 0;
   while (reps < 3 || std::chrono::steady_clock::now() < t_end) {
     const double c0 = thread_cpu();
     auto t0 = std::chrono::steady_clock::now();
     once();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best = std::min(best, times.back());
     best_cpu = std::min(best_cpu, thread_cpu() - c0);
     ++reps;
   }
-  std::printf("%s %s %s(%s) threads=%d: min %.3f ms (%.1f GFLOPS) over %d reps; caller CPU min %.3f ms\n", sp.name,
-              pass.c_str(), algo.c_str(), conv_algorithm_name(ran), num_threads(), best * 1e3, d.flops() / best * 1e-9,
-              reps, best_cpu * 1e3);
+  std::sort(times.begin(), times.end());
+  std::printf("%s %s %s(%s) threads=%d: min %.3f ms (%.1f GFLOPS) over %d reps; median %.3f, p90 %.3f; caller CPU min %.3f ms\n",
+              sp.name, pass.c_str(), algo.c_str(), conv_algorithm_name(ran), num_threads(), best * 1e3,
+              d.flops() / best * 1e-9, reps, times[times.size() / 2] * 1e3, times[times.size() * 9 / 10] * 1e3,
+              best_cpu * 1e3);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "conv/conv_depthwise_grad.h"
 #include "conv/conv_direct_rows.h"
 #include "conv/conv_direct_staged.h"
+#include "conv/conv_direct_staged_wgrad.h"
 #include "conv/direct_kernels.h"
 #include "runtime/aligned.h"
 #include "runtime/thread_pool.h"
@@ -240,6 +241,7 @@ void conv_direct_wgrad(const ConvDesc& d, const float* x, const float* dy, float
 void conv_direct_channels_wgrad(const ConvDesc& d, const float* x, const float* dy, float* dw, float* db,
                                 const CancelToken& cancel) {
   if (conv_is_depthwise1(d)) return conv_depthwise_wgrad(d, x, dy, dw, db, cancel);
+  if (conv_direct_staged_wgrad_ok(d)) return conv_direct_staged_wgrad(d, x, dy, dw, db, cancel);
   const DirectKernels& K = direct_kernels();
   const std::size_t T = d.taps(), cg = d.cin_g(), og = d.cout_g();
   const std::size_t npix = d.N * d.out_pixels();

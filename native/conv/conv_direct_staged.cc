@@ -104,49 +104,102 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
   const RowSplit split = row_split(OW, P);
   const std::size_t nP = split.nP, nblk = split.nblk;
 
+  // Which blocks must read staged rows. A row's blocks are the same for every output row: block b
+  // covers buffer columns [ow0*stride, (ow0 + bp - 1)*stride + (KW-1)*dil]; it is an edge block when
+  // that range reaches into the left padding (< padL) or past the source row (>= padL + W). Every
+  // other block reads the input row in place, at source column = buffer column - padL, so an output
+  // row whose kernel rows all exist (no top/bottom padding) copies only the columns its edge blocks
+  // read: none on AlexNet's valid 11x11/4, ~2 x 16 pixels of the stem's 224 (it copied 2 whole rows
+  // per output row before, ~3% of a single-thread run in memmove).
+  struct Block {
+    std::size_t ow0, bp;
+    bool shortb, edge;
+  };
+  std::vector<Block> blocks(nblk);
+  const std::size_t padL = d.pad_before[2], W = d.in[2], span = (d.kernel[2] - 1) * d.dilation[2];
+  std::size_t lend = 0, rbeg = geo.wbuf;  // the edge blocks read buffer columns [0, lend) and [rbeg, wbuf)
+  bool any_interior = false, any_edge = false;
+  for (std::size_t b = 0, ow0 = 0; b < nblk; ++b) {
+    const bool shortb = b >= nP;
+    const std::size_t bp = shortb ? P - 1 : P, first = ow0 * d.stride[2], last = (ow0 + bp - 1) * d.stride[2] + span;
+    const bool left = first < padL, right = last >= padL + W;
+    blocks[b] = {ow0, bp, shortb, left || right};
+    if (left) lend = std::max(lend, last + 1);
+    if (right) rbeg = std::min(rbeg, first);
+    any_interior |= !(left || right);
+    any_edge |= left || right;
+    ow0 += bp;
+  }
+  // Source columns an edge-only staging copies: [0, c1) and [c2, W); the whole row when they meet.
+  std::size_t c1 = std::min(W, lend > padL ? lend - padL : 0), c2 = rbeg > padL ? std::min(W, rbeg - padL) : 0;
+  if (c2 <= c1) c1 = c2 = W;
+  const std::size_t cstride = d.in[2] * C;  // floats per input row
+
   parallel_range(nrows, 1, [&](std::size_t rb, std::size_t re) {
     AlignedPtr<float> stage = aligned_array<float>(S * rowlen + 16);
     std::fill(stage.get(), stage.get() + S * rowlen + 16, 0.f);
-    // Per slot: the source row it holds (image row index (n*D + d)*H + h), -1 = zeros; and when it
-    // was last used (for eviction).
-    std::vector<long> held(S, -1);
+    // Per slot: the source row it holds (image row index (n*D + d)*H + h), -1 = zeros; whether all of
+    // it is copied (or only the edge blocks' columns); when it was last used (for eviction).
+    std::vector<long> held(S, -1), ids(geo.rows);
+    std::vector<char> whole(S, 1);
     std::vector<std::size_t> used(S, 0), assigned(geo.rows);
-    std::vector<std::ptrdiff_t> toff(T);
+    std::vector<std::ptrdiff_t> toff(T), toffx(T);
     AlignedPtr<float> tail = aligned_array<float>(P * Ko);
     std::size_t clock = 0;
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
       ++clock;
       const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+      bool vpad = false;
       for (std::size_t kd = 0, sr = 0; kd < d.kernel[0]; ++kd) {
         const long sd = map[0][od * d.kernel[0] + kd];
         for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++sr) {
           const long sh = map[1][oh * d.kernel[1] + kh];
-          const long id = (sd < 0 || sh < 0) ? -1 : ((long)n * (long)d.in[0] + sd) * (long)d.in[1] + sh;
+          ids[sr] = (sd < 0 || sh < 0) ? -1 : ((long)n * (long)d.in[0] + sd) * (long)d.in[1] + sh;
+          vpad |= ids[sr] < 0;
+        }
+      }
+      // A row with top/bottom padding (or with no interior block) stages every block's rows whole,
+      // the zero rows included; otherwise only the edge blocks read staged columns.
+      const bool all_staged = vpad || !any_interior;
+      if (all_staged || any_edge) {
+        for (std::size_t sr = 0; sr < geo.rows; ++sr) {
+          const long id = ids[sr];
           std::size_t slot = S;
           for (std::size_t k = 0; k < S && slot == S; ++k)
             if (held[k] == id) slot = k;
-          if (slot == S) {
+          const bool fresh = slot == S;
+          if (fresh) {
             // Evict the least recently used slot not already taken by this output row.
             for (std::size_t k = 0; k < S; ++k)
               if (used[k] != clock && (slot == S || used[k] < used[slot])) slot = k;
-            float* dst = stage.get() + slot * rowlen + d.pad_before[2] * C;
-            if (id < 0)
-              std::fill(dst, dst + d.in[2] * C, 0.f);
-            else
-              std::memcpy(dst, x + (std::size_t)id * d.in[2] * C, d.in[2] * C * sizeof(float));
-            held[slot] = id;
           }
+          float* dst = stage.get() + slot * rowlen + padL * C;
+          if (id < 0) {
+            if (fresh) std::fill(dst, dst + cstride, 0.f), whole[slot] = 1;
+          } else if (fresh || (all_staged && !whole[slot])) {
+            // Copy all of the row, or only the edge blocks' columns (the rest of the slot is then
+            // stale and never read; a later whole staging of the same row completes it).
+            const float* src = x + (std::size_t)id * cstride;
+            if (all_staged) {
+              std::memcpy(dst, src, cstride * sizeof(float));
+            } else {
+              std::memcpy(dst, src, c1 * C * sizeof(float));
+              std::memcpy(dst + c2 * C, src + c2 * C, (W - c2) * C * sizeof(float));
+            }
+            whole[slot] = all_staged || (c1 == W);
+          }
+          held[slot] = id;
           used[slot] = clock;
           assigned[sr] = slot;
         }
       }
-      // Prefetch (into L2) the source rows the next output row will stage that are not staged now:
-      // the copies above read the input from memory (AlexNet: 6% of a single-thread run in the
-      // copies' rep movsb), and this output row's kernel calls give the prefetches ample time.
-      // Measured with the per-call zero fill of `oj` below dropped too (1 thread, CPU-time minima
-      // of 6 interleaved runs, busy machine): stem 12.9-13.1 -> 12.2-12.7 ms (12.3-12.9 without
-      // the prefetch), AlexNet 9.9-10.3 -> 9.8-10.3 (median 10.2 -> 10.0).
+      // Prefetch (into L2) the source rows the next output row reads that this one does not: the
+      // in-place reads and the row copies would otherwise take them from memory (AlexNet: 6% of a
+      // single-thread run in the copies' rep movsb before this prefetch), and this output row's
+      // kernel calls give the prefetches ample time. Measured with the per-call zero fill of `oj`
+      // below dropped too (1 thread, CPU-time minima of 6 interleaved runs, busy machine): stem
+      // 12.9-13.1 -> 12.2-12.7 ms (12.3-12.9 without the prefetch), AlexNet median 10.2 -> 10.0.
       if (r + 1 < re) {
         const std::size_t r1 = r + 1, oh1 = r1 % d.out[1], od1 = (r1 / d.out[1]) % d.out[0],
                           n1 = r1 / (d.out[1] * d.out[0]);
@@ -156,23 +209,31 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
             const long sh = map[1][oh1 * d.kernel[1] + kh];
             if (sd < 0 || sh < 0) continue;
             const long id = ((long)n1 * (long)d.in[0] + sd) * (long)d.in[1] + sh;
-            if (std::find(held.begin(), held.end(), id) != held.end()) continue;
-            const char* src = reinterpret_cast<const char*>(x + (std::size_t)id * d.in[2] * C);
-            for (std::size_t off = 0; off < d.in[2] * C * sizeof(float); off += 64) __builtin_prefetch(src + off, 0, 2);
+            if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
+            const char* src = reinterpret_cast<const char*>(x + (std::size_t)id * cstride);
+            for (std::size_t off = 0; off < cstride * sizeof(float); off += 64) __builtin_prefetch(src + off, 0, 2);
           }
         }
       }
+      // Tap offsets: into the staged slots (from the stage), and into the input rows themselves
+      // (from x; with boff = ow0*stride*C an interior block's sum is >= the row's start).
       for (std::size_t sr = 0, t = 0; sr < geo.rows; ++sr)
-        for (std::size_t kw = 0; kw < (merge ? 1 : d.kernel[2]); ++kw, ++t)
-          toff[t] = (std::ptrdiff_t)(assigned[sr] * rowlen + kw * d.dilation[2] * C);
+        for (std::size_t kw = 0; kw < (merge ? 1 : d.kernel[2]); ++kw, ++t) {
+          if (all_staged || any_edge) toff[t] = (std::ptrdiff_t)(assigned[sr] * rowlen + kw * d.dilation[2] * C);
+          if (!all_staged)
+            toffx[t] = (ids[sr] * (std::ptrdiff_t)W + (std::ptrdiff_t)(kw * d.dilation[2]) - (std::ptrdiff_t)padL) *
+                       (std::ptrdiff_t)C;
+        }
       float* yrow = y + r * OW * Ko;
-      for (std::size_t b = 0, ow0 = 0; b < nblk; ++b) {
+      for (const Block& blk : blocks) {
         // The first nP blocks have P pixels, the rest P - 1 (DirectVariant::ifull1); without P - 1
         // blocks the last may be partial and goes through the tail buffer.
-        const bool short_blk = b >= nP;
-        const std::size_t bp = short_blk ? P - 1 : P, np = std::min(bp, OW - ow0);
+        const std::size_t bp = blk.bp, ow0 = blk.ow0, np = std::min(bp, OW - ow0);
         float* out0 = np == bp ? yrow + ow0 * Ko : tail.get();
         const std::ptrdiff_t boff = (std::ptrdiff_t)(ow0 * d.stride[2] * C);
+        const bool staged = all_staged || blk.edge;
+        const float* base = staged ? stage.get() : x;
+        const std::ptrdiff_t* offs = staged ? toff.data() : toffx.data();
         for (std::size_t g = 0; g < d.groups; ++g) {
           const float* wg = w + g * og;
           const float* bg = d.has_bias ? bias + g * og : nullptr;
@@ -181,14 +242,12 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
             std::array<float*, 16> oj;  // the kernel reads the first bp (no zero fill per call)
             for (std::size_t p = 0; p < bp; ++p) oj[p] = out0 + p * Ko + g * og + j0;
             const bool full = nco == (std::size_t)V.cob;
-            (short_blk ? (full ? V.ifull1 : V.itail1) : (full ? V.ifull : V.itail))(
-                T, cin, stage.get() + g * cg, toff.data(), boff, pstride, wg + j0, Ko, wtap, nco, oj.data(),
-                bg ? bg + j0 : nullptr);
+            (blk.shortb ? (full ? V.ifull1 : V.itail1) : (full ? V.ifull : V.itail))(
+                T, cin, base + g * cg, offs, boff, pstride, wg + j0, Ko, wtap, nco, oj.data(), bg ? bg + j0 : nullptr);
           }
         }
         if (np < bp) std::memcpy(yrow + ow0 * Ko, tail.get(), np * Ko * sizeof(float));
         if (d.act != Activation::none) apply_activation(yrow + ow0 * Ko, np * Ko, d.act, d.leaky_alpha);
-        ow0 += bp;
       }
     }
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "conv/conv_direct_rows.h"
+#include "conv/conv_direct_staged_wgrad.h"
 #include "conv/conv_fft.h"
 #include "conv/conv_transform.h"
 #include "conv/winograd.h"
@@ -112,6 +113,14 @@ ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
   // Weight gradient otherwise: one tall-skinny GEMM per column tile reduces over all pixels at once
   // (the direct kernel revisits the pixel list once per (tap, channel block)).
   if (p == ConvPass::wgrad) {
+    // RGB-like inputs under large kernels on wide rows (the 7x7/2 stem, AlexNet's 11x11/4): the
+    // staged direct weight gradient reduces each kernel row's KW*Cin run over whole output rows
+    // without a column matrix (conv_direct_staged_wgrad.h). 2 threads, busy machine, min ms: stem
+    // 6.8-6.9 vs 8.5-9.0 (torch 6.96), AlexNet 5.24-5.28 vs 6.0 (torch 5.30); on short rows or
+    // short reductions the column GEMM stays ahead (32x32 3->32 5x5: 0.76 vs 0.69 ms).
+    if (d.groups == 1 && d.C <= 4 && d.K >= 32 && d.out[2] >= 48 && d.taps() * d.C >= 100 &&
+        conv_direct_staged_wgrad_ok(d))
+      return ConvAlgorithm::direct;
     // 3x3 stride 1 with enough channels: Winograd F(3x3, 2x2), 4 products per pixel and channel
     // pair instead of 9 (winograd_wgrad.h; VGG 56x56x64 wgrad 33.6 -> 14.3 ms single thread, busy machine).
     if (std::min(d.C, d.K) >= 16 && conv_unsupported_reason(d, p, ConvAlgorithm::winograd_f2).empty())

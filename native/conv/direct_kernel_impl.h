@@ -142,6 +142,50 @@ void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dy
   }
 }
 
+// Weight gradient of one kernel row over a run of npix pixels at a constant input pixel stride
+// (direct_kernels.h, DirectWgradImplicitFn): the block's sums start at zero, so each call adds a
+// float sum of npix products to dw (a row's sum, then rows summed in dw: shorter float chains than
+// one running sum over every pixel of a worker's share).
+template <class V, int CB, int NV, bool TAIL>
+void wgrad_tile_implicit(std::size_t npix, const float* x, std::ptrdiff_t pstride, const float* dy, std::size_t ldy,
+                         std::size_t cb, std::size_t nco, float* dw, std::size_t ldw) {
+  constexpr int W = V::W;
+  typename V::T acc[CB][NV];
+  #pragma GCC unroll 16
+  for (int c = 0; c < CB; ++c)
+    #pragma GCC unroll 16
+    for (int j = 0; j < NV; ++j) acc[c][j] = V::zero();
+  // Channels past cb re-read the last valid one (their sums are dropped), so the block stays whole.
+  int off[CB];
+  #pragma GCC unroll 16
+  for (int c = 0; c < CB; ++c) off[c] = (std::size_t)c < cb ? c : (int)cb - 1;
+  for (std::size_t p = 0; p < npix; ++p) {
+    const float* xq = x + (std::ptrdiff_t)p * pstride;
+    const float* dq = dy + p * ldy;
+    typename V::T dv[NV];
+    #pragma GCC unroll 16
+    for (int j = 0; j < NV; ++j) dv[j] = TAIL ? V::loadn(dq + j * W, (int)nco - j * W) : V::load(dq + j * W);
+    #pragma GCC unroll 16
+    for (int c = 0; c < CB; ++c) {
+      typename V::T xv = V::bcast(xq[off[c]]);
+      #pragma GCC unroll 16
+      for (int j = 0; j < NV; ++j) acc[c][j] = V::fma(xv, dv[j], acc[c][j]);
+    }
+  }
+  #pragma GCC unroll 16
+  for (int c = 0; c < CB; ++c) {
+    if ((std::size_t)c >= cb) break;
+    #pragma GCC unroll 16
+    for (int j = 0; j < NV; ++j) {
+      float* q = dw + c * ldw + j * W;
+      if (TAIL)
+        V::storen(q, V::add(V::loadn(q, (int)nco - j * W), acc[c][j]), (int)nco - j * W);
+      else
+        V::store(q, V::add(V::load(q), acc[c][j]));
+    }
+  }
+}
+
 // One channel-block variant of NV vectors: P-pixel blocks (and P - 1 for exact row splits), the
 // wgrad tiles over CB input channels. A variant with CB = 0 has implicit forward kernels only.
 template <class V, int P, int NV, int CB>
@@ -155,6 +199,8 @@ DirectVariant direct_variant() {
     d.CB = CB;
     d.wfull = &wgrad_tile<V, CB, NV, false>;
     d.wtail = &wgrad_tile<V, CB, NV, true>;
+    d.wifull = &wgrad_tile_implicit<V, CB, NV, false>;
+    d.witail = &wgrad_tile_implicit<V, CB, NV, true>;
   }
   d.ifull = &direct_tile_implicit<V, P, NV, false>;
   d.itail = &direct_tile_implicit<V, P, NV, true>;

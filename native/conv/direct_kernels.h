@@ -31,12 +31,19 @@ using DirectImplicitFn = void (*)(std::size_t T, std::size_t cin, const float* b
 using WgradTileFn = void (*)(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb,
                              std::size_t nco, float* dw, std::size_t ldw);
 
+// Weight gradient of a run of npix pixels whose input values sit at a constant stride (one kernel
+// row of a staged or in-place input row): dw[c][j] += sum_p x[p*pstride + c] * dy[p*ldy + j],
+// c < cb (<= CB), j < nco.
+using DirectWgradImplicitFn = void (*)(std::size_t npix, const float* x, std::ptrdiff_t pstride, const float* dy,
+                                       std::size_t ldy, std::size_t cb, std::size_t nco, float* dw, std::size_t ldw);
+
 struct DirectVariant {
   int P;           // pixels per block (rows of the register block)
   int cob;         // output channels per block (NV * vector width)
   DirectTileFn full, tail;  // tail: nco < cob (masked loads/stores)
   int CB;          // input channels per wgrad block
   WgradTileFn wfull, wtail;
+  DirectWgradImplicitFn wifull, witail;  // the same block over a constant-stride run of pixels
   DirectImplicitFn ifull, itail;  // interior blocks of exactly P pixels
   // The same for blocks of P - 1 pixels: a row of OW pixels, OW = m*P + r, splits with no wasted
   // pixel into (P - r) % P blocks of P - 1 and the rest of P (when OW is at least that long), since

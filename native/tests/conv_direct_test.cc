@@ -30,6 +30,16 @@ int main() {
     // Shapes where the cost model picks the 3-vector blocks on AVX2 (24 outputs) and scalar (9).
     cases.push_back({mk(1, {1, 5, 16}, 7, 24, {1, 3, 3}), Padding::same, "16 wide, 24 out"});
     cases.push_back({mk(1, {1, 5, 16}, 4, 9, {1, 3, 3}), Padding::same, "16 wide, 9 out"});
+    // Tall enough for output rows without top/bottom padding, whose interior blocks read the input
+    // in place and whose edge blocks read only partly staged rows (completed when a padded row
+    // further down stages them whole): stem-like 7x7/2 with symmetric (47) and asymmetric (48: 2
+    // left, 3 right) padding, dilated and grouped rows (one tap per kw), AlexNet-like valid rows
+    // (nothing staged), batch 2 so a worker's rows run on into the next image.
+    cases.push_back({mk(2, {1, 21, 47}, 3, 64, {1, 7, 7}, {1, 2, 2}), Padding::same, "tall 7x7 stride 2, 64 out"});
+    cases.push_back({mk(2, {1, 20, 48}, 3, 40, {1, 7, 7}, {1, 2, 2}), Padding::same, "tall 7x7/2 asymmetric, 40 out"});
+    cases.push_back({mk(2, {1, 12, 45}, 5, 40, {1, 3, 3}, {1, 1, 1}, {1, 1, 2}), Padding::same, "tall dilated, 40 out"});
+    cases.push_back({mk(2, {1, 12, 50}, 8, 12, {1, 3, 3}, {1, 1, 1}, {1, 1, 1}, 2), Padding::same, "tall groups 2"});
+    cases.push_back({mk(2, {1, 31, 63}, 3, 96, {1, 11, 11}, {1, 4, 4}), Padding::valid, "tall 11x11 stride 4, 96 out"});
     ConvDesc wb = mk(1, {1, 5, 37}, 7, 33, {1, 3, 5});
     wb.has_bias = true;
     wb.act = Activation::leaky_relu;

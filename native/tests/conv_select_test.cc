@@ -75,6 +75,14 @@ int main() {
   CK_CHECK(select_conv_algorithm(lenet, ConvPass::wgrad) == ConvAlgorithm::direct);  // row kernels
   CK_CHECK(select_conv_algorithm(lenet, ConvPass::dgrad) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(stem, ConvPass::dgrad) == ConvAlgorithm::im2col);
+  // Weight gradients of RGB layers: the staged direct kernel on the stem and AlexNet (long rows, a
+  // 147- / 363-float reduction per pixel); the column GEMM on a 32-wide 5x5 and a 3x3.
+  CK_CHECK(select_conv_algorithm(stem, ConvPass::wgrad) == ConvAlgorithm::direct);
+  CK_CHECK(select_conv_algorithm(alex, ConvPass::wgrad) == ConvAlgorithm::direct);
+  CK_CHECK(select_conv_algorithm(fin(mk(32, {1, 32, 32}, 3, 32, {1, 5, 5}), Padding::same), ConvPass::wgrad) ==
+           ConvAlgorithm::im2col);
+  CK_CHECK(select_conv_algorithm(fin(mk(8, {1, 224, 224}, 3, 64, {1, 3, 3}), Padding::same), ConvPass::wgrad) ==
+           ConvAlgorithm::im2col);
   CK_CHECK(select_conv_algorithm(big, ConvPass::dgrad) == ConvAlgorithm::fft);
   CK_CHECK(select_conv_algorithm(pw, ConvPass::forward) == ConvAlgorithm::im2col);
   CK_CHECK(select_conv_algorithm(big, ConvPass::forward) == ConvAlgorithm::fft);
