@@ -6,11 +6,14 @@
 //     weights in fold_bn; the build computes W', b', see plan.cc). Not bit-identical to the eager
 //     layers (one rounding of W·s instead of two of (x·W)·s + t): within a few float32 ulps.
 //  2. fuse_activations: a ReLU/ReLU6 whose input is read by nothing else is applied by the step
-//     that produces it: a conv or dense step (epilogue), or a batch norm, add or bias add (block by
-//     block while in cache). ReLU is exact, so this changes no value.
+//     that produces it: a dense step (GEMM epilogue), or a batch norm, add or bias add (block by
+//     block while in cache). ReLU is exact, so this changes no value. (Not a conv: see .cc.)
 //  3. fold_zero_pads: a ZeroPadding step read only by a conv becomes the conv's explicit zero
 //     padding (same values); read only by a max pooling, it becomes the pooling's padding when
 //     the padded input is known to be >= 0 and every window keeps a real input (see plan_fold.cc).
+//
+// CONVKIT_PLAN_FOLD=0 (read at each build) turns rewrites 1 and 3 off: plans then agree with the
+// eager layers bit for bit.
 //
 // Values that are plan inputs or outputs, or that any other step (an alias included) reads, are
 // never merged away. A spec that does not validate is returned unchanged, for the builder's checks
@@ -20,8 +23,8 @@
 
 namespace convkit {
 
-// All three rewrites, in the order above (activations fuse into a conv once its batch norm is
-// folded; zero pads fold into a max pooling once the ReLU before them is known).
+// All three rewrites, in the order above (an activation fuses into a dense step once its batch
+// norm is folded; zero pads fold into a max pooling once the ReLU before them is known).
 PlanSpec optimize_plan_spec(const PlanSpec& spec);
 
 // The weights of a conv or dense step with a batch norm folded in (fold_bn, epsilon): `w` has
