@@ -6,6 +6,7 @@
 // per-step profiling, and
 // descriptor errors.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -619,6 +620,17 @@ void test_folds() {
       }
   std::vector<double> want_bn3 = bn_ref(z, md.data(), vd.data(), U);
 
+  // CONVKIT_PLAN_FOLD=0: nothing folded (12 steps: relu1 still fuses into bn1), same results.
+  setenv("CONVKIT_PLAN_FOLD", "0", 1);
+  {
+    Plan plan(s);
+    CK_CHECK_MSG(plan.describe().size() == 12, "unfolded steps: %zu", plan.describe().size());
+    std::vector<float> p1(N * Hp * Wp * K1), p2(N * Hq * Wq * C), o2(N * H * W * K1), b2(N * H * W * K1), b3(N * U);
+    plan.run({x.data()}, {p1.data(), p2.data(), o2.data(), b2.data(), b3.data()});
+    CK_CHECK(error_ratio(p1.data(), want_pool1.data(), p1.size(), 1e-5, 1e-4) <= 1);
+    CK_CHECK(error_ratio(b3.data(), want_bn3.data(), b3.size(), 1e-5, 1e-4) <= 1);
+  }
+  unsetenv("CONVKIT_PLAN_FOLD");
   for_each_isa([&](Isa) {
     Plan plan(s);
     std::vector<float> p1(N * Hp * Wp * K1), p2(N * Hq * Wq * C), o2(N * H * W * K1), b2(N * H * W * K1), b3(N * U);
