@@ -5,7 +5,9 @@
 // depend on the input data is done at build time, so that a run only does the math:
 //  - weights are copied in and pre-transformed: a conv keeps a ConvOp (algorithm chosen once,
 //    Winograd/FFT filter transforms made once), a dense layer keeps its weight matrix packed for
-//    the GEMM micro-kernel (pack_b), a batch norm is folded into a per-channel scale and shift;
+//    the GEMM micro-kernel (pack_b), a batch norm is folded into a per-channel scale and shift
+//    or, after a conv / dense step that nothing else reads, into that step's weights
+//    (plan_fold.h, which also folds zero paddings into the next conv's or max pooling's padding);
 //  - every intermediate value gets a slot in one arena (64-byte aligned), reused between values
 //    whose lifetimes do not overlap; elementwise steps write in place over an input that dies
 //    there; one workspace region (the largest any conv needs) is shared by all steps, since steps
