@@ -206,6 +206,27 @@ describe('inference plan: batch norm folded into the conv / dense before it', ()
   });
 });
 
+describe('inference plan: a conv\'s own ReLU runs as a step after it', () => {
+  it('Conv2D(activation relu / relu6) gives conv + unary steps, bit for bit the eager layer (which fuses it), on every ISA', () => {
+    setSeed(8);
+    const inp = input({ shape: [11, 9, 3] });
+    const c1 = L.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inp) as L.SymbolicTensor;
+    const c2 = L.conv2d({ filters: 4, kernelSize: 5, activation: 'relu6' }).apply(c1) as L.SymbolicTensor;
+    const c3 = L.conv2d({ filters: 3, kernelSize: 1, activation: 'tanh' }).apply(c2) as L.SymbolicTensor;  // stays in the conv
+    const m = model({ inputs: inp, outputs: [c3, c1] });
+    randomize(m, 90);
+    const x = randomTensor([3, 11, 9, 3], 10, 2);
+    for (const isa of backendInfo().availableIsas) {
+      setIsa(isa);
+      const ys = planned(m, x);
+      eager(m, x).forEach((w, i) => expect(same(ys[i]!, w)).toBe(true));
+      expect(steps(m).map((s) => `${s.kind}:${s.name}`)).toEqual([
+        `conv:${nameOf(c1)}`, `unary:${nameOf(c1)}`, `conv:${nameOf(c2)}`, `unary:${nameOf(c2)}`, `conv:${nameOf(c3)}`,
+      ]);
+    }
+  });
+});
+
 describe('inference plan: zero padding folded into the next conv / max pooling', () => {
   it('into a conv (valid and same) exactly; into a max pooling only after a ReLU; never into an average pooling', () => {
     setSeed(6);

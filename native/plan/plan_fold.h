@@ -1,6 +1,8 @@
 // Rewrites of a plan spec before it is built (plan.h): steps merged into their neighbours where the
 // merged step computes the same function, so a run makes fewer passes over the activations.
 //
+//  0. split_conv_relus: a conv's own ReLU/ReLU6 runs as an in-place step after it (faster than
+//     the conv epilogue's, same values; see .cc). A batch norm after it then stays a step.
 //  1. fold_batch_norms: an inference batch norm whose input is a conv (or dense) step's output
 //     read by nothing else becomes part of that step's weights (the step carries the batch norm's
 //     weights in fold_bn; the build computes W', b', see plan.cc). Not bit-identical to the eager
@@ -13,7 +15,7 @@
 //     the padded input is known to be >= 0 and every window keeps a real input (see plan_fold.cc).
 //
 // CONVKIT_PLAN_FOLD=0 (read at each build) turns rewrites 1 and 3 off: plans then agree with the
-// eager layers bit for bit.
+// eager layers bit for bit (0 and 2 change no value).
 //
 // Values that are plan inputs or outputs, or that any other step (an alias included) reads, are
 // never merged away. A spec that does not validate is returned unchanged, for the builder's checks
@@ -23,7 +25,7 @@
 
 namespace convkit {
 
-// All three rewrites, in the order above (an activation fuses into a dense step once its batch
+// All rewrites, in the order above (an activation fuses into a dense step once its batch
 // norm is folded; zero pads fold into a max pooling once the ReLU before them is known).
 PlanSpec optimize_plan_spec(const PlanSpec& spec);
 
