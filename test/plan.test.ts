@@ -5,9 +5,16 @@
  * residual and concatenated branches, batch norm with non-trivial statistics and dropout.
  *
  * Tolerance: the plan calls the same kernels with the same algorithms and reproduces each layer's
- * order of roundings (bias after a depthwise conv, batch norm folded exactly as the layer folds
- * it, relu in the GEMM epilogue), so outputs are expected to be bit-identical; the assertion is
- * |plan - eager| <= 1e-6 * (1 + |eager|) and the tests also report exact equality.
+ * order of roundings (bias after a depthwise conv, relu in the GEMM or conv epilogue, a zero
+ * padding as the conv's own zero padding), so outputs are expected to be bit-identical; the
+ * assertion is |plan - eager| <= 1e-6 * (1 + |eager|) and the tests also check exact equality.
+ *
+ * Except where the plan folds a batch norm into the conv or dense step before it
+ * (native/plan/plan_fold.h): it then computes x·(W·s) + b' with W·s rounded once, where the eager
+ * layers round x·W, then ·s, then +t. Each fold moves an output by a few float32 ulps of the
+ * terms it sums (relative ~1e-7 of their magnitude); over the ~20 folded layers of a ResNet and
+ * with cancellation in the sums, FOLDED_TOL = 1e-5 relative (as |d| <= 1e-5 (1 + |eager|)) leaves
+ * room without hiding a real error (a wrong scale or shift moves outputs by O(1)).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Tensor } from '../lib/tensor/index.js';
@@ -54,7 +61,15 @@ function compare(a: Tensor, b: Tensor): { worst: number; identical: boolean } {
   return { worst, identical };
 }
 
-function expectPlanMatches(m: Model, x: Tensor | Tensor[]): { identical: boolean } {
+const FOLDED_TOL = 1e-5;
+
+/** Whether the model's current plan folded a batch norm into a conv or dense step. */
+function foldsBatchNorm(m: Model): boolean {
+  const bns = new Set(m.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.name));
+  return m.inferencePlan.plans[0]!.steps.some((s) => s.detail.split(', ').some((d) => bns.has(d.slice(1))));
+}
+
+function expectPlanMatches(m: Model, x: Tensor | Tensor[], tol = 1e-6): { identical: boolean } {
   const want = eager(m, x);
   const got = m.predictSync(x);
   // Same structure as the eager call: a list exactly when the model has several outputs.
@@ -65,7 +80,7 @@ function expectPlanMatches(m: Model, x: Tensor | Tensor[]): { identical: boolean
   let identical = true;
   gs.forEach((g, i) => {
     const c = compare(g, want[i]!);
-    expect(c.worst).toBeLessThanOrEqual(1e-6);
+    expect(c.worst).toBeLessThanOrEqual(tol);
     identical &&= c.identical;
   });
   for (const t of [...gs, ...want]) t.dispose();
@@ -75,20 +90,24 @@ function expectPlanMatches(m: Model, x: Tensor | Tensor[]): { identical: boolean
 afterEach(() => setIsa(null));
 
 describe('inference plan: equals the eager forward pass', () => {
-  const zooCases: [string, number[], number, number][] = [
-    ['lenet5', [28, 28, 1], 10, 3],
-    ['cifarBaseline', [32, 32, 3], 10, 3],
-    ['resnet18', [32, 32, 3], 5, 2],
-    ['googlenet', [32, 32, 3], 5, 2],
+  // [model, input shape, classes, batch, whether its batch norms fold into convs]
+  const zooCases: [string, number[], number, number, boolean][] = [
+    ['lenet5', [28, 28, 1], 10, 3, false],
+    ['cifarBaseline', [32, 32, 3], 10, 3, true],
+    ['resnet18', [32, 32, 3], 5, 2, true],
+    ['googlenet', [32, 32, 3], 5, 2, true],
   ];
-  for (const [name, shape, classes, batch] of zooCases) {
+  for (const [name, shape, classes, batch, folds] of zooCases) {
     it(`${name} (batch ${batch})`, () => {
       setSeed(3);
       const m = buildZooModel(name, { inputShape: shape, classes });
       randomizeWeights(m, 11);
       const x = randomTensor([batch, ...shape], 5);
-      const r = expectPlanMatches(m, x);
-      expect(r.identical).toBe(true);
+      const r = expectPlanMatches(m, x, folds ? FOLDED_TOL : 1e-6);
+      expect(foldsBatchNorm(m)).toBe(folds);
+      if (!folds) expect(r.identical).toBe(true);
+      // Every batch norm of these models follows a conv that feeds nothing else: all folded.
+      else expect(m.inferencePlan.plans[0]!.steps.map((s) => s.kind)).not.toContain('batchNorm');
       const info = m.inferencePlan.plans[0]!;
       expect(info.inputShapes).toEqual([[batch, ...shape]]);
       // The arena shares memory between values that are not alive together. A sample-parallel plan
@@ -123,8 +142,12 @@ describe('inference plan: equals the eager forward pass', () => {
     const x = randomTensor([3, 12, 10, 4], 6);
     const r2 = expectPlanMatches(m, x);
     expect(r2.identical).toBe(true);
-    const kinds = m.inferencePlan.plans[0]!.steps.map((s) => s.kind);
-    for (const k of ['conv', 'batchNorm', 'alias', 'add', 'unary', 'zeroPad', 'concat', 'pool', 'globalPool', 'dense', 'softmax', 'biasAdd']) expect(kinds).toContain(k);
+    const steps = m.inferencePlan.plans[0]!.steps;
+    const kinds = steps.map((s) => s.kind);
+    for (const k of ['conv', 'batchNorm', 'alias', 'add', 'unary', 'concat', 'pool', 'globalPool', 'dense', 'softmax', 'biasAdd']) expect(kinds).toContain(k);
+    // The zero padding became the next conv's own (zero) padding: one step less, same values.
+    expect(kinds).not.toContain('zeroPad');
+    expect(steps.find((s) => s.name === pc.sourceLayer.name)?.detail).toContain(`+${p.sourceLayer.name}`);
     x.dispose();
   });
 
@@ -167,32 +190,37 @@ describe('inference plan: equals the eager forward pass', () => {
     expect(m.inferencePlan.builds).toBe(builds + 1);
   });
 
-  it('a ReLU/ReLU6 after a batch norm or an add that feeds nothing else is fused into it, bit for bit', () => {
+  it('a ReLU/ReLU6 after a batch norm or an add that feeds nothing else is fused into it; batch norms fold into the conv before them', () => {
     setSeed(14);
     const inp = input({ shape: [9, 7, 6] });
     const c1 = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }).apply(inp) as L.SymbolicTensor;
-    const b1 = L.batchNormalization().apply(c1) as L.SymbolicTensor;
-    const r1 = L.reLU().apply(b1) as L.SymbolicTensor;                       // fused into bn1
+    const b1 = L.batchNormalization().apply(c1) as L.SymbolicTensor;         // folded into c1
+    const r1 = L.reLU().apply(b1) as L.SymbolicTensor;                       // its own step, in place
     const c2 = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: false }).apply(r1) as L.SymbolicTensor;
-    const b2 = L.batchNormalization().apply(c2) as L.SymbolicTensor;
+    const b2 = L.batchNormalization().apply(c2) as L.SymbolicTensor;         // folded into c2
     const sum = L.add().apply([b2, inp]) as L.SymbolicTensor;
     const r2 = L.reLU({ maxValue: 6 }).apply(sum) as L.SymbolicTensor;       // relu6, fused into the add
-    const b3 = L.batchNormalization().apply(r2) as L.SymbolicTensor;
+    const b3 = L.batchNormalization().apply(r2) as L.SymbolicTensor;         // after an add: stays a step
     const r3 = L.reLU().apply(b3) as L.SymbolicTensor;                       // not fused: b3 is also an output
-    const m = model({ inputs: inp, outputs: [r3, b3] });
+    const b4 = L.batchNormalization().apply(r2) as L.SymbolicTensor;
+    const r4 = L.reLU().apply(b4) as L.SymbolicTensor;                       // fused into b4
+    const m = model({ inputs: inp, outputs: [r3, b3, r4] });
     randomizeWeights(m, 81);
+    const name = (t: L.SymbolicTensor) => t.sourceLayer.name;
     for (const isa of backendInfo().availableIsas) {
       setIsa(isa);
       invalidateInferencePlans(m);
       // Values around zero on both sides of the activations, odd sizes (tails in every block).
-      expect(expectPlanMatches(m, randomTensor([5, 9, 7, 6], 22, 2)).identical).toBe(true);
+      expectPlanMatches(m, randomTensor([5, 9, 7, 6], 22, 2), FOLDED_TOL);
       const steps = m.inferencePlan.plans[0]!.steps;
-      expect(steps.filter((q) => q.kind === 'unary').length).toBe(1);
-      expect(steps.find((q) => q.name === b1.sourceLayer.name)?.detail).toMatch(/\+relu$/);
+      expect(steps.map((q) => q.kind)).toEqual(['conv', 'unary', 'conv', 'add', 'batchNorm', 'unary', 'batchNorm']);
+      expect(steps.find((q) => q.name === name(c1))?.detail).toMatch(new RegExp(`\\+${name(b1)}$`));
+      expect(steps.find((q) => q.name === name(c2))?.detail).toMatch(new RegExp(`\\+${name(b2)}$`));
       expect(steps.find((q) => q.kind === 'add')?.detail).toMatch(/\+relu6$/);
-      expect(steps.find((q) => q.name === b3.sourceLayer.name)?.detail ?? '').not.toMatch(/\+relu/);
+      expect(steps.find((q) => q.name === name(b3))?.detail ?? '').not.toMatch(/\+relu/);
+      expect(steps.find((q) => q.name === name(b4))?.detail).toMatch(/\+relu$/);
       // The same through one sample and through step-by-step runs.
-      expect(expectPlanMatches(m, randomTensor([1, 9, 7, 6], 23, 2)).identical).toBe(true);
+      expectPlanMatches(m, randomTensor([1, 9, 7, 6], 23, 2), FOLDED_TOL);
     }
   });
 
@@ -222,7 +250,7 @@ describe('inference plan: equals the eager forward pass', () => {
     for (const isa of backendInfo().availableIsas) {
       setIsa(isa);
       // The plan built under the previous ISA repacks its dense kernels for this one.
-      expect(expectPlanMatches(m, x).identical).toBe(true);
+      expectPlanMatches(m, x, FOLDED_TOL);
     }
   });
 });
@@ -387,7 +415,9 @@ describe('inference plan: runtime behaviour', () => {
     const xs = [0, 1, 2, 3].map((i) => randomTensor([4, 16, 16, 3], 20 + i));
     const ys = (await Promise.all(xs.map((x) => m.predict(x)))) as Tensor[];
     expect(m.inferencePlan.builds).toBe(1);
-    xs.forEach((x, i) => expect(compare(ys[i]!, eager(m, x)[0]!).identical).toBe(true));
+    // Exactly the plan's serial result; the eager one within the batch-norm fold's rounding.
+    xs.forEach((x, i) => expect(compare(ys[i]!, m.predictSync(x) as Tensor).identical).toBe(true));
+    xs.forEach((x, i) => expect(compare(ys[i]!, eager(m, x)[0]!).worst).toBeLessThanOrEqual(FOLDED_TOL));
   });
 
   it('an AbortSignal rejects a planned predict with an AbortError', async () => {

@@ -112,8 +112,11 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     });
     const N = 6;
     const x = randomTensor([N, 7, 5, 3], 4);
-    const kinds = InferencePlan.build(m, [[N, 7, 5, 3]]).info.steps.map((s) => s.kind);
-    for (const k of ['conv', 'batchNorm', 'add', 'unary', 'zeroPad', 'concat', 'pool', 'globalPool', 'dense', 'softmax', 'alias']) expect(kinds).toContain(k);
+    const built = InferencePlan.build(m, [[N, 7, 5, 3]]).info.steps;
+    const kinds = built.map((s) => s.kind);
+    for (const k of ['conv', 'batchNorm', 'add', 'unary', 'concat', 'pool', 'globalPool', 'dense', 'softmax', 'alias']) expect(kinds).toContain(k);
+    // The zero padding is the depthwise conv's own padding (same zeros; native/plan/plan_fold.h).
+    expect(built.find((s) => s.name === pc.sourceLayer.name)?.detail).toContain(`+${p.sourceLayer.name}`);
     for (const isa of backendInfo().availableIsas) {
       setIsa(isa);
       const plan = InferencePlan.build(m, [[N, 7, 5, 3]]);

@@ -3,7 +3,10 @@
  * maps each layer to native plan steps (native/plan/plan.h). Each mapping reproduces the eager
  * layer's arithmetic op for op (same kernels, same fused epilogues, same order of roundings), so
  * that a plan and `model.apply(x, {training: false})` agree bit for bit where the same algorithm
- * runs.
+ * runs — before the native build folds batch norms into the conv/dense step before them and zero
+ * paddings into the conv/max pooling after them (native/plan/plan_fold.h; a fold rounds W·s once,
+ * so such plans agree with the eager layers to float32 rounding; CONVKIT_PLAN_FOLD=0 keeps them
+ * bit-identical).
  *
  * Nested functional/Sequential models are inlined. Anything the mapping does not know — a
  * subclassed model, a layer class (or a user subclass of one) not listed here, channels-first

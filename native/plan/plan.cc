@@ -1,4 +1,5 @@
 #include "plan/plan.h"
+#include "plan/plan_fold.h"
 
 #include <algorithm>
 #include <atomic>
@@ -77,6 +78,8 @@ struct Plan::Step {
   UnaryOp post_op = UnaryOp::relu;
   // softmax / concat
   std::size_t axis = 0;
+  // layers folded into this step (plan_fold.h), for describe()
+  std::vector<std::string> folded;
 
   std::string who() const { return "plan step '" + name + "' (" + plan_step_kind_name(kind) + ")"; }
 };
@@ -119,59 +122,8 @@ bool same_geometry(const ConvDesc& a, const ConvDesc& b) {
 
 }  // namespace
 
-namespace {
-
-// A ReLU (or ReLU6) whose input comes from a batch norm, an add or a bias add and feeds nothing
-// else is applied by that step to each block of its result while the block is still in cache:
-// ResNet-style graphs (conv → BN → ReLU, add → ReLU) then make one pass over the activations
-// where they made two. The arithmetic is the same kernels on the same values in the same order,
-// so a plan still agrees bit for bit with the eager layers. Other activations stay separate steps.
-// Values that are inputs, outputs or read by any other step (an alias included) are left alone;
-// a spec that does not validate is returned unchanged for the checks below to report.
-PlanSpec fuse_activations(const PlanSpec& spec) {
-  PlanSpec s = spec;
-  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  const std::size_t nv = s.values.size(), ns = s.steps.size();
-  std::vector<std::size_t> readers(nv, 0), producer(nv, kNone);
-  std::vector<bool> external(nv, false);
-  for (std::size_t v : s.inputs) if (v < nv) external[v] = true;
-  for (std::size_t v : s.outputs) if (v < nv) external[v] = true;
-  for (std::size_t i = 0; i < ns; ++i) {
-    for (std::size_t v : s.steps[i].inputs) if (v < nv) ++readers[v];
-    std::size_t o = s.steps[i].output;
-    if (o >= nv) return spec;
-    if (producer[o] != kNone) return spec;  // produced twice: invalid, reported by the checks
-    producer[o] = i;
-  }
-  std::vector<bool> drop(ns, false);
-  for (std::size_t i = 0; i < ns; ++i) {
-    const PlanStepSpec& u = s.steps[i];
-    if (u.kind != PlanStepKind::unary || (u.unary != UnaryOp::relu && u.unary != UnaryOp::relu6) || u.inputs.size() != 1) continue;
-    const std::size_t v = u.inputs[0];
-    if (v >= nv || external[v] || readers[v] != 1 || s.values[u.output] != s.values[v]) continue;
-    const std::size_t p = producer[v];
-    if (p == kNone || p >= i || drop[p]) continue;
-    PlanStepSpec& ps = s.steps[p];
-    const bool elementwise = ps.kind == PlanStepKind::batch_norm || ps.kind == PlanStepKind::add || ps.kind == PlanStepKind::bias_add;
-    if (!elementwise || ps.post_unary) continue;
-    ps.post_unary = true;
-    ps.post_op = u.unary;
-    ps.output = u.output;
-    producer[u.output] = p;
-    drop[i] = true;
-  }
-  std::vector<PlanStepSpec> kept;
-  kept.reserve(ns);
-  for (std::size_t i = 0; i < ns; ++i)
-    if (!drop[i]) kept.push_back(std::move(s.steps[i]));
-  s.steps = std::move(kept);
-  return s;
-}
-
-}  // namespace
-
 Plan::Plan(const PlanSpec& caller_spec, std::shared_ptr<PlanWeights> shared)
-    : Plan(fuse_activations(caller_spec), std::move(shared), 0) {}
+    : Plan(optimize_plan_spec(caller_spec), std::move(shared), 0) {}
 
 Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared, int /*fused*/)
     : shapes_(spec.values),
@@ -314,6 +266,7 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared, int /*fuse
     st->in_place = in_place[i];
     st->post = s.post_unary;
     st->post_op = s.post_op;
+    st->folded = s.folded;
     for (std::size_t v : s.inputs) (st->in.push_back(loc_of(v)), st->in_shapes.push_back(shapes_[v]));
     st->out = loc_of(s.output);
     st->out_shape = shapes_[s.output];
@@ -339,19 +292,30 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared, int /*fuse
         expect_weights(who, s, d.has_bias ? 2 : 1);
         expect_weight(who, s, 0, "filter", d.filter_size());
         if (d.has_bias) expect_weight(who, s, 1, "bias", d.K);
+        // A folded batch norm (plan_fold.h) makes the operator's filter W' and its bias b'.
+        const float* fold_src = s.fold_bn.empty() ? nullptr : s.fold_bn[0].data;
+        const bool had_bias = d.has_bias;
+        if (fold_src) d.has_bias = true;
         std::string key = s.name + "#" + std::to_string(ordinal[s.name]++);
         auto it = shared_->conv.find(key);
         // Weights are counted as the operator holds them: the copy plus its prepared forms (a
         // Winograd U is 16/9 or 36/9 of the filter), so V8 sees what a plan really costs.
-        if (it != shared_->conv.end() && it->second.src == s.weights[0].data && reshapable(it->second.op->desc(), d)) {
+        if (it != shared_->conv.end() && it->second.src == s.weights[0].data && it->second.fold_src == fold_src &&
+            reshapable(it->second.op->desc(), d)) {
           st->conv = it->second.op;
           const std::size_t had = st->conv->prepared_bytes();
           st->conv->reshape(d);  // picks the algorithm for this shape; the filter transforms are kept
           new_weight_floats_ += (st->conv->prepared_bytes() - had) / sizeof(float);  // a new transform, if any
+        } else if (fold_src) {
+          std::vector<float> w, b;
+          fold_batch_norm_weights(d.K, s.weights[0], had_bias ? &s.weights[1] : nullptr, s.fold_bn, s.fold_epsilon, &w, &b);
+          st->conv = std::make_shared<ConvOp>(d, w.data(), b.data(), s.algorithm);
+          shared_->conv[key] = PlanWeights::Conv{s.weights[0].data, fold_src, st->conv};
+          new_weight_floats_ += st->conv->prepared_bytes() / sizeof(float);
         } else {
           st->conv = std::make_shared<ConvOp>(d, s.weights[0].data, d.has_bias ? s.weights[1].data : nullptr,
                                               s.algorithm);
-          shared_->conv[key] = PlanWeights::Conv{s.weights[0].data, st->conv};
+          shared_->conv[key] = PlanWeights::Conv{s.weights[0].data, nullptr, st->conv};
           new_weight_floats_ += st->conv->prepared_bytes() / sizeof(float);
         }
         st->conv_desc = st->conv->desc();
@@ -376,19 +340,26 @@ Plan::Plan(const PlanSpec& spec, std::shared_ptr<PlanWeights> shared, int /*fuse
         if (s.weights.size() == 2) expect_weight(who, s, 1, "bias", st->N);
         st->act = s.act;
         st->alpha = s.act_alpha;
-        const std::size_t nb = s.weights.size() == 2 ? st->N : 0;
+        const float* fold_src = s.fold_bn.empty() ? nullptr : s.fold_bn[0].data;  // a folded batch norm
+        const std::size_t nb = s.weights.size() == 2 || fold_src ? st->N : 0;
         std::string key = s.name + "#" + std::to_string(ordinal[s.name]++);
         auto it = shared_->dense.find(key);
-        if (it != shared_->dense.end() && it->second->src == s.weights[0].data && it->second->K == st->K &&
-            it->second->N == st->N && it->second->bias.size() == nb) {
+        if (it != shared_->dense.end() && it->second->src == s.weights[0].data && it->second->fold_src == fold_src &&
+            it->second->K == st->K && it->second->N == st->N && it->second->bias.size() == nb) {
           st->dense = it->second;
         } else {
           auto dw = std::make_shared<PlanWeights::Dense>();
           dw->src = s.weights[0].data;
+          dw->fold_src = fold_src;
           dw->K = st->K;
           dw->N = st->N;
-          dw->w.assign(s.weights[0].data, s.weights[0].data + st->K * st->N);
-          if (nb) dw->bias.assign(s.weights[1].data, s.weights[1].data + nb);
+          if (fold_src) {
+            fold_batch_norm_weights(st->N, s.weights[0], s.weights.size() == 2 ? &s.weights[1] : nullptr, s.fold_bn,
+                                    s.fold_epsilon, &dw->w, &dw->bias);
+          } else {
+            dw->w.assign(s.weights[0].data, s.weights[0].data + st->K * st->N);
+            if (nb) dw->bias.assign(s.weights[1].data, s.weights[1].data + nb);
+          }
           dw->isa = active_isa();
           dw->packed = pack_b(false, st->K, st->N, dw->w.data(), st->N);
           shared_->dense[key] = dw;
@@ -849,6 +820,8 @@ std::vector<PlanStepInfo> Plan::describe() const {
     if (s->kind == PlanStepKind::dense) d = "packed";
     if (s->in_place) d = d.empty() ? "in place" : d + ", in place";
     if (s->post) d += std::string(d.empty() ? "" : ", ") + "+" + (s->post_op == UnaryOp::relu6 ? "relu6" : "relu");
+    for (const auto& f : s->folded) d += std::string(d.empty() ? "" : ", ") + "+" + f;  // e.g. "winograd, +bn1, +relu1"
+
     r.push_back(PlanStepInfo{s->name, s->kind, d});
   }
   return r;

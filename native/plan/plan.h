@@ -5,7 +5,9 @@
 // depend on the input data is done at build time, so that a run only does the math:
 //  - weights are copied in and pre-transformed: a conv keeps a ConvOp (algorithm chosen once,
 //    Winograd/FFT filter transforms made once), a dense layer keeps its weight matrix packed for
-//    the GEMM micro-kernel (pack_b), a batch norm is folded into a per-channel scale and shift;
+//    the GEMM micro-kernel (pack_b), a batch norm is folded into a per-channel scale and shift
+//    or, after a conv / dense step that nothing else reads, into that step's weights
+//    (plan_fold.h, which also folds zero paddings into the next conv's or max pooling's padding);
 //  - every intermediate value gets a slot in one arena (64-byte aligned), reused between values
 //    whose lifetimes do not overlap; elementwise steps write in place over an input that dies
 //    there; one workspace region (the largest any conv needs) is shared by all steps, since steps
@@ -110,6 +112,13 @@ struct PlanStepSpec {
   // bias_add step (applied to each block of the result while it is in cache).
   bool post_unary = false;
   UnaryOp post_op = UnaryOp::relu;
+  // Set by the plan itself (plan_fold.cc): an inference batch norm folded into this conv or dense
+  // step ({moving mean, moving variance, gamma or empty, beta or empty} of the batch norm's step,
+  // fold_epsilon), and the names of the layers folded in (batch norm, zero padding, activation),
+  // for describe().
+  std::vector<PlanWeight> fold_bn;
+  double fold_epsilon = 1e-3;
+  std::vector<std::string> folded;
 };
 
 struct PlanSpec {
@@ -136,9 +145,11 @@ class PlanWeights {
     std::vector<float> w, bias;
     std::unique_ptr<PackedB> packed;
     Isa isa = Isa::scalar;
+    const float* fold_src = nullptr;  // the folded batch norm's moving mean (null: none folded)
   };
   struct Conv {
     const float* src = nullptr;
+    const float* fold_src = nullptr;  // as Dense::fold_src
     std::shared_ptr<ConvOp> op;
   };
   std::mutex mu;
@@ -217,7 +228,7 @@ class Plan {
 
  private:
   struct Step;
-  // The constructor proper, on the spec after fuse_activations (plan.cc).
+  // The constructor proper, on the spec after the rewrites of plan_fold.h.
   Plan(const PlanSpec& fused_spec, std::shared_ptr<PlanWeights> shared, int);
   // Where a value lives at run time.
   enum class Home : int { arena = 0, input = 1, output = 2 };

@@ -6,6 +6,7 @@
 // per-step profiling, and
 // descriptor errors.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -477,6 +478,189 @@ void test_errors() {
 
 }  // namespace
 
+// Plan rewrites (plan_fold.h): a zero padding folded into the conv after it, a batch norm into the
+// conv (and into a dense step) before it, and a zero padding after the ReLU that follows into a
+// max pooling; not folded: a batch norm whose conv output is also
+// a plan output, and a zero padding before a max pooling of possibly negative values. Checked
+// against a double-precision forward pass written out here (explicit zero padding, conv via
+// ref_forward on the padded input, batch norm as (y - mean) / sqrt(var + eps) * gamma + beta),
+// on every ISA, and the steps that remain.
+//   values: 0 x[N,H,W,C]; 1 zp(1,2 / 1,0) [N,H+3,W+1,C]; 2 conv3x3 valid [N,H+1,W-1,K1];
+//   3 bn; 4 relu; 5 zp(1,1 / 1,1) [N,H+3,W+1,K1]; 6 maxpool 3x3/2 valid [N,(H+3-3)/2+1,(W+1-3)/2+1,K1];
+//   7 zp(1,1 / 1,1) of x; 8 maxpool 2x2/2 of 7; 9 conv1x1+bias of x (an output too); 10 bn of 9;
+//   11 global avg pool of 6 [N,K1]; 12 dense [N,U] no bias; 13 bn of 12.
+void test_folds() {
+  Net n = make_net();
+  const std::size_t H1 = H + 3, W1 = W + 1, Ho = H1 - 2, Wo = W1 - 2, H2 = Ho + 2, W2 = Wo + 2;
+  const std::size_t Hp = (H2 - 3) / 2 + 1, Wp = (W2 - 3) / 2 + 1, Hq = (H + 2) / 2, Wq = (W + 2) / 2;
+  std::vector<float> w3 = random_vector(3 * 3 * C * K1, 21, -0.4f, 0.4f), w1 = random_vector(C * K1, 22, -0.5f, 0.5f);
+  std::vector<float> wd = random_vector(K1 * U, 23, -0.5f, 0.5f), md = random_vector(U, 24), vd = random_vector(U, 25, 0.2f, 2.f);
+  std::vector<float> x = random_vector(N * H * W * C, 26);  // in [-1, 1): negative values reach the second max pooling
+  PlanSpec s;
+  s.values = {{N, H, W, C},    {N, H1, W1, C},   {N, Ho, Wo, K1}, {N, Ho, Wo, K1}, {N, Ho, Wo, K1},
+              {N, H2, W2, K1}, {N, Hp, Wp, K1},  {N, H + 2, W + 2, C}, {N, Hq, Wq, C}, {N, H, W, K1},
+              {N, H, W, K1},   {N, K1},          {N, U},          {N, U}};
+  s.inputs = {0};
+  s.outputs = {6, 8, 9, 10, 13};
+  auto step = [&](PlanStepKind k, const char* name, std::size_t in, std::size_t out) {
+    PlanStepSpec p;
+    p.kind = k;
+    p.name = name;
+    p.inputs = {in};
+    p.output = out;
+    return p;
+  };
+  auto zp = [&](const char* name, std::size_t in, std::size_t out, std::size_t t, std::size_t b, std::size_t l, std::size_t r) {
+    PlanStepSpec z = step(PlanStepKind::zero_pad, name, in, out);
+    z.pad_before = {0, t, l};
+    z.pad_after = {0, b, r};
+    return z;
+  };
+  auto bn = [&](const char* name, std::size_t in, std::size_t out, const float* mean, const float* var, std::size_t c) {
+    PlanStepSpec b = step(PlanStepKind::batch_norm, name, in, out);
+    b.epsilon = 1e-3;
+    b.weights = {{mean, c}, {var, c}, {n.gamma.data(), c}, {n.beta.data(), c}};
+    return b;
+  };
+  auto maxpool = [&](const char* name, std::size_t in, std::size_t out, std::size_t h, std::size_t w, std::size_t c, std::size_t k) {
+    PlanStepSpec p = step(PlanStepKind::pool, name, in, out);
+    p.pool.N = N;
+    p.pool.in = {1, h, w};
+    p.pool.C = c;
+    p.pool.window = {1, k, k};
+    p.pool.stride = {1, 2, 2};
+    p.padding = Padding::valid;
+    p.pool_kind = PoolKind::max;
+    return p;
+  };
+  s.steps.push_back(zp("pad1", 0, 1, 1, 2, 1, 0));
+  PlanStepSpec c3 = step(PlanStepKind::conv, "conv1", 1, 2);
+  c3.conv = conv_desc(3, false, Activation::none);
+  c3.conv.in = {1, H1, W1};
+  c3.padding = Padding::valid;
+  c3.weights = {{w3.data(), w3.size()}};
+  s.steps.push_back(c3);
+  s.steps.push_back(bn("bn1", 2, 3, n.mean.data(), n.var.data(), K1));
+  PlanStepSpec r = step(PlanStepKind::unary, "relu1", 3, 4);
+  r.unary = UnaryOp::relu;
+  s.steps.push_back(r);
+  s.steps.push_back(zp("pad2", 4, 5, 1, 1, 1, 1));
+  s.steps.push_back(maxpool("pool1", 5, 6, H2, W2, K1, 3));
+  s.steps.push_back(zp("pad3", 0, 7, 1, 1, 1, 1));
+  s.steps.push_back(maxpool("pool2", 7, 8, H + 2, W + 2, C, 2));
+  PlanStepSpec c1 = step(PlanStepKind::conv, "conv2", 0, 9);
+  c1.conv = conv_desc(1, true, Activation::none);
+  c1.padding = Padding::valid;
+  c1.weights = {{w1.data(), w1.size()}, {n.b1.data(), K1}};
+  s.steps.push_back(c1);
+  s.steps.push_back(bn("bn2", 9, 10, n.mean.data(), n.var.data(), K1));
+  PlanStepSpec gp = step(PlanStepKind::global_pool, "gap", 6, 11);
+  gp.pool_kind = PoolKind::avg;
+  s.steps.push_back(gp);
+  PlanStepSpec de = step(PlanStepKind::dense, "dense", 11, 12);
+  de.dense_k = K1;
+  de.dense_n = U;
+  de.weights = {{wd.data(), wd.size()}};
+  s.steps.push_back(de);
+  s.steps.push_back(bn("bn3", 12, 13, md.data(), vd.data(), U));
+
+  // Reference, double precision, every padding written out.
+  auto pad = [](const std::vector<double>& a, std::size_t h, std::size_t w, std::size_t c, std::size_t t, std::size_t b,
+                std::size_t l, std::size_t rr) {
+    const std::size_t h2 = h + t + b, w2 = w + l + rr;
+    std::vector<double> y(N * h2 * w2 * c, 0.0);
+    for (std::size_t q = 0; q < N; ++q)
+      for (std::size_t i = 0; i < h; ++i)
+        for (std::size_t j = 0; j < w; ++j)
+          for (std::size_t k = 0; k < c; ++k) y[((q * h2 + i + t) * w2 + j + l) * c + k] = a[((q * h + i) * w + j) * c + k];
+    return y;
+  };
+  auto mpool = [](const std::vector<double>& a, std::size_t h, std::size_t w, std::size_t c, std::size_t k) {
+    const std::size_t ho = (h - k) / 2 + 1, wo = (w - k) / 2 + 1;
+    std::vector<double> y(N * ho * wo * c, -1e300);
+    for (std::size_t q = 0; q < N; ++q)
+      for (std::size_t i = 0; i < ho; ++i)
+        for (std::size_t j = 0; j < wo; ++j)
+          for (std::size_t ch = 0; ch < c; ++ch)
+            for (std::size_t di = 0; di < k; ++di)
+              for (std::size_t dj = 0; dj < k; ++dj) {
+                double& m = y[((q * ho + i) * wo + j) * c + ch];
+                m = std::max(m, a[((q * h + 2 * i + di) * w + 2 * j + dj) * c + ch]);
+              }
+    return y;
+  };
+  auto bn_ref = [&](std::vector<double> a, const float* mean, const float* var, std::size_t c) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const std::size_t k = i % c;
+      a[i] = (a[i] - mean[k]) / std::sqrt((double)var[k] + 1e-3) * n.gamma[k] + n.beta[k];
+    }
+    return a;
+  };
+  std::vector<double> xd(x.begin(), x.end());
+  std::vector<double> xp = pad(xd, H, W, C, 1, 2, 1, 0);
+  std::vector<float> xpf(xp.begin(), xp.end());  // exact: the padded input is x and zeros
+  ConvDesc d3 = conv_desc(3, false, Activation::none);
+  d3.in = {1, H1, W1};
+  apply_padding(d3, Padding::valid);
+  std::vector<double> a = bn_ref(ref_forward(d3, xpf.data(), w3.data(), nullptr), n.mean.data(), n.var.data(), K1);
+  for (auto& v : a) v = std::max(v, 0.0);
+  std::vector<double> want_pool1 = mpool(pad(a, Ho, Wo, K1, 1, 1, 1, 1), H2, W2, K1, 3);
+  std::vector<double> want_pool2 = mpool(pad(xd, H, W, C, 1, 1, 1, 1), H + 2, W + 2, C, 2);
+  ConvDesc d1 = conv_desc(1, true, Activation::none);
+  apply_padding(d1, Padding::valid);
+  std::vector<double> want_conv2 = ref_forward(d1, x.data(), w1.data(), n.b1.data());
+  std::vector<double> want_bn2 = bn_ref(want_conv2, n.mean.data(), n.var.data(), K1);
+  std::vector<double> z(N * U, 0.0);
+  for (std::size_t q = 0; q < N; ++q)
+    for (std::size_t u = 0; u < U; ++u)
+      for (std::size_t c = 0; c < K1; ++c) {
+        double g = 0;
+        for (std::size_t p = 0; p < Hp * Wp; ++p) g += want_pool1[(q * Hp * Wp + p) * K1 + c];
+        z[q * U + u] += g / (Hp * Wp) * wd[c * U + u];
+      }
+  std::vector<double> want_bn3 = bn_ref(z, md.data(), vd.data(), U);
+
+  // CONVKIT_PLAN_FOLD=0: nothing folded (12 steps: relu1 still fuses into bn1), same results.
+  setenv("CONVKIT_PLAN_FOLD", "0", 1);
+  {
+    Plan plan(s);
+    CK_CHECK_MSG(plan.describe().size() == 12, "unfolded steps: %zu", plan.describe().size());
+    std::vector<float> p1(N * Hp * Wp * K1), p2(N * Hq * Wq * C), o2(N * H * W * K1), b2(N * H * W * K1), b3(N * U);
+    plan.run({x.data()}, {p1.data(), p2.data(), o2.data(), b2.data(), b3.data()});
+    CK_CHECK(error_ratio(p1.data(), want_pool1.data(), p1.size(), 1e-5, 1e-4) <= 1);
+    CK_CHECK(error_ratio(b3.data(), want_bn3.data(), b3.size(), 1e-5, 1e-4) <= 1);
+  }
+  unsetenv("CONVKIT_PLAN_FOLD");
+  for_each_isa([&](Isa) {
+    Plan plan(s);
+    std::vector<float> p1(N * Hp * Wp * K1), p2(N * Hq * Wq * C), o2(N * H * W * K1), b2(N * H * W * K1), b3(N * U);
+    plan.run({x.data()}, {p1.data(), p2.data(), o2.data(), b2.data(), b3.data()});
+    // Folding changes rounding only (W·s rounded once instead of (x·W)·s): float32 tolerances.
+    const double e1 = error_ratio(p1.data(), want_pool1.data(), p1.size(), 1e-5, 1e-4);
+    const double e2 = error_ratio(p2.data(), want_pool2.data(), p2.size(), 1e-30, 0);  // max and zeros: exact
+    const double e3 = error_ratio(o2.data(), want_conv2.data(), o2.size(), 1e-5, 1e-4);
+    const double e4 = error_ratio(b2.data(), want_bn2.data(), b2.size(), 1e-5, 1e-4);
+    const double e5 = error_ratio(b3.data(), want_bn3.data(), b3.size(), 1e-5, 1e-4);
+    CK_CHECK_MSG(e1 <= 1 && e2 <= 1 && e3 <= 1 && e4 <= 1 && e5 <= 1, "pool1 %g pool2 %g conv2 %g bn2 %g bn3 %g", e1, e2, e3, e4, e5);
+    // What remains: conv1 (+pad1, +bn1), relu1, pool1 (+pad2), pad3, pool2, conv2, bn2, gap, dense (+bn3).
+    std::vector<PlanStepInfo> info = plan.describe();
+    std::string got;
+    for (auto& st : info) got += st.name + "[" + st.detail + "] ";
+    CK_CHECK_MSG(info.size() == 9, "steps: %s", got.c_str());
+    auto detail = [&](const char* name) {
+      for (auto& st : info)
+        if (st.name == name) return st.detail;
+      return std::string("(none)");
+    };
+    CK_CHECK_MSG(detail("conv1").find("+bn1") != std::string::npos && detail("relu1") == "in place" &&
+                     detail("conv1").find("+pad1") != std::string::npos,
+                 "conv1: %s", detail("conv1").c_str());
+    CK_CHECK_MSG(detail("pool1").find("+pad2") != std::string::npos, "pool1: %s", detail("pool1").c_str());
+    CK_CHECK_MSG(detail("pad3") != "(none)" && detail("bn2") != "(none)", "steps: %s", got.c_str());
+    CK_CHECK_MSG(detail("dense").find("+bn3") != std::string::npos, "dense: %s", detail("dense").c_str());
+  });
+}
+
 int main() {
   test_network();
   test_runtime_batch();
@@ -484,5 +668,6 @@ int main() {
   test_output_aliases();
   test_shared_weights();
   test_errors();
+  test_folds();
   return finish("plan_test");
 }
