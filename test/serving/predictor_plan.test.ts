@@ -179,11 +179,14 @@ describe('predictor through one preallocated plan', () => {
       await p.close();
       return { inline, timerAt: order.indexOf('timer') };
     };
-    const on = await run({});
-    // Each batch size's first run goes to a worker (its time unknown); the smallCnn plan then takes
-    // a few µs, well under the default 100 µs, so the rest run inline.
+    // A limit of 50 ms: the smallCnn plan takes a few µs, but on a loaded CI machine a run can be
+    // descheduled past the default 100 µs and go back to a worker once (that is the rule working).
+    const on = await run({ inlineMaxUs: 50_000 });
+    // Each batch size's first run goes to a worker (its time unknown); the rest run inline.
     expect(on.inline.slice(0, 2)).toEqual([false, false]);
     expect(on.inline.filter(Boolean).length).toBeGreaterThanOrEqual(36);
+    // The default (100 µs) inlines such runs too.
+    expect((await run({})).inline.filter(Boolean).length).toBeGreaterThan(0);
     expect(on.timerAt).toBeGreaterThanOrEqual(0);
     expect(on.timerAt).toBeLessThan(40);
     // 0 turns it off; a limit no run can meet keeps every batch on a worker.
