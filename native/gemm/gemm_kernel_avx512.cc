@@ -102,6 +102,10 @@ inline __m512 broadcast_row(int j, const char* base, std::ptrdiff_t s1, std::ptr
 // FULL: all NV*16 columns exist (t.n == 16*NV), so B and C use plain loads and stores; masked
 // ones only for a partial last vector. (A masked load with an all-ones mask is not free: it
 // ties the load to the mask register, and the B loads are on the K loop's critical path.)
+// The packed loop's C prefetch (see tile()): the K steps left when the C rows are pulled into L1.
+// 48 steps of 14 rows are ~670 cycles at full rate, enough to bring 28 lines from L2 (or L3).
+constexpr std::size_t kCTail = 48;
+
 template <int ROWS, int NV, bool AROW, bool FULL, bool STREAM>
 void tile(const MicroTile& t) {
   __m512 acc[ROWS][NV];
@@ -112,10 +116,23 @@ void tile(const MicroTile& t) {
   const float* b = t.b;
   const std::size_t ldb = t.ldb;
   std::size_t k = t.k;
-  // C is touched only after the K loop: start bringing its rows in now (the loop hides the misses).
-  for (int r = 0; r < ROWS; ++r) {
-    _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
-    if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+  // C is touched only after the K loop. A long packed loop (kc = 528: 67 KB of B and 30 KB of A
+  // stream through the 48 KB L1 per tile) would evict C rows fetched into L1 at the start -- and
+  // with ldc a multiple of 4 KiB the 14 rows fall into one L1 set -- so there C goes to L2 first
+  // (T1) and into L1 kCTail steps before the end. 1 thread, interleaved processes, median GFLOPS
+  // (4 pairs): 2048^3 171-187 -> 183-193, 1024^3 180-199 -> 195-201; 2 threads 2048^3 365-378 ->
+  // 382-392 (with a 24-step tail). Short and in-place (AROW) loops prefetch into L1 at once, as before.
+  const bool clate = !AROW && k > 2 * kCTail;
+  if (clate) {
+    for (int r = 0; r < ROWS; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T1);
+      if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T1);
+    }
+  } else {
+    for (int r = 0; r < ROWS; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+      if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+    }
   }
   if (AROW) {
     // Row-major unpacked A: row r at a + r*a_rs, stepping one float per k. Byte offsets from two
@@ -143,8 +160,7 @@ void tile(const MicroTile& t) {
     // A(i,k) at a[i + k*a_cs]: one contiguous run of ROWS floats per k (packed panel: a_cs = 14).
     const float* a = t.a;
     const std::size_t acs = t.a_cs;
-#pragma GCC unroll 2
-    for (; k > 0; --k) {
+    auto kstep = [&]() __attribute__((always_inline)) {
       __m512 bv[NV];
       for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
       bv[NV - 1] = FULL ? _mm512_loadu_ps(b + 16 * (NV - 1)) : _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
@@ -159,7 +175,17 @@ void tile(const MicroTile& t) {
       }
       a += acs;
       b += ldb;
+    };
+    if (clate) {
+#pragma GCC unroll 2
+      for (; k > kCTail; --k) kstep();
+      for (int r = 0; r < ROWS; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+        if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+      }
     }
+#pragma GCC unroll 2
+    for (; k > 0; --k) kstep();
   }
   // Epilogue on the registers: alpha, beta*C (C untouched when beta == 0), bias, activation.
   // The accumulators leave the registers once, here: the epilogue below indexes rows/vectors at
