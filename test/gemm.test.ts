@@ -124,6 +124,26 @@ describe.each(isas)('matmul on %s', (isa) => {
         expect(Math.abs(c[i * ldc + j]! - want)).toBeLessThan(1e-5);
       }
   });
+
+  it('raw binding: sgemmLean (matmul\'s 2-D call) with every transpose and leading dimensions past the minimum', () => {
+    ck.setIsa(isa);
+    for (const [M, N, K] of [[1, 1, 1], [64, 64, 64], [37, 70, 53], [300, 45, 129]] as const)
+      for (const flags of [0, 1, 2, 3]) {
+        const ta = (flags & 1) !== 0, tb = (flags & 2) !== 0;
+        const lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 1, ldc = N + 2;
+        const a = rand((ta ? K : M) * lda, 11), b = rand((tb ? N : K) * ldb, 12);
+        const c = new Float32Array(M * ldc).fill(Number.NaN);  // beta = 0: NaN must not propagate
+        native().sgemmLean(a, b, c, new Int32Array([flags, M, N, K, lda, ldb, ldc]));
+        // The reference over the padded layouts: pack op(A), op(B) densely, compare row by row.
+        const ad = new Float32Array(M * K), bd = new Float32Array(K * N);
+        for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) ad[i * K + k] = ta ? a[k * lda + i]! : a[i * lda + k]!;
+        for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) bd[k * N + j] = tb ? b[j * ldb + k]! : b[k * ldb + j]!;
+        const cd = new Float32Array(M * N);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) cd[i * N + j] = c[i * ldc + j]!;
+        expect(worstRatio(cd, ad, bd, M, N, K, false, false)).toBeLessThanOrEqual(1);
+        for (let i = 0; i < M; i++) for (let j = N; j < ldc; j++) expect(c[i * ldc + j]).toBeNaN();  // untouched
+      }
+  });
 });
 
 describe('matmul errors', () => {
@@ -163,6 +183,23 @@ describe('matmul errors', () => {
     expect(new Float32Array(view.buffer, 0, 1)[0]).toBe(0);
     a.dispose();
     b.dispose();
+  });
+
+  it('sgemmLean names the bad argument', () => {
+    const f = (n: number): Float32Array => new Float32Array(n);
+    const lean = (a: unknown, b: unknown, c: unknown, d: unknown): void =>
+      (native().sgemmLean as (...x: unknown[]) => void)(a, b, c, d);
+    const d = (...v: number[]): Int32Array => new Int32Array(v);
+    expect(() => lean(f(4), f(4), f(4), d(0, 2, 2, 2, 2, 2, 2))).not.toThrow();
+    expect(() => lean(f(3), f(4), f(4), d(0, 2, 2, 2, 2, 2, 2))).toThrow(/'a' is too short/);
+    expect(() => lean(f(4), f(4), f(3), d(0, 2, 2, 2, 2, 2, 2))).toThrow(/'c' is too short/);
+    expect(() => lean(f(4), new Float64Array(4), f(4), d(0, 2, 2, 2, 2, 2, 2))).toThrow(/'b' must be a Float32Array/);
+    expect(() => lean(f(4), f(4), f(4), [0, 2, 2, 2, 2, 2, 2])).toThrow(/'desc' must be a Int32Array/);
+    expect(() => lean(f(4), f(4), f(4), d(0, 2, 2, 2, 2, 2))).toThrow(/'desc' must have 7 elements/);
+    expect(() => lean(f(4), f(4), f(4), d(4, 2, 2, 2, 2, 2, 2))).toThrow(/flags/);
+    expect(() => lean(f(4), f(4), f(4), d(0, -1, 2, 2, 2, 2, 2))).toThrow(/\(M\) must be >= 0/);
+    expect(() => lean(f(4), f(4), f(4), d(0, 2, 2, 2, 1, 2, 2))).toThrow(/'lda' must be >= 2/);
+    expect(() => lean(f(4), f(4), f(4), d(0, 2, 2, 2, 2, 2, 1))).toThrow(/'ldc' must be >= N = 2/);
   });
 
   it('async rejects on bad input and on an aborted signal', async () => {

@@ -5,7 +5,7 @@
 // matmul(a, packMatmulWeights(b))'s native call: B packed once in set-up (as inference weights
 // are), each run packs nothing of B. Opt-in, so the default output keeps one line per case.
 import { native } from '../native/index.js';
-import type { GemmActivation } from '../ops/matmul.js'; // brings in the sgemm binding's typings
+import { sgemmLeanDesc, type GemmActivation } from '../ops/matmul.js'; // also the sgemm binding's typings
 import '../ops/matmul_packed.js'; // the gemmPack / sgemmPacked typings
 
 import { intParam, randomFloat32, TensorStorage, type BenchCase } from './cases.js';
@@ -29,7 +29,8 @@ export function setupSgemm(c: BenchCase): PreparedCase | PreparedCase[] {
         throw new Error(`sgemm check failed at C[${i},${j}]: ${out[i * N + j]} vs ${s}`);
   };
   const free = (): void => store.free();
-  const plain: PreparedCase = { run: () => n.sgemm(false, false, M, N, K, 1, a, K, b, N, 0, out, N, null, NONE, 0), check };
+  // matmul()'s 2-D call (sgemmLean; the descriptor is refilled per call, as matmul does).
+  const plain: PreparedCase = { run: () => n.sgemmLean(a, b, out, sgemmLeanDesc(false, false, M, N, K, K, N, N)), check };
   if (process.env['CONVKIT_BENCH_PREPACKED'] !== '1') return { ...plain, dispose: free };
   const packed = n.gemmPack(false, K, N, b, N);
   const prepacked: PreparedCase = {

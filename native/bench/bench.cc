@@ -19,6 +19,6 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "sgemm") == 0) return sgemm_bench(argc - 2, argv + 2);
   if (argc >= 2 && std::strcmp(argv[1], "sgemm-vs-blas") == 0) return sgemm_vs_blas_bench(argc - 2, argv + 2);
   if (argc >= 2 && std::strcmp(argv[1], "conv") == 0) return conv_bench(argc - 2, argv + 2);
-  std::fprintf(stderr, "usage: convkit_bench sgemm [M N K]... [--ta] [--tb]\n");
+  std::fprintf(stderr, "usage: convkit_bench sgemm [M N K]... [--ta] [--tb] [--prepacked]\n");
   return 2;
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "dispatch/cpu.h"
@@ -15,12 +16,13 @@
 using namespace convkit;
 
 int sgemm_bench(int argc, char** argv) {
-  bool ta = false, tb = false;
+  bool ta = false, tb = false, prepacked = false;
   std::vector<std::size_t> dims;
   double target = 0.4;
   for (int i = 0; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--ta")) ta = true;
     else if (!std::strcmp(argv[i], "--tb")) tb = true;
+    else if (!std::strcmp(argv[i], "--prepacked")) prepacked = true;  // B packed once (pack_b), sgemm_packed
     else if (!std::strcmp(argv[i], "--reps-s") && i + 1 < argc) target = std::atof(argv[++i]);
     else dims.push_back(std::strtoul(argv[i], nullptr, 10));
   }
@@ -41,8 +43,13 @@ int sgemm_bench(int argc, char** argv) {
     auto A = aligned_array<float>(M * K), B = aligned_array<float>(K * N), C = aligned_array<float>(M * N);
     for (std::size_t i = 0; i < M * K; ++i) A[i] = float(i % 7) * 0.1f;
     for (std::size_t i = 0; i < K * N; ++i) B[i] = float(i % 5) * 0.1f;
+    std::unique_ptr<PackedB> packed;
+    if (prepacked) packed = pack_b(tb, K, N, B.get(), tb ? K : N);
     auto call = [&] {
-      sgemm(ta, tb, M, N, K, 1.f, A.get(), ta ? M : K, B.get(), tb ? K : N, 0.f, C.get(), N);
+      if (packed)
+        sgemm_packed(ta, M, 1.f, A.get(), ta ? M : K, *packed, 0.f, C.get(), N);
+      else
+        sgemm(ta, tb, M, N, K, 1.f, A.get(), ta ? M : K, B.get(), tb ? K : N, 0.f, C.get(), N);
     };
     auto t0 = clock::now();
     int warm = 0;

@@ -241,8 +241,9 @@ ArrayArg<T> typed_arg(const Napi::CallbackInfo& info, std::size_t i, const char*
   std::size_t length = 0;
   void* data = nullptr;
   napi_value buffer = nullptr;
-  if (!v.IsTypedArray() ||
-      napi_get_typedarray_info(info.Env(), v, &got_type, &length, &data, &buffer, nullptr) != napi_ok ||
+  // (No separate napi_is_typedarray: napi_get_typedarray_info itself fails with napi_invalid_arg
+  // on anything else, and the check was one more N-API call per array.)
+  if (napi_get_typedarray_info(info.Env(), v, &got_type, &length, &data, &buffer, nullptr) != napi_ok ||
       got_type != type)
     throw_type_error(info.Env(), std::string("'") + name + "' must be a " + type_name + ", got " + describe(v));
   ArrayArg<T> out;

@@ -8,6 +8,9 @@
 //   gemmPackDispose(handle)                       frees the panels now (idempotent; a running job keeps
 //                                                 its own reference, so memory goes when it finishes)
 //   sgemmPacked(transA, M, alpha, a, lda, handle, beta, c, ldc, bias, activation, leakyAlpha)
+//   sgemmLean(a, b, c, desc)                      C = op(A) op(B) (alpha 1, beta 0, no epilogue; sync
+//                                                 only), desc an Int32Array [flags, M, N, K, lda, ldb,
+//                                                 ldc] with flags bit 0 = transA, bit 1 = transB
 // and their async twins (…Async(..., cancel)). `bias` is a Float32Array of N or null;
 // `activation` one of 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu'.
 // Every typed array must cover the last element the product touches (checked here, so the core
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "binding/binding.h"
+#include "binding/instance.h"
 #include "gemm/gemm.h"
 
 namespace convkit::binding {
@@ -189,9 +193,50 @@ Job prepare_sgemm_packed(const Napi::CallbackInfo& info) {
   };
 }
 
+// matmul()'s 2-D call. A 64^3 product takes ~2.7 us in the kernel, and sgemm's 16 arguments cost
+// ~0.4 us around it: node-addon-api's CallbackInfo holds 6 arguments inline and heap-allocates
+// (and queries napi_get_cb_info twice) past that, ten numbers are converted one N-API call each,
+// the activation name is read as a string, and the work goes through a std::function Job. Here:
+// 4 arguments (inline), the sizes read from one Int32Array, C++ called directly. While a
+// recording is active (step capture) the call is queued like every other job.
+Napi::Value sgemm_lean(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto a = arg_f32(info, 0, "a");
+  auto b = arg_f32(info, 1, "b");
+  auto c = arg_f32(info, 2, "c");
+  auto d = arg_i32(info, 3, "desc");
+  if (d.length < 7) throw_range_error(env, "'desc' must have 7 elements, got " + std::to_string(d.length));
+  const std::int32_t flags = d.data[0];
+  if (flags < 0 || flags > 3) throw_range_error(env, "'desc[0]' (flags) must be in [0, 3], got " + std::to_string(flags));
+  static const char* const names[] = {"M", "N", "K", "lda", "ldb", "ldc"};
+  for (int i = 1; i < 7; ++i)
+    if (d.data[i] < 0)
+      throw_range_error(env, std::string("'desc[") + std::to_string(i) + "]' (" + names[i - 1] +
+                                 ") must be >= 0, got " + std::to_string(d.data[i]));
+  const bool ta = flags & 1, tb = flags & 2;
+  const std::size_t M = d.data[1], N = d.data[2], K = d.data[3];
+  const std::size_t lda = d.data[4], ldb = d.data[5], ldc = d.data[6];
+  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
+  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
+  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
+  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, 1, 0), "op(A)");
+  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, 1, 0), "op(B)");
+  check_len(env, "c", c.length, extent(M, N, ldc, 1, 0), "C");
+  if (instance(env).recording.active) {
+    Job job = [=](const CancelToken& cancel) {
+      cancel.check();
+      sgemm(ta, tb, M, N, K, 1.f, a.data, lda, b.data, ldb, 0.f, c.data, ldc);
+    };
+    if (record_if_active(info, job, "sgemmLean")) return env.Undefined();
+  }
+  sgemm(ta, tb, M, N, K, 1.f, a.data, lda, b.data, ldb, 0.f, c.data, ldc);
+  return env.Undefined();
+}
+
 }  // namespace
 
 CONVKIT_BINDING(gemm) {
+  def(env, exports, "sgemmLean", &sgemm_lean);
   def(env, exports, "gemmPack", &gemm_pack);
   def(env, exports, "gemmPackDispose", &gemm_pack_dispose);
   def(env, exports, "gemmPackBytes", &gemm_pack_bytes);

@@ -169,6 +169,15 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   //    packed copy) was tried and lost (1024^3: 309-330 vs 333-353; 2048^3 equal): it halves the
   //    transposes but adds a write and a re-read of the packed M x K copy, and the packing is
   //    memory-bound. A software prefetch of A's rows in pack_a_rows14 did not separate from noise.
+  //    Session 8 (interleaved processes, busy machine), none kept: a prepacked B split by rows
+  //    instead (each part packs only its half of A; both read all of B's panels): 1024^3 +3%, 512^3
+  //    (37 strips: 19 + 18) -3%, 2048^3 equal. 2 MiB pages for the packing buffers (over-sized into
+  //    the mapping cache's huge-page range; AnonHugePages confirmed): 1 thread 512..2048^3 equal.
+  //    Prefetching the packed B panel 512..4096 bytes ahead in the K loop, A 4/8/32 k steps ahead
+  //    instead of 16, prefetchw for C, the i == 0 tile of a packed B block larger than L2/2
+  //    streaming B as prepacked tiles do, NC 512/1024 and KC 264/384/768 re-swept: none separated
+  //    from the noise. Storing C straight from the accumulators (again, with the asm broadcasts):
+  //    gcc 12 then stores all 14 accumulators to the stack in every k step (objdump), as in ce1e0df.
   const bool small_c = !prepacked && K > cfg.kc && M * N <= 128 * 256;
   const bool large_c = M >= 256 && N >= 256 * std::size_t(std::max(threads, 1));
   if (threads > 1 && (small_c || large_c)) {

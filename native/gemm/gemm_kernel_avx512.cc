@@ -77,9 +77,35 @@ inline void prefetch_b(const float* b) {
   if (NV == 2) _mm_prefetch(p + 64, _MM_HINT_T0);
 }
 
+// A(i, k) of row-major unpacked A broadcast to 16 lanes, row i = j (0..6) of a group of 7 rows
+// starting at `base`, addressed as base + {0, 1, 2, 3, 4, 5, 6} * s1 through x86's scaled index
+// modes with s3 = 3 s1 and s5 = 5 s1: (base), (base,s1), (base,s1,2), (base,s3), (base,s1,4),
+// (base,s5), (base,s3,2). Written with the compiler's intrinsics, gcc 12 keeps each of the 13 row
+// offsets in its own register and, short of registers, reloads 4 of them from the stack in every k
+// step (20 loads for 28 FMAs instead of 16); with the addressing fixed here the loop needs 2 bases
+// and 3 strides. `j` is a constant after the row loop is unrolled, so the switch folds away. The
+// asm reads A without a memory operand: A is not written while a kernel runs.
+inline __m512 broadcast_row(int j, const char* base, std::ptrdiff_t s1, std::ptrdiff_t s3, std::ptrdiff_t s5) {
+  __m512 v;
+  switch (j) {
+    case 0: asm("vbroadcastss (%1), %0" : "=v"(v) : "r"(base)); break;
+    case 1: asm("vbroadcastss (%1,%2,1), %0" : "=v"(v) : "r"(base), "r"(s1)); break;
+    case 2: asm("vbroadcastss (%1,%2,2), %0" : "=v"(v) : "r"(base), "r"(s1)); break;
+    case 3: asm("vbroadcastss (%1,%2,1), %0" : "=v"(v) : "r"(base), "r"(s3)); break;
+    case 4: asm("vbroadcastss (%1,%2,4), %0" : "=v"(v) : "r"(base), "r"(s1)); break;
+    case 5: asm("vbroadcastss (%1,%2,1), %0" : "=v"(v) : "r"(base), "r"(s5)); break;
+    default: asm("vbroadcastss (%1,%2,2), %0" : "=v"(v) : "r"(base), "r"(s3)); break;
+  }
+  return v;
+}
+
 // FULL: all NV*16 columns exist (t.n == 16*NV), so B and C use plain loads and stores; masked
 // ones only for a partial last vector. (A masked load with an all-ones mask is not free: it
 // ties the load to the mask register, and the B loads are on the K loop's critical path.)
+// The packed loop's C prefetch (see tile()): the K steps left when the C rows are pulled into L1.
+// 48 steps of 14 rows are ~670 cycles at full rate, enough to bring 28 lines from L2 (or L3).
+constexpr std::size_t kCTail = 48;
+
 template <int ROWS, int NV, bool AROW, bool FULL, bool STREAM>
 void tile(const MicroTile& t) {
   __m512 acc[ROWS][NV];
@@ -90,10 +116,23 @@ void tile(const MicroTile& t) {
   const float* b = t.b;
   const std::size_t ldb = t.ldb;
   std::size_t k = t.k;
-  // C is touched only after the K loop: start bringing its rows in now (the loop hides the misses).
-  for (int r = 0; r < ROWS; ++r) {
-    _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
-    if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+  // C is touched only after the K loop. A long packed loop (kc = 528: 67 KB of B and 30 KB of A
+  // stream through the 48 KB L1 per tile) would evict C rows fetched into L1 at the start -- and
+  // with ldc a multiple of 4 KiB the 14 rows fall into one L1 set -- so there C goes to L2 first
+  // (T1) and into L1 kCTail steps before the end. 1 thread, interleaved processes, median GFLOPS
+  // (4 pairs): 2048^3 171-187 -> 183-193, 1024^3 180-199 -> 195-201; 2 threads 2048^3 365-378 ->
+  // 382-392 (with a 24-step tail). Short and in-place (AROW) loops prefetch into L1 at once, as before.
+  const bool clate = !AROW && k > 2 * kCTail;
+  if (clate) {
+    for (int r = 0; r < ROWS; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T1);
+      if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T1);
+    }
+  } else {
+    for (int r = 0; r < ROWS; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+      if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+    }
   }
   if (AROW) {
     // Row-major unpacked A: row r at a + r*a_rs, stepping one float per k. Byte offsets from two
@@ -102,8 +141,7 @@ void tile(const MicroTile& t) {
     const char* p = reinterpret_cast<const char*>(t.a);
     const std::ptrdiff_t s1 = static_cast<std::ptrdiff_t>(t.a_rs * sizeof(float));
     const std::ptrdiff_t s3 = 3 * s1, s5 = 5 * s1;
-    const std::ptrdiff_t off[7] = {0, s1, 2 * s1, s3, 4 * s1, s5, 2 * s3};
-    const std::ptrdiff_t s7 = 7 * s1;
+    const char* p7 = p + 7 * s1;
     for (; k > 0; --k) {
       __m512 bv[NV];
       for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
@@ -111,19 +149,18 @@ void tile(const MicroTile& t) {
       if (STREAM) prefetch_b<NV>(b);
 #pragma GCC unroll 16
       for (int r = 0; r < ROWS; ++r) {
-        const float* ar = reinterpret_cast<const float*>(p + (r >= 7 ? s7 : 0) + off[r % 7]);
-        const __m512 av = _mm512_set1_ps(*ar);
+        const __m512 av = broadcast_row(r % 7, r >= 7 ? p7 : p, s1, s3, s5);
         for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
       }
       p += sizeof(float);
+      p7 += sizeof(float);
       b += ldb;
     }
   } else {
     // A(i,k) at a[i + k*a_cs]: one contiguous run of ROWS floats per k (packed panel: a_cs = 14).
     const float* a = t.a;
     const std::size_t acs = t.a_cs;
-#pragma GCC unroll 2
-    for (; k > 0; --k) {
+    auto kstep = [&]() __attribute__((always_inline)) {
       __m512 bv[NV];
       for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
       bv[NV - 1] = FULL ? _mm512_loadu_ps(b + 16 * (NV - 1)) : _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
@@ -138,7 +175,17 @@ void tile(const MicroTile& t) {
       }
       a += acs;
       b += ldb;
+    };
+    if (clate) {
+#pragma GCC unroll 2
+      for (; k > kCTail; --k) kstep();
+      for (int r = 0; r < ROWS; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+        if (NV == 2) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc + 16), _MM_HINT_T0);
+      }
     }
+#pragma GCC unroll 2
+    for (; k > 0; --k) kstep();
   }
   // Epilogue on the registers: alpha, beta*C (C untouched when beta == 0), bias, activation.
   // The accumulators leave the registers once, here: the epilogue below indexes rows/vectors at
