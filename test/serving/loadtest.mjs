@@ -134,10 +134,15 @@ for (const [batching, ort] of httpRuns) {
 // In-process: `c` concurrent callers, each sending single images back to back through `call`
 // (a function of one image); `setup` makes a fresh server for this row, `onBatch` counts batches.
 async function drive(c, call) {
-  // Warm-up at the measured concurrency (JIT, plan build, first batches), a quarter of the run.
+  // Warm-up at the measured concurrency (JIT, plan build, first batches, heap growth): a quarter
+  // of the run and at least 1.5 s. A LeNet-5 predictor at 64 callers runs ~30% slower for its first
+  // ~0.5 s in a fresh process (87–102k vs 130–133k req/s), so a count-only warm-up of 5,000
+  // requests left the first rows of a process measuring that, and ort's rows, which run later in
+  // the same process, a warmed-up one.
   let warm = Math.max(50, Math.floor(amount / 4));
+  const warmUntil = performance.now() + 1500;
   await Promise.all(Array.from({ length: c }, async () => {
-    while (warm-- > 0) await call();
+    while (warm-- > 0 || performance.now() < warmUntil) await call();
   }));
   return async (counters) => {
     counters.reset();
