@@ -44,6 +44,19 @@ std::size_t dim(const Napi::CallbackInfo& info, std::size_t i, const char* name,
   return static_cast<std::size_t>(arg_int(info, i, name, lo, kMaxDim));
 }
 
+// The leading dimensions and the lengths of a, b and c for C = op(A)·op(B), `batch` products
+// `sa`/`sb`/`sc` elements apart (batch 1: a single product, and the messages say so).
+void check_operands(Napi::Env env, bool ta, bool tb, std::size_t M, std::size_t N, std::size_t K, std::size_t lda,
+                    std::size_t ldb, std::size_t ldc, std::size_t na, std::size_t nb, std::size_t nc,
+                    std::size_t batch = 1, std::size_t sa = 0, std::size_t sb = 0, std::size_t sc = 0, bool batched = false) {
+  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
+  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
+  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
+  check_len(env, "a", na, extent(ta ? K : M, ta ? M : K, lda, batch, sa), batched ? "op(A) x batch" : "op(A)");
+  check_len(env, "b", nb, extent(tb ? N : K, tb ? K : N, ldb, batch, sb), batched ? "op(B) x batch" : "op(B)");
+  check_len(env, "c", nc, extent(M, N, ldc, batch, sc), batched ? "C x batch" : "C");
+}
+
 struct Epi {
   bool has_bias = false;
   GemmEpilogue e;
@@ -75,12 +88,7 @@ Job prepare_sgemm(const Napi::CallbackInfo& info) {
   auto c = arg_f32(info, 11, "c");
   const std::size_t ldc = dim(info, 12, "ldc");
   const Epi epi = arg_epilogue(info, 13, N);
-  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
-  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
-  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
-  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, 1, 0), "op(A)");
-  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, 1, 0), "op(B)");
-  check_len(env, "c", c.length, extent(M, N, ldc, 1, 0), "C");
+  check_operands(env, ta, tb, M, N, K, lda, ldb, ldc, a.length, b.length, c.length);
   return [=](const CancelToken& cancel) {
     cancel.check();
     sgemm(ta, tb, M, N, K, alpha, a.data, lda, b.data, ldb, beta, c.data, ldc,
@@ -102,12 +110,7 @@ Job prepare_sgemm_batched(const Napi::CallbackInfo& info) {
   auto c = arg_f32(info, 14, "c");
   const std::size_t ldc = dim(info, 15, "ldc"), sc = dim(info, 16, "strideC");
   const Epi epi = arg_epilogue(info, 17, N);
-  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
-  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
-  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
-  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, batch, sa), "op(A) x batch");
-  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, batch, sb), "op(B) x batch");
-  check_len(env, "c", c.length, extent(M, N, ldc, batch, sc), "C x batch");
+  check_operands(env, ta, tb, M, N, K, lda, ldb, ldc, a.length, b.length, c.length, batch, sa, sb, sc, true);
   return [=](const CancelToken& cancel) {
     cancel.check();
     sgemm_strided_batched(ta, tb, M, N, K, alpha, a.data, lda, sa, b.data, ldb, sb, beta, c.data, ldc, sc, batch,
@@ -216,12 +219,7 @@ Napi::Value sgemm_lean(const Napi::CallbackInfo& info) {
   const bool ta = flags & 1, tb = flags & 2;
   const std::size_t M = d.data[1], N = d.data[2], K = d.data[3];
   const std::size_t lda = d.data[4], ldb = d.data[5], ldc = d.data[6];
-  if (lda < (ta ? M : K)) throw_range_error(env, "'lda' must be >= " + std::to_string(ta ? M : K) + ", got " + std::to_string(lda));
-  if (ldb < (tb ? K : N)) throw_range_error(env, "'ldb' must be >= " + std::to_string(tb ? K : N) + ", got " + std::to_string(ldb));
-  if (ldc < N) throw_range_error(env, "'ldc' must be >= N = " + std::to_string(N) + ", got " + std::to_string(ldc));
-  check_len(env, "a", a.length, extent(ta ? K : M, ta ? M : K, lda, 1, 0), "op(A)");
-  check_len(env, "b", b.length, extent(tb ? N : K, tb ? K : N, ldb, 1, 0), "op(B)");
-  check_len(env, "c", c.length, extent(M, N, ldc, 1, 0), "C");
+  check_operands(env, ta, tb, M, N, K, lda, ldb, ldc, a.length, b.length, c.length);
   if (instance(env).recording.active) {
     Job job = [=](const CancelToken& cancel) {
       cancel.check();

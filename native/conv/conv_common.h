@@ -25,6 +25,34 @@ std::vector<long> forward_tap_map(std::size_t out, std::size_t in, std::size_t k
 std::vector<long> gradient_tap_map(std::size_t in, std::size_t out, std::size_t k, std::size_t stride,
                                    std::size_t dil, std::size_t pad_before);
 
+// The staged direct kernels (forward and weight gradient) walk output rows r = (n, od, oh) of a
+// 2-D/3-D conv whose depth/height taps map through map[0]/map[1] (forward_tap_map). f(sr, id) is
+// called for each kernel row sr = kd*KH + kh with the input row it reads,
+// id = (n*D + sd)*H + sh, or -1 in the top/bottom padding.
+template <class F>
+inline void for_each_kernel_row(const ConvDesc& d, const std::array<std::vector<long>, 2>& map, std::size_t r, F&& f) {
+  const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
+  for (std::size_t kd = 0, sr = 0; kd < d.kernel[0]; ++kd) {
+    const long sd = map[0][od * d.kernel[0] + kd];
+    for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++sr) {
+      const long sh = map[1][oh * d.kernel[1] + kh];
+      f(sr, (sd < 0 || sh < 0) ? -1L : ((long)n * (long)d.in[0] + sd) * (long)d.in[1] + sh);
+    }
+  }
+}
+
+// Prefetches into L2 the input rows (row_floats floats each, x's rows) that output row r reads,
+// except those skip(id) says are already at hand: issued while the current row's kernels run.
+template <class Skip>
+inline void prefetch_kernel_rows(const ConvDesc& d, const std::array<std::vector<long>, 2>& map, std::size_t r,
+                                 const float* x, std::size_t row_floats, Skip&& skip) {
+  for_each_kernel_row(d, map, r, [&](std::size_t, long id) {
+    if (id < 0 || skip(id)) return;
+    const char* q = reinterpret_cast<const char*>(x + (std::size_t)id * row_floats);
+    for (std::size_t off = 0; off < row_floats * sizeof(float); off += 64) __builtin_prefetch(q + off, 0, 2);
+  });
+}
+
 // Filter re-layout for the input gradient: wt[g][t][o][c] = w[t][c][g*cout_g + o].
 void transpose_filter_groups(const ConvDesc& d, const float* w, float* wt);
 

@@ -149,16 +149,11 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
     for (std::size_t r = rb; r < re; ++r) {
       cancel.check();
       ++clock;
-      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
       bool vpad = false;
-      for (std::size_t kd = 0, sr = 0; kd < d.kernel[0]; ++kd) {
-        const long sd = map[0][od * d.kernel[0] + kd];
-        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++sr) {
-          const long sh = map[1][oh * d.kernel[1] + kh];
-          ids[sr] = (sd < 0 || sh < 0) ? -1 : ((long)n * (long)d.in[0] + sd) * (long)d.in[1] + sh;
-          vpad |= ids[sr] < 0;
-        }
-      }
+      for_each_kernel_row(d, map, r, [&](std::size_t sr, long id) {
+        ids[sr] = id;
+        vpad |= id < 0;
+      });
       // A row with top/bottom padding (or with no interior block) stages every block's rows whole,
       // the zero rows included; otherwise only the edge blocks read staged columns.
       const bool all_staged = vpad || !any_interior;
@@ -200,21 +195,9 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
       // kernel calls give the prefetches ample time. Measured with the per-call zero fill of `oj`
       // below dropped too (1 thread, CPU-time minima of 6 interleaved runs, busy machine): stem
       // 12.9-13.1 -> 12.2-12.7 ms (12.3-12.9 without the prefetch), AlexNet median 10.2 -> 10.0.
-      if (r + 1 < re) {
-        const std::size_t r1 = r + 1, oh1 = r1 % d.out[1], od1 = (r1 / d.out[1]) % d.out[0],
-                          n1 = r1 / (d.out[1] * d.out[0]);
-        for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
-          const long sd = map[0][od1 * d.kernel[0] + kd];
-          for (std::size_t kh = 0; kh < d.kernel[1]; ++kh) {
-            const long sh = map[1][oh1 * d.kernel[1] + kh];
-            if (sd < 0 || sh < 0) continue;
-            const long id = ((long)n1 * (long)d.in[0] + sd) * (long)d.in[1] + sh;
-            if (std::find(ids.begin(), ids.end(), id) != ids.end()) continue;
-            const char* src = reinterpret_cast<const char*>(x + (std::size_t)id * cstride);
-            for (std::size_t off = 0; off < cstride * sizeof(float); off += 64) __builtin_prefetch(src + off, 0, 2);
-          }
-        }
-      }
+      if (r + 1 < re)
+        prefetch_kernel_rows(d, map, r + 1, x, cstride,
+                             [&](long id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); });
       // Tap offsets: into the staged slots (from the stage), and into the input rows themselves
       // (from x; with boff = ow0*stride*C an interior block's sum is >= the row's start).
       for (std::size_t sr = 0, t = 0; sr < geo.rows; ++sr)

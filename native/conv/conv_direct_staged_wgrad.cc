@@ -86,52 +86,36 @@ void conv_direct_staged_wgrad(const ConvDesc& d, const float* x, const float* dy
     for (std::size_t r = ch * step; r < std::min(nrows, (ch + 1) * step); ++r) {
       cancel.check();
       ++clock;
-      const std::size_t oh = r % d.out[1], od = (r / d.out[1]) % d.out[0], n = r / (d.out[1] * d.out[0]);
       // Each kernel row's source: the padded staged row (or the input row itself), null in the
       // top/bottom padding.
-      for (std::size_t kd = 0, sr = 0; kd < d.kernel[0]; ++kd) {
-        const long sd = map[0][od * d.kernel[0] + kd];
-        for (std::size_t kh = 0; kh < d.kernel[1]; ++kh, ++sr) {
-          const long sh = map[1][oh * d.kernel[1] + kh];
-          src[sr] = nullptr;
-          if (sd < 0 || sh < 0) continue;
-          const long id = ((long)n * (long)d.in[0] + sd) * (long)d.in[1] + sh;
-          if (in_place) {
-            src[sr] = x + (std::size_t)id * W * C;
-            continue;
-          }
-          std::size_t slot = S;
-          for (std::size_t k = 0; k < S && slot == S; ++k)
-            if (held[k] == id) slot = k;
-          if (slot == S) {
-            for (std::size_t k = 0; k < S; ++k)
-              if (used[k] != clock && (slot == S || used[k] < used[slot])) slot = k;
-            std::memcpy(stage.get() + slot * rowlen + padL * C, x + (std::size_t)id * W * C, W * C * sizeof(float));
-            held[slot] = id;
-          }
-          used[slot] = clock;
-          src[sr] = stage.get() + slot * rowlen;
+      for_each_kernel_row(d, map, r, [&](std::size_t sr, long id) {
+        src[sr] = nullptr;
+        if (id < 0) return;
+        if (in_place) {
+          src[sr] = x + (std::size_t)id * W * C;
+          return;
         }
-      }
+        std::size_t slot = S;
+        for (std::size_t k = 0; k < S && slot == S; ++k)
+          if (held[k] == id) slot = k;
+        if (slot == S) {
+          for (std::size_t k = 0; k < S; ++k)
+            if (used[k] != clock && (slot == S || used[k] < used[slot])) slot = k;
+          std::memcpy(stage.get() + slot * rowlen + padL * C, x + (std::size_t)id * W * C, W * C * sizeof(float));
+          held[slot] = id;
+        }
+        used[slot] = clock;
+        src[sr] = stage.get() + slot * rowlen;
+      });
       const float* dyrow = dy + r * OW * Ko;
       // dy is read from memory once (25.7 MB on the stem): while this row's kernels run, the next
       // row's dy and its new input rows are prefetched into L2.
       if (r + 1 < std::min(nrows, (ch + 1) * step)) {
         const char* q = reinterpret_cast<const char*>(dyrow + OW * Ko);
         for (std::size_t off = 0; off < OW * Ko * sizeof(float); off += 64) __builtin_prefetch(q + off, 0, 2);
-        const std::size_t r1 = r + 1, oh1 = r1 % d.out[1], od1 = (r1 / d.out[1]) % d.out[0],
-                          n1 = r1 / (d.out[1] * d.out[0]);
-        for (std::size_t kd = 0; kd < d.kernel[0]; ++kd) {
-          const long sd = map[0][od1 * d.kernel[0] + kd];
-          for (std::size_t kh = 0; kh < d.kernel[1]; ++kh) {
-            const long sh = map[1][oh1 * d.kernel[1] + kh];
-            if (sd < 0 || sh < 0) continue;
-            const long id = ((long)n1 * (long)d.in[0] + sd) * (long)d.in[1] + sh;
-            if (!in_place && std::find(held.begin(), held.end(), id) != held.end()) continue;
-            const char* xs = reinterpret_cast<const char*>(x + (std::size_t)id * W * C);
-            for (std::size_t off = 0; off < W * C * sizeof(float); off += 64) __builtin_prefetch(xs + off, 0, 2);
-          }
-        }
+        prefetch_kernel_rows(d, map, r + 1, x, W * C, [&](long id) {
+          return !in_place && std::find(held.begin(), held.end(), id) != held.end();
+        });
       }
       for (std::size_t sr = 0; sr < rows; ++sr) {
         if (!src[sr]) continue;
