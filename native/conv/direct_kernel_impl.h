@@ -99,6 +99,33 @@ void direct_tile_implicit(std::size_t T, std::size_t cin, const float* base, con
     }
 }
 
+// One pixel's input row and output-gradient row in a weight-gradient tile.
+struct PixelRows {
+  const float* x;
+  const float* dy;
+};
+
+// The pixel loop of both weight-gradient tiles: acc[c][j] += x[off[c]] * dy[j*W ..] over npix
+// pixels, pixel p's rows from rows(p) (an array of row pointers, or a constant stride). Always
+// inlined, so acc stays in registers as in a hand-written loop (see the note above).
+template <class V, int CB, int NV, bool TAIL, class Rows>
+__attribute__((always_inline)) inline void wgrad_accumulate(typename V::T (&acc)[CB][NV], const int (&off)[CB],
+                                                            std::size_t npix, std::size_t nco, Rows&& rows) {
+  constexpr int W = V::W;
+  for (std::size_t p = 0; p < npix; ++p) {
+    const PixelRows r = rows(p);
+    typename V::T dv[NV];
+    #pragma GCC unroll 16
+    for (int j = 0; j < NV; ++j) dv[j] = TAIL ? V::loadn(r.dy + j * W, (int)nco - j * W) : V::load(r.dy + j * W);
+    #pragma GCC unroll 16
+    for (int c = 0; c < CB; ++c) {
+      typename V::T xv = V::bcast(r.x[off[c]]);
+      #pragma GCC unroll 16
+      for (int j = 0; j < NV; ++j) acc[c][j] = V::fma(xv, dv[j], acc[c][j]);
+    }
+  }
+}
+
 template <class V, int CB, int NV, bool TAIL>
 void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dyp, std::size_t cb, std::size_t nco,
                 float* dw, std::size_t ldw) {
@@ -116,19 +143,7 @@ void wgrad_tile(std::size_t npix, const float* const* xp, const float* const* dy
       else
         acc[c][j] = V::zero();
     }
-  for (std::size_t p = 0; p < npix; ++p) {
-    const float* x = xp[p];
-    const float* dy = dyp[p];
-    typename V::T dv[NV];
-    #pragma GCC unroll 16
-    for (int j = 0; j < NV; ++j) dv[j] = TAIL ? V::loadn(dy + j * W, (int)nco - j * W) : V::load(dy + j * W);
-    #pragma GCC unroll 16
-    for (int c = 0; c < CB; ++c) {
-      typename V::T xv = V::bcast(x[off[c]]);
-      #pragma GCC unroll 16
-      for (int j = 0; j < NV; ++j) acc[c][j] = V::fma(xv, dv[j], acc[c][j]);
-    }
-  }
+  wgrad_accumulate<V, CB, NV, TAIL>(acc, off, npix, nco, [&](std::size_t p) { return PixelRows{xp[p], dyp[p]}; });
   #pragma GCC unroll 16
   for (int c = 0; c < CB; ++c) {
     if ((std::size_t)c >= cb) break;
@@ -159,19 +174,8 @@ void wgrad_tile_implicit(std::size_t npix, const float* x, std::ptrdiff_t pstrid
   int off[CB];
   #pragma GCC unroll 16
   for (int c = 0; c < CB; ++c) off[c] = (std::size_t)c < cb ? c : (int)cb - 1;
-  for (std::size_t p = 0; p < npix; ++p) {
-    const float* xq = x + (std::ptrdiff_t)p * pstride;
-    const float* dq = dy + p * ldy;
-    typename V::T dv[NV];
-    #pragma GCC unroll 16
-    for (int j = 0; j < NV; ++j) dv[j] = TAIL ? V::loadn(dq + j * W, (int)nco - j * W) : V::load(dq + j * W);
-    #pragma GCC unroll 16
-    for (int c = 0; c < CB; ++c) {
-      typename V::T xv = V::bcast(xq[off[c]]);
-      #pragma GCC unroll 16
-      for (int j = 0; j < NV; ++j) acc[c][j] = V::fma(xv, dv[j], acc[c][j]);
-    }
-  }
+  wgrad_accumulate<V, CB, NV, TAIL>(acc, off, npix, nco,
+                                    [&](std::size_t p) { return PixelRows{x + (std::ptrdiff_t)p * pstride, dy + p * ldy}; });
   #pragma GCC unroll 16
   for (int c = 0; c < CB; ++c) {
     if ((std::size_t)c >= cb) break;
