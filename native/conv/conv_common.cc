@@ -57,10 +57,14 @@ void bias_gradient(const float* dy, std::size_t rows, std::size_t K, float* db) 
       for (std::size_t o = 0; o < K; ++o) acc[o] += blk[o];
     }
   });
-  for (std::size_t o = 0; o < K; ++o) {
+  sum_partials(part.data(), chunks, K, db);
+}
+
+void sum_partials(const double* part, std::size_t parts, std::size_t K, float* out) {
+  for (std::size_t k = 0; k < K; ++k) {
     double s = 0;
-    for (std::size_t c = 0; c < chunks; ++c) s += part[c * K + o];
-    db[o] = static_cast<float>(s);
+    for (std::size_t p = 0; p < parts; ++p) s += part[p * K + k];
+    out[k] = static_cast<float>(s);
   }
 }
 

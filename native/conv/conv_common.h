@@ -16,6 +16,11 @@ void apply_activation(float* y, std::size_t n, Activation act, float leaky_alpha
 // db[o] = sum over every (n, pixel) of dy[.., o]; dy is [rows, K].
 void bias_gradient(const float* dy, std::size_t rows, std::size_t K, float* db);
 
+// out[k] = sum of part[p*K + k] over p = 0, 1, .., parts-1 in that order, in double, rounded once:
+// per-chunk partial sums reduced in a fixed order, so a result does not depend on which thread ran
+// which chunk.
+void sum_partials(const double* part, std::size_t parts, std::size_t K, float* out);
+
 // For one spatial dimension: map[o*k_count + k] = source coordinate read by output coordinate o
 // through tap k, or -1 where it falls into padding (or, for the gradient, between strides).
 //   forward:  src = o*stride - pad_before + k*dil                           (src = input)

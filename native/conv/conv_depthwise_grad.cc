@@ -78,12 +78,7 @@ void conv_depthwise_wgrad(const ConvDesc& d, const float* x, const float* dy, fl
     const float* p = part.get() + q * fsize;
     for (std::size_t i = 0; i < fsize; ++i) dw[i] += p[i];
   }
-  if (db)
-    for (std::size_t c = 0; c < C; ++c) {
-      double sum = 0;
-      for (std::size_t q = 0; q < nparts; ++q) sum += dbpart[q * C + c];
-      db[c] = (float)sum;
-    }
+  if (db) sum_partials(dbpart.data(), nparts, C, db);
 }
 
 }  // namespace convkit

@@ -151,12 +151,7 @@ void conv_direct_staged_wgrad(const ConvDesc& d, const float* x, const float* dy
       for (std::size_t i = b; i < e; ++i) dw[i] += q[i];
     }
   });
-  if (db)
-    for (std::size_t k = 0; k < Ko; ++k) {
-      double s = 0;
-      for (std::size_t ch = 0; ch < nch; ++ch) s += dbp[ch * Ko + k];
-      db[k] = (float)s;
-    }
+  if (db) sum_partials(dbp.data(), nch, Ko, db);
 }
 
 }  // namespace convkit
