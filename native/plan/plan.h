@@ -196,6 +196,18 @@ class Plan {
   // several plans of one model run at once, one per core (serving lanes); off by default.
   bool serial() const { return serial_; }
   void set_serial(bool on);
+  // Whether a run of n samples stays on the calling thread even when not serial(): its estimated
+  // arithmetic (n / batch() * work_flops()) is below small_run_flops() (default a few MFLOP, see
+  // plan.cc), where handing each step's parallel loops to the pool costs more than it saves.
+  // Same results either way (the kernels' parallel loops split independent outputs).
+  bool runs_on_caller(std::size_t n) const;
+  double small_run_flops() const { return small_run_flops_; }
+  // 0 lets every run use the pool; the default comes from CONVKIT_PLAN_SMALL_RUN_FLOPS or plan.cc.
+  void set_small_run_flops(double flops);
+  static double default_small_run_flops();
+  // Estimated flops of a run at batch(): 2 per multiply-add of the conv and dense steps, one per
+  // output value of every other step.
+  double work_flops() const { return work_flops_; }
   // Wall time of the last completed run_batch, from taking the run lock to the last output
   // written (0 before the first run). A server uses it to tell a batch that costs less than an
   // async hop to a worker thread (lib/serving/plan_runner.ts).
@@ -281,6 +293,8 @@ class Plan {
   std::size_t chunks_ = 0;
   bool sample_parallel_ = true;
   bool serial_ = false;
+  double work_flops_ = 0;
+  double small_run_flops_ = default_small_run_flops();
   std::atomic<double> last_run_seconds_{0};
   std::vector<std::size_t> slot_per_sample_;
   std::vector<std::size_t> in_per_sample_, out_per_sample_;

@@ -3,7 +3,7 @@
 // everything else inline). Also: arena reuse and in-place steps, outputs that alias inputs or each
 // other, repeated runs reusing the arena, ISA switches (dense repacking), plans for two batch sizes
 // sharing their prepared weights, runtime batch (run_batch with n < N) step by step and sample-parallel,
-// per-step profiling, and
+// small runs on the calling thread (bit-identical to pooled ones), per-step profiling, and
 // descriptor errors.
 #include <cmath>
 #include <cstdlib>
@@ -206,8 +206,11 @@ void test_runtime_batch() {
     CK_CHECK(plan.batch() == N && plan.runtime_batch());
     // Small per-sample activations: sample-parallel runs (one chunk per thread) when threads allow.
     CK_CHECK(plan.sample_parallel_chunks() == (num_threads() >= 2 && N >= (std::size_t)num_threads() ? (std::size_t)num_threads() : 0));
+    // Limit 0: every run may use the pool (this net is far below the default small-run limit).
+    for (double lim : {0.0, Plan::default_small_run_flops()})
     for (bool sp : {true, false})
     for (std::size_t b : {std::size_t{1}, std::size_t{2}, N, std::size_t{1}}) {
+      plan.set_small_run_flops(lim);
       plan.set_sample_parallel(sp);
       const float guard = 12345.f;
       std::vector<float> probs(b * U + 1, guard), cat(b * per_cat + 1, guard), pool(b * per_pool + 1, guard);
@@ -266,6 +269,59 @@ void test_runtime_batch() {
   CK_CHECK(threw);
   p.run_batch(4, {a.data()}, {y.data()});
   CK_CHECK(std::fabs(y[0] - 0.25f) < 1e-6f);
+}
+
+// Small runs stay on the calling thread (Plan::runs_on_caller): the plan's flop estimate lies
+// between twice the conv and dense multiply-adds (counted here from the net's sizes) and that plus
+// one per value element; a run of n samples is small when n / N of it is below the limit; and a
+// run on the caller gives bit-identical results to a pooled one, for every n, step by step and
+// sample-parallel, on every ISA. Bad limits are refused.
+void test_small_runs() {
+  Net n = make_net();
+  std::vector<float> x = random_vector(N * H * W * C, 10);
+  const double macs = double(N * H * W * K1) * (3 * 3 * C) + double(N * H * W * K1) * C + double(N) * (2 * K1) * U;
+  double elements = 0;
+  for (const auto& sh : net_shapes()) elements += double(shape_numel(sh));
+  const std::size_t per_cat = H * W * 2 * K1, per_pool = (H / 2) * (W / 2) * K1;
+  for_each_isa([&](Isa) {
+    Plan plan(make_spec(n, net_shapes()));
+    const double w = plan.work_flops();
+    CK_CHECK_MSG(w >= 2 * macs && w <= 2 * macs + elements, "work %g, multiply-adds %g, elements %g", w, macs, elements);
+    CK_CHECK(plan.small_run_flops() == Plan::default_small_run_flops());
+    for (std::size_t b = 1; b <= N; ++b) {
+      const double run = w / N * b;
+      plan.set_small_run_flops(run * 1.01);
+      CK_CHECK_MSG(plan.runs_on_caller(b), "n=%zu under the limit", b);
+      plan.set_small_run_flops(run * 0.99);
+      CK_CHECK_MSG(!plan.runs_on_caller(b), "n=%zu over the limit", b);
+    }
+    plan.set_small_run_flops(0);
+    CK_CHECK(!plan.runs_on_caller(1));
+    for (bool sp : {true, false})
+      for (std::size_t b = 1; b <= N; ++b) {
+        plan.set_sample_parallel(sp);
+        std::vector<float> out[2][3];
+        for (int caller = 0; caller < 2; ++caller) {
+          plan.set_small_run_flops(caller ? 1e30 : 0);
+          CK_CHECK(plan.runs_on_caller(b) == (caller == 1));
+          auto& o = out[caller];
+          o[0].assign(b * U, -1.f), o[1].assign(b * per_cat, -1.f), o[2].assign(b * per_pool, -1.f);
+          plan.run_batch(b, {x.data()}, {o[0].data(), o[1].data(), o[2].data()});
+        }
+        for (int k = 0; k < 3; ++k)
+          CK_CHECK_MSG(std::memcmp(out[0][k].data(), out[1][k].data(), out[0][k].size() * sizeof(float)) == 0,
+                       "n=%zu sp=%d output %d: the run on the caller differs from the pooled run", b, (int)sp, k);
+      }
+    for (double bad : {-1.0, std::nan("")}) {
+      bool threw = false;
+      try {
+        plan.set_small_run_flops(bad);
+      } catch (const InvalidArgument&) {
+        threw = true;
+      }
+      CK_CHECK_MSG(threw, "limit %g accepted", bad);
+    }
+  });
 }
 
 // Dense packed for one ISA keeps giving right answers after the active ISA changes.
@@ -664,6 +720,7 @@ void test_folds() {
 int main() {
   test_network();
   test_runtime_batch();
+  test_small_runs();
   test_isa_switch();
   test_output_aliases();
   test_shared_weights();
