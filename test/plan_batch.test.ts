@@ -150,6 +150,7 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     const want = m.apply(x, { training: false }) as Tensor;
     const before = backendInfo().threads;
     const plan = InferencePlan.build(m, [[9, 8, 6, 3]]);
+    plan.setSmallRunFlops(0); // this model's runs are far below the small-run limit: use the pool anyway
     try {
       for (const t of [1, 3, 2, 5]) {
         setNumThreads(t);
@@ -197,6 +198,7 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
     const want = (m.apply(x, { training: false }) as Tensor).dataSync();
     const before = backendInfo().threads;
     const plan = InferencePlan.build(m, [[N, 7, 6, 2]]);
+    plan.setSmallRunFlops(0); // chunks over the pool even for runs this small (see the next test)
     try {
       for (const t of [2, 3]) {
         setNumThreads(t);
@@ -210,6 +212,47 @@ describe('inference plan: runtime batch (n ≤ the built batch)', () => {
       }
     } finally {
       setNumThreads(before);
+    }
+  });
+
+  it('runs below the small-run limit stay on the calling thread, bit-identical to pooled runs, on every ISA', async () => {
+    // Plan::runs_on_caller: a run whose estimated flops (info.workFlops × n / batch) are under the
+    // limit does not use the thread pool. Its kernels split the same independent outputs either
+    // way, so the results must be the same bits.
+    setSeed(27);
+    const [H, W, C, F, U] = [11, 9, 3, 6, 5];
+    const m = sequential({
+      layers: [L.conv2d({ filters: F, kernelSize: 3, activation: 'relu', inputShape: [H, W, C] }), L.maxPooling2d({ poolSize: 2 }), L.flatten(), L.dense({ units: U })],
+    });
+    const N = 9;
+    const x = randomTensor([N, H, W, C], 11);
+    const [OH, OW] = [H - 2, W - 2];
+    const flat = Math.floor(OH / 2) * Math.floor(OW / 2) * F;
+    // 2 flops per multiply-add of the conv and the dense layer, plus at most a few per value.
+    const macs = N * (OH * OW * F * 9 * C + flat * U);
+    const values = N * (OH * OW * F + flat + U);
+    for (const isa of backendInfo().availableIsas) {
+      setIsa(isa);
+      const plan = InferencePlan.build(m, [[N, H, W, C]]);
+      expect(plan.info.workFlops).toBeGreaterThanOrEqual(2 * macs);
+      expect(plan.info.workFlops).toBeLessThanOrEqual(2 * macs + 3 * values);
+      for (const sp of [true, false]) {
+        plan.setSampleParallel(sp);
+        for (const n of [1, 2, 5, N]) {
+          const xn = rows(x, n);
+          const got: Float32Array[] = [];
+          for (const limit of [0, 1e30]) {
+            plan.setSmallRunFlops(limit);
+            const [y] = n % 2 ? plan.run([xn]) : await plan.runAsync([xn]);
+            got.push(y!.dataSync() as Float32Array);
+            y!.dispose();
+          }
+          expect(Array.from(got[1]!)).toEqual(Array.from(got[0]!));
+          xn.dispose();
+        }
+      }
+      expect(() => plan.setSmallRunFlops(-1)).toThrow(RangeError);
+      expect(() => plan.setSmallRunFlops(Number.NaN)).toThrow(RangeError);
     }
   });
 

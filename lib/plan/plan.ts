@@ -29,6 +29,7 @@ declare module '../native/binding.js' {
     planProfile(plan: PlanHandle, on?: boolean): { seconds: number[]; runs: number[] };
     planSetSampleParallel(plan: PlanHandle, on: boolean): void;
     planSetSerial(plan: PlanHandle, on: boolean): void;
+    planSetSmallRunFlops(plan: PlanHandle, flops: number): void;
   }
 }
 
@@ -74,6 +75,12 @@ export interface InferencePlanInfo {
    * claim one by one. Chosen for plans whose per-sample activations are small.
    */
   sampleParallelChunks: number;
+  /**
+   * Estimated flops of a run at `batch` (2 per multiply-add of the conv and dense steps, 1 per
+   * output value of the others). A run of n samples whose share n / batch of it is under the
+   * small-run limit stays on the calling thread (see setSmallRunFlops).
+   */
+  workFlops: number;
   /** Per step: layer name, step kind and detail (the conv algorithm chosen, 'in place', ...). */
   steps: Array<{ name: string; kind: PlanStepKind; detail: string }>;
 }
@@ -275,6 +282,17 @@ export class InferencePlan {
    */
   setSerial(on: boolean): void {
     native().planSetSerial(this.handle, on);
+  }
+
+  /**
+   * The small-run limit: a run whose estimated flops (info.workFlops × n / batch) are below it runs
+   * on the calling thread, not over the thread pool — for LeNet-5 that is batches of 1–4, whose
+   * ~10 steps of a few µs each cost more to hand to a pool worker (a wake-up when it sleeps) than
+   * they take. Default 4e6 (or CONVKIT_PLAN_SMALL_RUN_FLOPS); 0 lets every run use the pool.
+   * Results are the same either way.
+   */
+  setSmallRunFlops(flops: number): void {
+    native().planSetSmallRunFlops(this.handle, flops);
   }
 
   stepTimes(): Array<{ name: string; kind: PlanStepKind; detail: string; ms: number; runs: number }> {

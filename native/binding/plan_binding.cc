@@ -17,12 +17,14 @@
 //     the first n samples (1 <= n <= the plan's batch; buffers of n samples), Plan::run_batch
 //   planSetSampleParallel(handle, on): allow (default) / forbid sample-parallel runs (Plan::set_sample_parallel)
 //   planSetSerial(handle, on): runs on the calling thread only (Plan::set_serial)
+//   planSetSmallRunFlops(handle, flops): runs estimated below `flops` stay on the calling thread
+//     (Plan::set_small_run_flops; 0 = any run may use the pool)
 //   planLastRunSeconds(handle) -> wall time of the last completed run (Plan::last_run_seconds)
 //   planProfile(handle, on?) -> { seconds: number[], runs: number[] } per-step timing totals
 //   planWeightsCreate() -> weights handle: prepared weights shared by the plans created with it
 //     (planCreate's optional 5th argument), e.g. one model's plans for several batch sizes.
 //   planInfo(handle) -> { arenaBytes, workspaceBytes, weightBytes, newWeightBytes, unsharedBytes, batch,
-//                         runtimeBatch, sampleParallelChunks, inputShapes, outputShapes,
+//                         runtimeBatch, sampleParallelChunks, workFlops, inputShapes, outputShapes,
 //                         steps: { name, kind, detail }[] }
 //
 // The handle is a type-tagged External owning a shared_ptr<Plan>: an async run holds its own
@@ -339,6 +341,7 @@ Napi::Value plan_info(const Napi::CallbackInfo& info) {
   r.Set("batch", static_cast<double>(plan->batch()));
   r.Set("runtimeBatch", plan->runtime_batch());
   r.Set("sampleParallelChunks", static_cast<double>(plan->sample_parallel_chunks()));
+  r.Set("workFlops", plan->work_flops());
   auto ins = Napi::Array::New(env, plan->num_inputs());
   for (uint32_t i = 0; i < plan->num_inputs(); ++i) ins.Set(i, shape_value(env, plan->input_shape(i)));
   auto outs = Napi::Array::New(env, plan->num_outputs());
@@ -388,6 +391,16 @@ Napi::Value plan_set_serial(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// planSetSmallRunFlops(plan, flops): the small-run limit (Plan::set_small_run_flops).
+Napi::Value plan_set_small_run_flops(const Napi::CallbackInfo& info) {
+  PlanPtr plan = plan_arg(info, 0);
+  if (info.Length() < 2 || !info[1].IsNumber()) throw_type_error(info.Env(), "planSetSmallRunFlops: flops must be a number");
+  const double f = info[1].As<Napi::Number>().DoubleValue();
+  if (!(f >= 0)) throw_range_error(info.Env(), "planSetSmallRunFlops: flops must be a number >= 0, got " + std::to_string(f));
+  plan->set_small_run_flops(f);
+  return info.Env().Undefined();
+}
+
 // planLastRunSeconds(plan) -> number
 Napi::Value plan_last_run_seconds(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), plan_arg(info, 0)->last_run_seconds());
@@ -412,6 +425,7 @@ CONVKIT_BINDING(plan) {
   def(env, exports, "planProfile", &plan_profile);
   def(env, exports, "planSetSampleParallel", &plan_set_sample_parallel);
   def(env, exports, "planSetSerial", &plan_set_serial);
+  def(env, exports, "planSetSmallRunFlops", &plan_set_small_run_flops);
   def(env, exports, "planLastRunSeconds", &plan_last_run_seconds);
 }
 
