@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -15,6 +16,20 @@ namespace {
 
 // Largest per-thread row buffer (floats) before the pointer-table driver is used instead.
 constexpr std::size_t kMaxStageFloats = std::size_t(4) << 20;
+
+// Output rows go to the workers in runs claimed from a shared counter, each ceil(left / (2*threads))
+// of the rows still left but at least kMinChunkMacs multiply-adds (OpenMP's "guided" schedule):
+// the first runs are long (a quarter of the rows on 2 threads, so a quiet machine splits much as
+// equal shares would), the last ones a row or two, so the workers finish within about a row of
+// each other even when one of them lost time to another process. parallel_range's 8 equal runs
+// (one image each on the stem and AlexNet) left the faster worker idle for up to a run (~0.5 ms)
+// under contention and 0.11 ms (median) on a quiet machine. Each worker keeps its staged rows
+// across its runs and claims its next run one row early, so the source rows of the run's first
+// row are prefetched like any other's. Session 9, 2 threads, `convkit_bench conv stem|alexnet`,
+// 4 interleaved process pairs, busy machine, medians: stem 4.61-4.90 -> 4.59-4.66 ms, AlexNet
+// 4.13-4.28 -> 4.05-4.14 (new ahead in every pair); with the floor at 8e6 (stem 8 rows, AlexNet 4)
+// AlexNet's medians were 4.05-4.52 against 4.04-4.22 at 2e6 (about one row on both).
+constexpr double kMinChunkMacs = 2e6;
 
 // Blocks a row of OW pixels splits into with P-pixel kernels: with OW = m*P + r, k = P - r blocks
 // of P - 1 pixels (DirectVariant::ifull1) and the rest of P cover it exactly when OW >= k*(P - 1);
@@ -135,7 +150,8 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
   if (c2 <= c1) c1 = c2 = W;
   const std::size_t cstride = d.in[2] * C;  // floats per input row
 
-  parallel_range(nrows, 1, [&](std::size_t rb, std::size_t re) {
+  // claim(rb, re) -> bool hands the worker its next run of output rows.
+  auto worker = [&](auto&& claim) {
     AlignedPtr<float> stage = aligned_array<float>(S * rowlen + 16);
     std::fill(stage.get(), stage.get() + S * rowlen + 16, 0.f);
     // Per slot: the source row it holds (image row index (n*D + d)*H + h), -1 = zeros; whether all of
@@ -146,7 +162,9 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
     std::vector<std::ptrdiff_t> toff(T), toffx(T);
     AlignedPtr<float> tail = aligned_array<float>(P * Ko);
     std::size_t clock = 0;
-    for (std::size_t r = rb; r < re; ++r) {
+    std::size_t rb = 0, re = 0;
+    if (!claim(rb, re)) return;
+    for (std::size_t r = rb;;) {
       cancel.check();
       ++clock;
       bool vpad = false;
@@ -195,8 +213,18 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
       // kernel calls give the prefetches ample time. Measured with the per-call zero fill of `oj`
       // below dropped too (1 thread, CPU-time minima of 6 interleaved runs, busy machine): stem
       // 12.9-13.1 -> 12.2-12.7 ms (12.3-12.9 without the prefetch), AlexNet median 10.2 -> 10.0.
-      if (r + 1 < re)
-        prefetch_kernel_rows(d, map, r + 1, x, cstride,
+      // The next row of this worker: r + 1 inside the run, else the first of the next run, claimed
+      // now (one row early) so that its source rows are prefetched too.
+      std::size_t rn = r + 1;
+      if (rn == re) {
+        std::size_t nb = 0, ne = 0;
+        if (claim(nb, ne))
+          rb = nb, re = ne, rn = nb;
+        else
+          rn = nrows;  // none
+      }
+      if (rn < nrows)
+        prefetch_kernel_rows(d, map, rn, x, cstride,
                              [&](long id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); });
       // Tap offsets: into the staged slots (from the stage), and into the input rows themselves
       // (from x; with boff = ow0*stride*C an interior block's sum is >= the row's start).
@@ -232,7 +260,31 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
         if (np < bp) std::memcpy(yrow + ow0 * Ko, tail.get(), np * Ko * sizeof(float));
         if (d.act != Activation::none) apply_activation(yrow + ow0 * Ko, np * Ko, d.act, d.leaky_alpha);
       }
+      if (rn == nrows) break;
+      r = rn;
     }
+  };
+  // Guided split (kMinChunkMacs): each claim takes ceil(left / (2 * threads)) of the rows left and
+  // at least min_rows, itself at most nrows / (4 * threads) so that small layers still split into
+  // parallel_range's 4 runs per thread.
+  const std::size_t nt = (std::size_t)num_threads();
+  const double row_macs = (double)OW * (double)(og * d.groups) * (double)(T * cin);
+  std::size_t min_rows = std::max<std::size_t>(1, (std::size_t)(kMinChunkMacs / row_macs));
+  min_rows = std::min(min_rows, std::max<std::size_t>(1, nrows / (4 * nt)));
+  std::atomic<std::size_t> next{0};
+  parallel_for(nt, [&](std::size_t) {
+    worker([&](std::size_t& rb, std::size_t& re) {
+      std::size_t cur = next.load(std::memory_order_relaxed);
+      for (;;) {
+        if (cur >= nrows) return false;
+        const std::size_t left = nrows - cur;
+        const std::size_t take = std::min(left, std::max(min_rows, (left + 2 * nt - 1) / (2 * nt)));
+        if (next.compare_exchange_weak(cur, cur + take, std::memory_order_relaxed)) {
+          rb = cur, re = cur + take;
+          return true;
+        }
+      }
+    });
   });
 }
 
