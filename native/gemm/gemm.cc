@@ -385,7 +385,6 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
           tile.a_cs = 1;
           a_strip = MR * lda;
         }
-        tile.stream_a = !pack_a && !trans_a && q1 - q0 <= 4;  // IR outside JR below
         auto micro = [&](std::size_t q, std::size_t i) {
           const std::size_t j = q * NR;
           tile.b = b_blk + q * b_panel;

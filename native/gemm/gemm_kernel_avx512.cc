@@ -15,8 +15,6 @@
 // applied to the accumulators before the only store of C.
 #include <immintrin.h>
 
-#include <type_traits>
-
 #include "gemm/microkernel.h"
 
 namespace convkit::gemm {
@@ -111,15 +109,10 @@ constexpr std::size_t kCTail = 48;
 // In-place row-major A (AROW): each of the ROWS rows needs a new 64-byte line every 16 k steps,
 // 14 strided streams (lda apart) that the hardware prefetchers follow late when the strip comes
 // from memory -- the narrow im2col products (N <= 128) read each A strip from memory once, for
-// <= 4 B panels (MicroTile::stream_a). So one software prefetch per k step, row (step mod 16),
-// kArowPrefetchBytes (64 k steps) ahead: 14 prefetches per 16 steps, one per line needed.
-// Only on stream_a tiles: prefetching on every AROW tile slowed the ResNet 1x1 conv (1568 x 1024
-// x 256, A re-read from L2 for 16 panels per thread) on 2 threads, median 2.25-2.31 vs
-// 2.22-2.27 ms (3 interleaved pairs, convkit_bench conv). Zen 5, 1 thread, interleaved
+// <= 4 B panels. So one software prefetch per k step, row (step mod 16), kArowPrefetchBytes (64
+// k steps) ahead: 14 prefetches per 16 steps, one per line needed. Zen 5, 1 thread, interleaved
 // processes, 7 pairs (both orders), median GFLOPS: 6272x128x1152 old 168-185 / new 175-191 (new
-// ahead in 7 of 7); 1568x1024x256, 3136x64x576 and 256^3 within noise. In a quieter moment (3
-// pairs, stream_a tiles only) 6272x128x1152 193-200 vs 190-196: the gain is the latency hidden
-// when other processes load the memory system, and it costs nothing when quiet. 512 bytes ahead: 6272x128x1152
+// ahead in 7 of 7); 1568x1024x256, 3136x64x576 and 256^3 within noise. 512 bytes ahead: 6272x128x1152
 // 166-182 vs 183-186 for 256 (3 pairs).
 constexpr std::ptrdiff_t kArowPrefetchBytes = 256;
 
@@ -159,34 +152,27 @@ void tile(const MicroTile& t) {
     const std::ptrdiff_t s1 = static_cast<std::ptrdiff_t>(t.a_rs * sizeof(float));
     const std::ptrdiff_t s3 = 3 * s1, s5 = 5 * s1;
     const char* p7 = p + 7 * s1;
-    // Two copies of the K loop: the one without the prefetch is the loop as it was before it
-    // (with one loop, the prefetch's counter cost the 1x1 conv's L2-resident strips ~1-2%, 2 threads).
-    auto run = [&](auto prefetch_a) __attribute__((always_inline)) {
-      const char* pf = p + kArowPrefetchBytes;
-      int pr = 0;
-      for (; k > 0; --k) {
-        __m512 bv[NV];
-        for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
-        bv[NV - 1] = FULL ? _mm512_loadu_ps(b + 16 * (NV - 1)) : _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
-        if (STREAM) prefetch_b<NV>(b);
-        if constexpr (decltype(prefetch_a)::value) {
-          if (pr < ROWS) _mm_prefetch(pf + pr * s1, _MM_HINT_T0);
-          if (++pr == 16) {
-            pr = 0;
-            pf += 64;
-          }
-        }
-#pragma GCC unroll 16
-        for (int r = 0; r < ROWS; ++r) {
-          const __m512 av = broadcast_row(r % 7, r >= 7 ? p7 : p, s1, s3, s5);
-          for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
-        }
-        p += sizeof(float);
-        p7 += sizeof(float);
-        b += ldb;
+    const char* pf = p + kArowPrefetchBytes;
+    int pr = 0;
+    for (; k > 0; --k) {
+      __m512 bv[NV];
+      for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+      bv[NV - 1] = FULL ? _mm512_loadu_ps(b + 16 * (NV - 1)) : _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
+      if (STREAM) prefetch_b<NV>(b);
+      if (pr < ROWS) _mm_prefetch(pf + pr * s1, _MM_HINT_T0);
+      if (++pr == 16) {
+        pr = 0;
+        pf += 64;
       }
-    };
-    if (t.stream_a) run(std::true_type{}); else run(std::false_type{});
+#pragma GCC unroll 16
+      for (int r = 0; r < ROWS; ++r) {
+        const __m512 av = broadcast_row(r % 7, r >= 7 ? p7 : p, s1, s3, s5);
+        for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      }
+      p += sizeof(float);
+      p7 += sizeof(float);
+      b += ldb;
+    }
   } else {
     // A(i,k) at a[i + k*a_cs]: one contiguous run of ROWS floats per k (packed panel: a_cs = 14).
     const float* a = t.a;

@@ -34,11 +34,6 @@ struct MicroTile {
   // B's rows come from memory, not cache: the first tile over a prepacked panel (a layer's
   // weights, streamed once per call). The kernel then prefetches B kPrefetchBBytes ahead.
   bool stream_b;
-  // A is row-major in place and this strip comes from memory, read once for a few B panels (the
-  // narrow im2col products: the driver's IR-outside-JR loops). The AVX-512 kernel then prefetches
-  // A's rows ahead (gemm_kernel_avx512.cc, kArowPrefetchBytes); where the strip is re-read from
-  // L2 for many panels the prefetches only take load slots.
-  bool stream_a;
 };
 
 // How far ahead a streaming tile prefetches B: 4 KiB, 32 k steps of a 32-float AVX-512 panel. A
