@@ -106,16 +106,6 @@ inline __m512 broadcast_row(int j, const char* base, std::ptrdiff_t s1, std::ptr
 // 48 steps of 14 rows are ~670 cycles at full rate, enough to bring 28 lines from L2 (or L3).
 constexpr std::size_t kCTail = 48;
 
-// In-place row-major A (AROW): each of the ROWS rows needs a new 64-byte line every 16 k steps,
-// 14 strided streams (lda apart) that the hardware prefetchers follow late when the strip comes
-// from memory -- the narrow im2col products (N <= 128) read each A strip from memory once, for
-// <= 4 B panels. So one software prefetch per k step, row (step mod 16), kArowPrefetchBytes (64
-// k steps) ahead: 14 prefetches per 16 steps, one per line needed. Zen 5, 1 thread, interleaved
-// processes, 7 pairs (both orders), median GFLOPS: 6272x128x1152 old 168-185 / new 175-191 (new
-// ahead in 7 of 7); 1568x1024x256, 3136x64x576 and 256^3 within noise. 512 bytes ahead: 6272x128x1152
-// 166-182 vs 183-186 for 256 (3 pairs).
-constexpr std::ptrdiff_t kArowPrefetchBytes = 256;
-
 template <int ROWS, int NV, bool AROW, bool FULL, bool STREAM>
 void tile(const MicroTile& t) {
   __m512 acc[ROWS][NV];
@@ -152,18 +142,11 @@ void tile(const MicroTile& t) {
     const std::ptrdiff_t s1 = static_cast<std::ptrdiff_t>(t.a_rs * sizeof(float));
     const std::ptrdiff_t s3 = 3 * s1, s5 = 5 * s1;
     const char* p7 = p + 7 * s1;
-    const char* pf = p + kArowPrefetchBytes;
-    int pr = 0;
     for (; k > 0; --k) {
       __m512 bv[NV];
       for (int v = 0; v < NV - 1; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
       bv[NV - 1] = FULL ? _mm512_loadu_ps(b + 16 * (NV - 1)) : _mm512_maskz_loadu_ps(mlast, b + 16 * (NV - 1));
       if (STREAM) prefetch_b<NV>(b);
-      if (pr < ROWS) _mm_prefetch(pf + pr * s1, _MM_HINT_T0);
-      if (++pr == 16) {
-        pr = 0;
-        pf += 64;
-      }
 #pragma GCC unroll 16
       for (int r = 0; r < ROWS; ++r) {
         const __m512 av = broadcast_row(r % 7, r >= 7 ? p7 : p, s1, s3, s5);
