@@ -187,7 +187,11 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   //    (2.24-2.49 vs 2.10-2.21). 1 thread, 2048^3 profile: K loop 90% of samples (its last kCTail
   //    steps no slower than the rest), tile prologue/epilogue 3%, pack_a 1.9%, pack_b 1.4%.
   //    Skipping the tail's L1 prefetch of C when ldc is a multiple of 4 KiB (its 14 rows share
-  //    one L1 set) did not separate from noise at 1024^3/2048^3 (4 pairs).
+  //    one L1 set) did not separate from noise at 1024^3/2048^3 (4 pairs). A software prefetch of
+  //    in-place row-major A in the AVX-512 kernel (one row's line per k step, 256 bytes ahead, on
+  //    the IR-outside-JR tiles only) gave 6272 x 128 x 1152 +3-7% on 1 thread under load (about +0-5%
+  //    quiet), but the packed 1024^3/2048^3 products, whose code it did not change, ran 2-6% slower
+  //    in most 1-thread pairs (the hot loop moved: start 49 -> 17 mod 64 bytes); reverted.
   const bool small_c = !prepacked && K > cfg.kc && M * N <= 128 * 256;
   const bool large_c = M >= 256 && N >= 256 * std::size_t(std::max(threads, 1));
   if (threads > 1 && (small_c || large_c)) {
