@@ -178,6 +178,20 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   //    streaming B as prepacked tiles do, NC 512/1024 and KC 264/384/768 re-swept: none separated
   //    from the noise. Storing C straight from the accumulators (again, with the asm broadcasts):
   //    gcc 12 then stores all 14 accumulators to the stack in every k step (objdump), as in ce1e0df.
+  //    Session 9 (busy machine; this VM exposes no hardware PMU events to perf, so no TLB/L2 counts):
+  //    rdtsc per part of the column split (1568 x 1024 x 256, the ResNet 1x1 conv; 1024^3) shows
+  //    the parts 3-14% apart with the slower one alternating between caller and worker (other
+  //    processes, not the split), and the worker starting 10-75 us late when it had gone to sleep.
+  //    A dynamic split (2 or 4 column parts per thread, claimed in order) lost: 1x1 2.16-2.61 ms
+  //    with 4 parts per thread vs 2.10-2.39 with one; the shared path for the 1x1 shape lost too
+  //    (2.24-2.49 vs 2.10-2.21). 1 thread, 2048^3 profile: K loop 90% of samples (its last kCTail
+  //    steps no slower than the rest), tile prologue/epilogue 3%, pack_a 1.9%, pack_b 1.4%.
+  //    Skipping the tail's L1 prefetch of C when ldc is a multiple of 4 KiB (its 14 rows share
+  //    one L1 set) did not separate from noise at 1024^3/2048^3 (4 pairs). A software prefetch of
+  //    in-place row-major A in the AVX-512 kernel (one row's line per k step, 256 bytes ahead, on
+  //    the IR-outside-JR tiles only) gave 6272 x 128 x 1152 +3-7% on 1 thread under load (about +0-5%
+  //    quiet), but the packed 1024^3/2048^3 products, whose code it did not change, ran 2-6% slower
+  //    in most 1-thread pairs (the hot loop moved: start 49 -> 17 mod 64 bytes); reverted.
   const bool small_c = !prepacked && K > cfg.kc && M * N <= 128 * 256;
   const bool large_c = M >= 256 && N >= 256 * std::size_t(std::max(threads, 1));
   if (threads > 1 && (small_c || large_c)) {
