@@ -152,6 +152,10 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
 
   // claim(rb, re) -> bool hands the worker its next run of output rows.
   auto worker = [&](auto&& claim) {
+    // Claim first: a worker that finds no rows left (a small layer, or a nested region running
+    // the workers one after another) sets up nothing.
+    std::size_t rb = 0, re = 0;
+    if (!claim(rb, re)) return;
     AlignedPtr<float> stage = aligned_array<float>(S * rowlen + 16);
     std::fill(stage.get(), stage.get() + S * rowlen + 16, 0.f);
     // Per slot: the source row it holds (image row index (n*D + d)*H + h), -1 = zeros; whether all of
@@ -162,8 +166,6 @@ void conv_direct_staged_forward(const ConvDesc& d, const float* x, const float* 
     std::vector<std::ptrdiff_t> toff(T), toffx(T);
     AlignedPtr<float> tail = aligned_array<float>(P * Ko);
     std::size_t clock = 0;
-    std::size_t rb = 0, re = 0;
-    if (!claim(rb, re)) return;
     for (std::size_t r = rb;;) {
       cancel.check();
       ++clock;
