@@ -18,15 +18,20 @@ export interface PredictableModel {
   predict(x: Tensor, opts?: { batchSize?: number }): Promise<Tensor | Tensor[]> | Tensor | Tensor[];
 }
 
+/** createPredictor's and `convkit serve`'s default `inlineMaxUs` (see PredictorOptions). */
+export const DEFAULT_INLINE_MAX_US = 500;
+
 export interface PredictorOptions extends BatcherOptions {
   /** Shape of one input sample; checked on every request (default: from the model's first input if known). */
   inputShape?: readonly (number | null)[];
   /**
    * A batch whose last run of its size took less than this many microseconds runs on the calling
-   * (event-loop) thread instead of a worker thread (default 100; 0 = always off the event loop).
-   * The round trip to a worker costs ~40 µs, more than a small model's batch of one takes; a run
-   * this short blocks the loop no longer than parsing a request does. At most one such run per
-   * event-loop turn. Only for models that run through an inference plan.
+   * (event-loop) thread instead of a worker thread (default 500; 0 = always off the event loop).
+   * The round trip to a worker costs ~40 µs when the machine is idle, and on a loaded 2-core
+   * machine far more: the libuv worker, the pool worker, the event loop and the clients then share
+   * two cores, and a LeNet-5 batch of 16–32 that computes in ~150 µs came back after 350 µs at the
+   * median and 1–1.6 ms at p90. A run this short blocks the loop less than one batching delay.
+   * At most one such run per event-loop turn. Only for models that run through an inference plan.
    */
   inlineMaxUs?: number;
 }
@@ -91,7 +96,7 @@ export function createPredictor(model: PredictableModel | BatchRunner, opts: Pre
   const runner: BatchRunner = (x, n, s, lane) => (planned ?? direct)(x, n, s, lane);
   runner.stage = (n, s, lane) => (planned ?? direct).stage?.(n, s, lane);
   const batcher = new Batcher(runner, opts);
-  const inlineMaxUs = opts.inlineMaxUs ?? 100;
+  const inlineMaxUs = opts.inlineMaxUs ?? DEFAULT_INLINE_MAX_US;
   if (!(Number.isFinite(inlineMaxUs) && inlineMaxUs >= 0 && inlineMaxUs <= 1e5)) {
     throw new RangeError(`createPredictor: inlineMaxUs must be a number of microseconds in 0..100000, got ${opts.inlineMaxUs}`);
   }

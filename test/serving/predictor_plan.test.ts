@@ -11,6 +11,8 @@ import * as K from '../../lib/layers/backend.js';
 import { sequential } from '../../lib/models/index.js';
 import { setSeed } from '../../lib/random/index.js';
 import { createPredictor } from '../../lib/serving/index.js';
+import { DEFAULT_INLINE_MAX_US } from '../../lib/serving/predictor.js';
+import { serveSpec } from '../../lib/cli/commands/serve_spec.js';
 import type { Tensor } from '../../lib/tensor/index.js';
 import { randomTensor } from '../helpers/gradcheck.js';
 
@@ -180,12 +182,14 @@ describe('predictor through one preallocated plan', () => {
       return { inline, timerAt: order.indexOf('timer') };
     };
     // A limit of 50 ms: the smallCnn plan takes a few µs, but on a loaded CI machine a run can be
-    // descheduled past the default 100 µs and go back to a worker once (that is the rule working).
+    // descheduled past the default 500 µs and go back to a worker once (that is the rule working).
     const on = await run({ inlineMaxUs: 50_000 });
     // Each batch size's first run goes to a worker (its time unknown); the rest run inline.
     expect(on.inline.slice(0, 2)).toEqual([false, false]);
     expect(on.inline.filter(Boolean).length).toBeGreaterThanOrEqual(36);
-    // The default (100 µs) inlines such runs too.
+    // The default (500 µs, the same for `convkit serve`) inlines such runs too.
+    expect(DEFAULT_INLINE_MAX_US).toBe(500);
+    expect(serveSpec.options.find((o) => o.name === 'inline-max-us')?.default).toBe(String(DEFAULT_INLINE_MAX_US));
     expect((await run({})).inline.filter(Boolean).length).toBeGreaterThan(0);
     expect(on.timerAt).toBeGreaterThanOrEqual(0);
     expect(on.timerAt).toBeLessThan(40);

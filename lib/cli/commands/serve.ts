@@ -9,7 +9,7 @@ import type { CliIO } from '../io.js';
 import { EXIT_OK } from '../errors.js';
 import { modelSampleShape, resolveModel } from '../model_source.js';
 import { setNumThreads } from '../../backend.js';
-import { createPredictor } from '../../serving/predictor.js';
+import { createPredictor, DEFAULT_INLINE_MAX_US } from '../../serving/predictor.js';
 import { createHttpServer } from '../../serving/index.js';
 
 export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -20,7 +20,7 @@ export async function runServe(args: ParsedArgs, io: CliIO): Promise<number> {
   const maxQueue = int(args, 'max-queue', { min: 1 }) ?? 1024;
   const concurrency = int(args, 'concurrency', { min: 1, max: 64 }) ?? 1;
   const timeoutMs = int(args, 'timeout-ms', { min: 1 }) ?? 30000;
-  const inlineMaxUs = int(args, 'inline-max-us', { min: 0, max: 100000 }) ?? 100;
+  const inlineMaxUs = int(args, 'inline-max-us', { min: 0, max: 100000 }) ?? DEFAULT_INLINE_MAX_US;
   const bodyLimit = int(args, 'body-limit', { min: 1024 }) ?? 16 * 1024 * 1024;
   const threads = int(args, 'threads', { min: 1, max: 1024 });
   const labelsSpec = str(args, 'labels');

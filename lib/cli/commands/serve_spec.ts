@@ -17,7 +17,7 @@ export const serveSpec: CommandSpec = {
     { name: 'max-batch-size', type: 'string', value: 'N', description: 'largest batch the batcher forms', default: '32' },
     { name: 'max-delay-ms', type: 'string', value: 'MS', description: 'how long the first request of a batch waits for company', default: '2' },
     { name: 'concurrency', type: 'string', value: 'N', description: 'batches run at once, one per core (a copy of the weights per lane)', default: '1' },
-    { name: 'inline-max-us', type: 'string', value: 'US', description: 'batches whose last run was shorter run on the event-loop thread (0 = never)', default: '100' },
+    { name: 'inline-max-us', type: 'string', value: 'US', description: 'batches whose last run was shorter run on the event-loop thread (0 = never)', default: '500' },
     { name: 'max-queue', type: 'string', value: 'N', description: 'queued samples before requests are refused with 503', default: '1024' },
     { name: 'timeout-ms', type: 'string', value: 'MS', description: 'per-request deadline (504 after it)', default: '30000' },
     { name: 'body-limit', type: 'string', value: 'BYTES', description: 'largest request body accepted (413 above)', default: '16777216' },
