@@ -33,7 +33,8 @@
 // --order abab keeps convkit first in every round.
 // Warm-up, the same for both runtimes: each server gets 1.5 s at 4 connections when it starts and
 // 0.5 s at the row's concurrency before the row's first round; each in-process row makes fresh
-// predictors and warms each for ≥ 1.5 s at the row's concurrency before its first round.
+// predictors and warms each for ≥ 1.5 s at the row's concurrency (convkit first, then ort, then
+// convkit again for 0.3 s so that neither comes to the first round cold).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
