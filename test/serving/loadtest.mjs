@@ -54,9 +54,9 @@ const shape = model === 'lenet5' ? [28, 28, 1] : [224, 224, 3];
 const maxBatch = String(args['max-batch-size'] ?? 32);
 const maxDelay = String(args['max-delay-ms'] ?? 2);
 const lanes = String(args.concurrency ?? 1);
-const rounds = Math.max(1, Number(args.rounds ?? 3));
+const rounds = Number(args.rounds ?? 3);
 const abba = (args.order ?? 'abba') !== 'abab';
-if (!Number.isInteger(rounds)) throw new Error(`--rounds must be a positive integer, got ${args.rounds}`);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${args.rounds}`);
 if (!['abba', 'abab'].includes(args.order ?? 'abba')) throw new Error(`--order must be abba or abab, got ${args.order}`);
 const roundSecs = seconds / rounds;
 // convkit's inline-run limit (createPredictor's inlineMaxUs, `serve --inline-max-us`); unset: the default.
