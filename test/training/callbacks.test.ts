@@ -136,6 +136,22 @@ describe('callbacks', () => {
     await expect(noSave.onEpochEnd(0, {})).rejects.toThrow(/save\(\)/);
   });
 
+  it('ModelCheckpoint mode: auto picks max for accuracy and min otherwise; explicit min/max; bad mode', async () => {
+    const run = async (args: Partial<T.ModelCheckpointArgs>, vals: number[]) => {
+      const saved: string[] = [];
+      const cb = new T.ModelCheckpoint({ filepath: 'm-{epoch}.keras', saveBestOnly: true, saver: { save: (_m, p) => void saved.push(p) }, ...args });
+      cb.setModel(fakeModel());
+      for (const [e, v] of vals.entries()) await cb.onEpochEnd(e, { [cb.monitor]: v });
+      return { saved, mode: cb.mode };
+    };
+    const acc = [0.5, 0.7, 0.6, 0.8];
+    expect(await run({ monitor: 'val_accuracy' }, acc)).toEqual({ saved: ['m-1.keras', 'm-2.keras', 'm-4.keras'], mode: 'max' });
+    expect(await run({ monitor: 'val_accuracy', mode: 'min' }, acc)).toEqual({ saved: ['m-1.keras'], mode: 'min' });
+    expect(await run({ monitor: 'val_score', mode: 'max' }, acc)).toEqual({ saved: ['m-1.keras', 'm-2.keras', 'm-4.keras'], mode: 'max' });
+    expect(await run({ monitor: 'val_score' }, acc)).toEqual({ saved: ['m-1.keras'], mode: 'min' });
+    expect(() => new T.ModelCheckpoint({ filepath: 'x.keras', mode: 'up' as 'max' })).toThrow(/mode/);
+  });
+
   it('BackupAndRestore: an interrupted run resumes where it stopped and ends like an uninterrupted one', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ck-bak-')), 'backup');
     const setup = () => {
