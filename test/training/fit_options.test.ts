@@ -102,6 +102,33 @@ describe('fit data options', () => {
     expect(diff).toBeGreaterThan(1e-4);
   });
 
+  it('evaluate / testOnBatch / trainOnBatch report the loss and accuracy of the predictions', async () => {
+    const { x, y } = blobs(45);
+    const labels = Int32Array.from(y.dataSync() as Int32Array);
+    const m = fresh(46);
+    m.compile({ optimizer: new T.SGD({ learningRate: 0.1 }), loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+    const probs = predictArray(m, x);
+    const ce = refWeightedCE(probs, labels, new Array(45).fill(1));
+    let hits = 0;
+    for (let i = 0; i < 45; i++) {
+      let k = 0;
+      for (let j = 1; j < 3; j++) if (probs[i * 3 + j]! > probs[i * 3 + k]!) k = j;
+      hits += k === labels[i] ? 1 : 0;
+    }
+    // evaluate in uneven batches (16, 16, 13): Keras averages the loss over samples, not batches.
+    const [el, ea] = (await m.evaluate(x, y, { batchSize: 16 })) as number[];
+    expect(el!).toBeCloseTo(ce, 5);
+    expect(ea!).toBeCloseTo(hits / 45, 10);
+    const [tl, ta] = m.testOnBatch(x, y) as number[];
+    expect(tl!).toBeCloseTo(ce, 5);
+    expect(ta!).toBeCloseTo(hits / 45, 10);
+    // trainOnBatch returns the loss of the batch before its update, then the weights move.
+    const before = weightsOf(m);
+    const [bl] = m.trainOnBatch(x, y) as number[];
+    expect(bl!).toBeCloseTo(ce, 5);
+    expect(weightsOf(m)).not.toEqual(before);
+  });
+
   it('verbose 0 writes nothing; verbose 2 writes one plain line per epoch even on a TTY', async () => {
     const { x, y } = blobs(32);
     const m = fresh(45);
