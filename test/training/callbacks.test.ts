@@ -8,6 +8,7 @@ import { setSeed } from '../../lib/random/index.js';
 import { resetNames } from '../../lib/layers/index.js';
 import * as T from '../../lib/training/index.js';
 import type { Tensor } from '../../lib/tensor/index.js';
+import { allocTensor, i32 } from '../../lib/tensor/internal.js';
 import { blobs, mlp, weightsOf } from './helpers.js';
 
 /** A stand-in model for scripted-log tests. */
@@ -45,6 +46,30 @@ describe('callbacks', () => {
     expect(m.w).toBe(1); // weights from the best epoch
     const max = new T.EarlyStopping({ monitor: 'val_accuracy' });
     expect(max.mode).toBe('max');
+  });
+
+  it('EarlyStopping in a real fit: stops after patience epochs and restores the best epoch weights', async () => {
+    setSeed(3);
+    const { x, y } = blobs(96);
+    // Validation labels shifted by one class: the better the model fits, the worse val_loss gets,
+    // so epoch 0 is the best and with patience 2 fit stops at the end of epoch 2.
+    const yBad = allocTensor([96], 'int32');
+    i32(yBad).set(Array.from(y.dataSync() as Int32Array, (k) => (k + 1) % 3));
+    const m = mlp();
+    m.compile({ optimizer: T.optimizers.adam({ learningRate: 0.05 }), loss: 'sparse_categorical_crossentropy' });
+    const seen: number[][][] = [];
+    const es = new T.EarlyStopping({ patience: 2, restoreBestWeights: true });
+    const h = await m.fit(x, y, {
+      epochs: 10, batchSize: 16, verbose: 0, validationData: [x, yBad],
+      callbacks: [{ onEpochEnd: () => void seen.push(weightsOf(m)) }, es],
+    });
+    const vl = h.history['val_loss']!;
+    expect(vl[1]!).toBeGreaterThan(vl[0]!);
+    expect(vl[2]!).toBeGreaterThan(vl[0]!);
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(es.bestEpoch).toBe(0);
+    expect(weightsOf(m)).toEqual(seen[0]);
+    expect(weightsOf(m)).not.toEqual(seen[2]);
   });
 
   it('ReduceLROnPlateau: factor, patience, cooldown, minLr; logs learning_rate', () => {
