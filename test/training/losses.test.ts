@@ -94,6 +94,15 @@ describe('cross-entropies (native, fused gradient)', () => {
     expectClose(out.perRow, want, 1e-6, 1e-5);
     expectClose(out.grad!, fdGrad(ls, dense, [4, 3], probs, [4, 3]), 2e-3);
   });
+  it('a NaN prediction gives a NaN loss (Keras: clip(NaN) is NaN), not the clipped -log(eps)', () => {
+    const p = new Float32Array([0.2, NaN, 0.7, 0.1, 0.3, 0.6]);
+    const out = new T.SparseCategoricalCrossentropy().compute(new Int32Array([0, 2]), [2], p, [2, 3]);
+    expect(Number.isNaN(out.perRow[0])).toBe(true);
+    expect(out.perRow[1]).toBeCloseTo(-Math.log(0.6), 5);
+    expect(Number.isNaN(out.value)).toBe(true);
+    for (const l of [new T.BinaryCrossentropy(), new T.MeanSquaredError(), new T.KLDivergence()])
+      expect(Number.isNaN(l.compute(new Float32Array([0, 1, 0, 0, 1, 0]), [2, 3], p, [2, 3]).value)).toBe(true);
+  });
   it('float labels [N, 1] are accepted; bad labels are RangeErrors naming the value', () => {
     const l = new T.SparseCategoricalCrossentropy({ fromLogits: true });
     const a = l.compute(new Float32Array([0, 1, 2, 1]), [4, 1], logits, [4, 3]).value;
