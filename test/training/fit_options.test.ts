@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../lib/random/index.js';
 import { resetNames } from '../../lib/layers/index.js';
 import { tensor, type Tensor } from '../../lib/tensor/index.js';
+import { allocTensor, f32 } from '../../lib/tensor/internal.js';
 import { sliceRows } from '../../lib/training/data.js';
 import * as T from '../../lib/training/index.js';
 import { blobs, mlp, sink, weightsOf } from './helpers.js';
@@ -127,6 +128,28 @@ describe('fit data options', () => {
     const [bl] = m.trainOnBatch(x, y) as number[];
     expect(bl!).toBeCloseTo(ce, 5);
     expect(weightsOf(m)).not.toEqual(before);
+  });
+
+  it('validationFreq as a list of 1-based epochs validates on exactly those epochs', async () => {
+    const { x, y } = blobs(32);
+    const m = fresh(47);
+    const at: number[] = [];
+    const h = await m.fit(x, y, {
+      epochs: 5, batchSize: 16, verbose: 0, validationData: [x, y], validationFreq: [1, 4],
+      callbacks: { onEpochEnd: (e, logs) => void ('val_loss' in logs! && at.push(e + 1)) },
+    });
+    expect(at).toEqual([1, 4]);
+    expect(h.history['val_loss']).toHaveLength(2);
+  });
+
+  it('TerminateOnNaN in a real fit: a NaN batch loss ends training after that batch', async () => {
+    const { x, y } = blobs(48);
+    const bad = allocTensor(x.shape);
+    f32(bad).fill(NaN);
+    const m = fresh(48);
+    const h = await m.fit(bad, y, { epochs: 3, batchSize: 16, shuffle: false, verbose: 0, callbacks: [new T.TerminateOnNaN()] });
+    expect(m.optimizer!.iterations).toBe(1);
+    expect(h.epoch.length).toBeLessThanOrEqual(1);
   });
 
   it('verbose 0 writes nothing; verbose 2 writes one plain line per epoch even on a TTY', async () => {
