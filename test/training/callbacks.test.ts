@@ -87,6 +87,31 @@ describe('callbacks', () => {
     expect(lrs).toEqual([1, 0.5, 0.5, 0.25, 0.25, 0.2]);
   });
 
+  it('ReduceLROnPlateau in a real fit: the reduced rate is the one the (replayed) steps use', async () => {
+    const run = async (withCb: boolean) => {
+      resetNames();
+      setSeed(4);
+      const { x, y } = blobs(64);
+      const m = mlp();
+      m.compile({ optimizer: new T.SGD({ learningRate: 0.1 }), loss: 'sparse_categorical_crossentropy' });
+      const after: number[][][] = [];
+      // monitor 'loss' with minDelta 10: never "improves", so with patience 1 the rate drops to
+      // 0.1 * 0 = 0 (minLr 0) at the end of epoch 1 (logged before the change, as Keras) and later epochs must not
+      // move the weights.
+      const cbs: T.CallbackLike[] = [{ onEpochEnd: () => void after.push(weightsOf(m)) }];
+      if (withCb) cbs.push(new T.ReduceLROnPlateau({ monitor: 'loss', factor: 0, patience: 1, minDelta: 10 }));
+      const h = await m.fit(x, y, { epochs: 4, batchSize: 16, shuffle: false, verbose: 0, callbacks: cbs });
+      return { after, h, lr: m.optimizer!.currentLearningRate() };
+    };
+    const a = await run(true);
+    expect(a.lr).toBe(0);
+    expect(a.h.history['learning_rate']).toEqual([0.1, 0.1, 0, 0].map((v) => expect.closeTo(v, 7)));
+    expect(a.after[3]).toEqual(a.after[1]);
+    const b = await run(false);
+    expect(b.after[1]).toEqual(a.after[1]);
+    expect(b.after[3]).not.toEqual(b.after[1]);
+  });
+
   it('stopTraining from a custom async callback ends fit after the epoch; hooks run in order', async () => {
     setSeed(1);
     const { x, y } = blobs(64);
