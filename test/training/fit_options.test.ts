@@ -152,6 +152,15 @@ describe('fit data options', () => {
     expect(h.epoch.length).toBeLessThanOrEqual(1);
   });
 
+  it("History keys follow Keras's metric names (sparse_categorical_accuracy, val_ prefix)", async () => {
+    const { x, y } = blobs(32);
+    const m = fresh(49);
+    m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['sparse_categorical_accuracy'] });
+    const h = await m.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, validationData: [x, y] });
+    expect(Object.keys(h.history)).toEqual(['loss', 'sparse_categorical_accuracy', 'val_loss', 'val_sparse_categorical_accuracy']);
+    expect(h.history['sparse_categorical_accuracy']).toHaveLength(2);
+  });
+
   it('verbose 0 writes nothing; verbose 2 writes one plain line per epoch even on a TTY', async () => {
     const { x, y } = blobs(32);
     const m = fresh(45);
