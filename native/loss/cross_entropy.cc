@@ -4,6 +4,7 @@
 #include "loss/cross_entropy.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "runtime/errors.h"
@@ -74,6 +75,16 @@ void probability_cross_entropy(const float* y, const std::int32_t* labels, const
     const float* yi = y + i * c;
     double s = 0;
     for (std::size_t j = 0; j < c; ++j) s += yi[j];
+    if (!std::isfinite(s)) {
+      // A NaN or infinite prediction (a diverged model) must give a NaN loss, as in Keras, whose
+      // clip(NaN) stays NaN: otherwise the clip below turns it into -log(eps) and TerminateOnNaN
+      // never sees it. (The s > 0 test alone would also map a NaN sum to the all-zero-row case.)
+      const float nan = std::numeric_limits<float>::quiet_NaN();
+      loss[i] = nan;
+      if (grad)
+        for (std::size_t j = 0; j < c; ++j) grad[i * c + j] = nan;
+      continue;
+    }
     double l = 0, gq = 0;
     for (std::size_t j = 0; j < c; ++j) {
       double q = s > 0 ? yi[j] / s : 0.0;

@@ -3,6 +3,7 @@
 // Edge cases: logits of +-1e4, an all-zero probability row, bad labels. The loss kernels have a
 // single portable implementation (no per-ISA variants), but the test still runs on every ISA.
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "loss/cross_entropy.h"
@@ -123,6 +124,24 @@ int main() {
     lab[0] = 0;
     softmax_cross_entropy(x, lab, nullptr, 1, 3, 0, loss, grad, nullptr);
     CK_CHECK(loss[0] == 0.f && grad[0] == 0.f);
+  }
+  // A NaN in a prediction row (a diverged model) gives a NaN loss and gradient for that row only,
+  // from logits and from probabilities (Keras: clip(NaN) stays NaN), so TerminateOnNaN can see it.
+  {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    float y[6] = {0.2f, nan, 0.5f, 0.1f, 0.3f, 0.6f};
+    std::int32_t lab[2] = {0, 2};
+    float loss[2], grad[6];
+    probability_cross_entropy(y, lab, nullptr, 2, 3, 0, 1e-7f, loss, grad, nullptr);
+    CK_CHECK(std::isnan(loss[0]) && std::isnan(grad[0]) && std::isnan(grad[1]) && std::isnan(grad[2]));
+    CK_CHECK(std::fabs(loss[1] + std::log(0.6f)) < 1e-5f && std::isfinite(grad[3]));
+    float inf_row[3] = {std::numeric_limits<float>::infinity(), 0.1f, 0.2f};
+    probability_cross_entropy(inf_row, lab, nullptr, 1, 3, 0, 1e-7f, loss, grad, nullptr);
+    CK_CHECK(std::isnan(loss[0]));
+    float x[6] = {0.3f, nan, -1.f, 1.f, 2.f, 0.5f};
+    softmax_cross_entropy(x, lab, nullptr, 2, 3, 0, loss, grad, nullptr);
+    CK_CHECK(std::isnan(loss[0]) && std::isnan(grad[0]));
+    CK_CHECK(std::isfinite(loss[1]) && std::isfinite(grad[3]));
   }
   // An all-zero probability row: finite loss -log(1e-7), zero gradient.
   {

