@@ -42,7 +42,7 @@ def err(pts,N=3000,C=12,K=16,seed=0):
     Y=(G.T.astype(f)@M@G.astype(f))
     e=np.abs(Y-out).max()/np.abs(out).max(); rms=np.sqrt(((Y-out)**2).mean()/(out**2).mean())
     return e,rms,np.abs(BT).max(),np.abs(Af).max(),np.abs(G).max()
-for name,pts in [('0,+-1,+-2',[0,1,-1,2,-2]),('0,+-1,+-1/2',[0,1,-1,.5,-.5]),('0,+-1,+-1/2 alt',[0,1,-1,.5,-2])]:
+for name,pts in [('0,+-1,+-2',[0,1,-1,2,-2]),('0,+-1,+-1/2',[0,1,-1,.5,-.5]),('0,+-1,1/2,-2',[0,1,-1,.5,-2])]:
     print(name, ['%.2e'%v for v in err(pts)])
 for seed in (1,2):
     for name,pts in [('0,+-1,+-2',[0,1,-1,2,-2]),('0,+-1,+-1/2',[0,1,-1,.5,-.5]),('0,+-1,1/2,-2',[0,1,-1,.5,-2])]:
