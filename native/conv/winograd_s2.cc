@@ -85,10 +85,13 @@ void winograd_s2_prepare(const ConvDesc& d, const float* w, WinogradS2Weights* o
 
 namespace {
 // Tiles per block: a multiple of the product kernel's P (whole register blocks; the rows past the
-// last tile are zeros whose outputs are dropped), about 24 so a block's products M (36 x 24 x 64
-// floats = 216 KiB on the stem) stay in L2 between the products and the output transform.
-// (Stem, 2 threads, minima of 2 runs: 6 tiles 4.45-4.79 ms, 12 4.13-4.20, 24 3.44-3.60, 48 3.48-3.68.)
-std::size_t block_tiles(int P) { return static_cast<std::size_t>(P) * std::max<std::size_t>(1, 24 / P); }
+// last tile are zeros whose outputs are dropped), about 36: each point's 3 KiB filter slice U[xi] is
+// brought into L1 once per block and reused by its 36 / P register blocks, while the block's products
+// M (36 x 36 x 64 floats = 324 KiB on the stem) still stay in L2 for the output transform.
+// (Stem, 2 threads: busy machine, minima of 2 runs, 6 tiles 4.45-4.79 ms, 12 4.13-4.20, 24 3.44-3.60,
+// 48 3.48-3.68; quiet machine, 6 interleaved triples, medians 24: 3.51-3.78, 36: 3.42-3.51,
+// 48: 3.40-3.53.)
+std::size_t block_tiles(int P) { return static_cast<std::size_t>(P) * std::max<std::size_t>(1, 36 / P); }
 std::size_t slice_floats(const ConvDesc& d, std::size_t tb) {
   // patch (12 x 12 x C) + V (36 x tb x 4C) + M (36 x tb x K) + one 3x3 tile of Y
   return 144 * d.C + 36 * tb * 4 * d.C + 36 * tb * d.K + 9 * d.K + 64;
