@@ -1,7 +1,7 @@
 // Convolution ops from JavaScript: every algorithm, forward and both gradients, on every ISA,
 // against a plain double-precision reference written here (independent of the native code).
 // Tolerances (max abs error / max |reference|): direct, im2col 2e-5; winograd-f2 1e-4;
-// winograd-f4 5e-4; fft 2e-4 (see docs/CONVOLUTION.md).
+// winograd-f4 5e-4; winograd-s2 1e-4; fft 2e-4 (see docs/CONVOLUTION.md).
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ck from '../lib/index.js';
 import {
@@ -10,7 +10,7 @@ import {
   setConvAutotune, convAutotuneCache, type ConvAlgorithm, type ConvOptions,
 } from '../lib/ops/conv.js';
 
-const TOL: Record<string, number> = { direct: 2e-5, im2col: 2e-5, 'winograd-f2': 1e-4, 'winograd-f4': 5e-4, fft: 2e-4 };
+const TOL: Record<string, number> = { direct: 2e-5, im2col: 2e-5, 'winograd-f2': 1e-4, 'winograd-f4': 5e-4, 'winograd-s2': 1e-4, fft: 2e-4 };
 
 let seed = 12345;
 function rnd(n: number): Float32Array {
@@ -117,11 +117,13 @@ const CASES: Array<{ name: string; G: Geo }> = [
   { name: '2d 9x9 same', G: geo(1, [16, 14], 3, 5, [9, 9], { same: true }) },
   { name: '1d k5 stride 2', G: geo(3, [17], 4, 6, [5], { s: [2], same: true }) },
   { name: '3d 3x3x3', G: geo(1, [4, 5, 6], 3, 4, [3, 3, 3], { same: true }) },
+  // 7x7 stride 2 on RGB (the stem shape, small): winograd-s2 forward; 'auto' picks it at >= 12x12 outputs.
+  { name: '2d 7x7 stride 2 same, odd 27x25, 3 -> 32', G: geo(2, [27, 25], 3, 32, [7, 7], { s: [2, 2], same: true }) },
   // Depthwise (multiplier 1: the depthwise row kernels, forward and both gradients).
   { name: '2d depthwise 3x3 same, 37 channels', G: geo(2, [9, 23], 37, 37, [3, 3], { g: 37, same: true }) },
   { name: '2d depthwise 5x5 stride 2 dilated', G: geo(1, [13, 21], 19, 19, [5, 5], { g: 19, s: [2, 2], d: [1, 2], same: true }) },
 ];
-const ALGOS: ConvAlgorithm[] = ['direct', 'im2col', 'winograd-f2', 'winograd-f4', 'fft', 'auto'];
+const ALGOS: ConvAlgorithm[] = ['direct', 'im2col', 'winograd-f2', 'winograd-f4', 'winograd-s2', 'fft', 'auto'];
 const isas = ck.backendInfo().availableIsas;
 
 function t(data: Float32Array, shape: number[]): ck.Tensor {
@@ -228,6 +230,9 @@ describe('conv API', () => {
     expect(() => conv2d(x, t(rnd(25 * 4 * 5), [5, 5, 4, 5]), { padding: 'valid', dilationRate: 3 })).toThrow(/kernel larger/);
     expect(convAlgorithmFor([8, 56, 56, 64], [3, 3, 64, 64], { padding: 'same' })).toBe('winograd-f4');
     expect(convAlgorithmFor([8, 56, 56, 128], [3, 3, 1, 128], { padding: 'same', groups: 128 })).toBe('direct');
+    // The ImageNet stem: the polyphase Winograd form forward, the staged direct kernel for the weight gradient.
+    expect(convAlgorithmFor([8, 224, 224, 3], [7, 7, 3, 64], { strides: 2, padding: [[3, 3], [3, 3]] })).toBe('winograd-s2');
+    expect(convAlgorithmFor([8, 224, 224, 3], [7, 7, 3, 64], { strides: 2, padding: [[3, 3], [3, 3]] }, 'backwardFilter')).toBe('direct');
   });
 
   it('autotune caches one choice per shape', () => {

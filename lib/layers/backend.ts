@@ -393,7 +393,7 @@ export interface ConvOptions {
 
 export interface ConvResult {
   output: Tensor;
-  /** The algorithm the native engine ran ('direct', 'im2col', 'winograd-f2', 'winograd-f4', 'fft'). */
+  /** The algorithm the native engine ran ('direct', 'im2col', 'winograd-f2', 'winograd-f4', 'winograd-s2', 'fft'). */
   algorithm: string;
 }
 

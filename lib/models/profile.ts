@@ -14,7 +14,7 @@ export interface LayerProfile {
   name: string;
   className: string;
   timeMs: number;
-  /** Convolution algorithm the layer ran with ('direct', 'im2col', 'winograd', 'fft'), or null. */
+  /** Convolution algorithm the layer ran with ('direct', 'im2col', 'winograd-f2', 'winograd-f4', 'winograd-s2', 'fft'), or null. */
   algorithm: string | null;
   outputShape: number[][];
   outputBytes: number;

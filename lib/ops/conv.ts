@@ -7,6 +7,7 @@
 //
 // Algorithms: 'auto' (cost model, or autotune when enabled with setConvAutotune(true)), 'direct',
 // 'im2col', 'winograd' (F(4x4,3x3), F(2x2,3x3) for small outputs), 'winograd-f2', 'winograd-f4',
+// 'winograd-s2' (F(3x3,4x4) on the polyphase form of a 7x7 stride-2 conv, forward only; 'winograd' picks it there),
 // 'fft'. Forcing an algorithm that cannot run a configuration throws an Error with code
 // 'ERR_CONVKIT_UNSUPPORTED' naming the algorithm and the configuration (never a silent fallback).
 import { runNativeOp, runOpAsync } from '../engine/index.js';
@@ -41,9 +42,9 @@ declare module '../native/binding.js' {
 }
 
 /** An algorithm a caller may ask for. */
-export type ConvAlgorithm = 'auto' | 'direct' | 'im2col' | 'winograd' | 'winograd-f2' | 'winograd-f4' | 'fft';
+export type ConvAlgorithm = 'auto' | 'direct' | 'im2col' | 'winograd' | 'winograd-f2' | 'winograd-f4' | 'winograd-s2' | 'fft';
 /** An algorithm that actually ran (what every function reports back). */
-export type ConvAlgorithmUsed = 'direct' | 'im2col' | 'winograd-f2' | 'winograd-f4' | 'fft';
+export type ConvAlgorithmUsed = 'direct' | 'im2col' | 'winograd-f2' | 'winograd-f4' | 'winograd-s2' | 'fft';
 export type ConvPass = 'forward' | 'backwardInput' | 'backwardFilter';
 export type ConvActivation = 'none' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leakyRelu';
 export type DataFormat = 'channelsLast' | 'channelsFirst';
@@ -54,7 +55,7 @@ export type DataFormat = 'channelsLast' | 'channelsFirst';
  */
 export type ConvPadding = 'valid' | 'same' | number | ReadonlyArray<readonly [number, number]>;
 
-const ALGORITHMS: readonly ConvAlgorithm[] = ['auto', 'direct', 'im2col', 'winograd', 'winograd-f2', 'winograd-f4', 'fft'];
+const ALGORITHMS: readonly ConvAlgorithm[] = ['auto', 'direct', 'im2col', 'winograd', 'winograd-f2', 'winograd-f4', 'winograd-s2', 'fft'];
 const ACTIVATIONS: readonly ConvActivation[] = ['none', 'relu', 'relu6', 'sigmoid', 'tanh', 'leakyRelu'];
 
 export interface ConvOptions {

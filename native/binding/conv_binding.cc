@@ -38,7 +38,7 @@ ConvAlgorithm algo_arg(const Napi::CallbackInfo& info, std::size_t i) {
   ConvAlgorithm a;
   if (!parse_conv_algorithm(s, &a))
     throw_range_error(info.Env(), "algorithm: expected 'auto' | 'direct' | 'im2col' | 'winograd' | 'winograd-f2' | "
-                                  "'winograd-f4' | 'fft', got '" + s + "'");
+                                  "'winograd-f4' | 'winograd-s2' | 'fft', got '" + s + "'");
   return a;
 }
 

@@ -150,7 +150,7 @@ PlanStepSpec step_from(Napi::Env env, const Napi::Value& v, const std::string& w
         std::string a = to_string(env, prop(o, "algorithm"), at(where, "algorithm"));
         if (!parse_conv_algorithm(a, &s.algorithm))
           throw_range_error(env, at(where, "algorithm") + ": expected 'auto' | 'direct' | 'im2col' | 'winograd' | "
-                                                          "'winograd-f2' | 'winograd-f4' | 'fft', got '" + a + "'");
+                                                          "'winograd-f2' | 'winograd-f4' | 'winograd-s2' | 'fft', got '" + a + "'");
       }
       break;
     }

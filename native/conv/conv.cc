@@ -12,6 +12,7 @@
 #include "conv/conv_im2col.h"
 #include "conv/conv_transform.h"
 #include "conv/winograd.h"
+#include "conv/winograd_s2.h"
 #include "conv/winograd_wgrad.h"
 #include "dispatch/cpu.h"
 #include "runtime/thread_pool.h"
@@ -55,7 +56,7 @@ ConvAlgorithm choose(const ConvDesc& d, ConvPass p, ConvAlgorithm a, Run run) {
   ConvAlgorithm best = select_conv_algorithm(d, p);
   double best_t = 1e300;
   for (ConvAlgorithm c : {ConvAlgorithm::direct, ConvAlgorithm::im2col, ConvAlgorithm::winograd_f2,
-                          ConvAlgorithm::winograd_f4, ConvAlgorithm::fft}) {
+                          ConvAlgorithm::winograd_f4, ConvAlgorithm::fft, ConvAlgorithm::winograd_s2}) {
     if (!conv_unsupported_reason(d, p, c).empty()) continue;
     auto t0 = std::chrono::steady_clock::now();
     run(c);
@@ -77,6 +78,12 @@ void forward_with(const ConvDesc& d, ConvAlgorithm a, const float* x, const floa
       WinogradWeights U;
       winograd_prepare(d, wino_m(a), w, &U);
       conv_winograd_forward(d, U, x, bias, y, nullptr, cancel);
+      return;
+    }
+    case ConvAlgorithm::winograd_s2: {
+      WinogradS2Weights U;
+      winograd_s2_prepare(d, w, &U);
+      conv_winograd_s2_forward(d, U, x, bias, y, nullptr, cancel);
       return;
     }
     case ConvAlgorithm::fft: {
@@ -143,6 +150,10 @@ void ConvOp::prepare() {
   const std::size_t wa = static_cast<std::size_t>(wino_m(want)) + 2;
   if (is_wino(want) && wino_->packed.empty() && wa * wa * d_.C * d_.K * sizeof(float) <= kPackedWinogradMaxBytes)
     winograd_pack(wino_.get());
+  if (want == ConvAlgorithm::winograd_s2 && !wino_s2_) {
+    wino_s2_ = std::make_unique<WinogradS2Weights>();
+    winograd_s2_prepare(d_, w_.data(), wino_s2_.get());
+  }
   if (want == ConvAlgorithm::fft && (!fft_ || fft_->L != fft_tile_size(d_))) {
     fft_ = std::make_unique<FftWeights>();
     fft_prepare(d_, w_.data(), fft_.get());
@@ -181,6 +192,7 @@ std::size_t ConvOp::prepared_bytes() const {
     b += a * a * wino_->C * wino_->K * sizeof(float);
     for (const auto& p : wino_->packed) b += p->bytes();
   }
+  if (wino_s2_) b += 36 * 4 * wino_s2_->C * wino_s2_->K * sizeof(float);
   if (fft_) b += fft_->L * (fft_->L / 2 + 1) * 4 * fft_->C * fft_->K * sizeof(float);
   for (const auto& p : packed_) b += p->bytes();
   return b;
@@ -191,6 +203,7 @@ std::size_t ConvOp::workspace_floats() const {
     case ConvAlgorithm::im2col: return im2col_forward_workspace(d_);
     case ConvAlgorithm::winograd_f2:
     case ConvAlgorithm::winograd_f4: return winograd_workspace(d_, wino_m(algo_));
+    case ConvAlgorithm::winograd_s2: return winograd_s2_workspace(d_);
     case ConvAlgorithm::fft: return fft_workspace(d_);
     default: return 0;
   }
@@ -210,6 +223,7 @@ void ConvOp::run(const float* x, float* y, float* ws, const CancelToken& cancel)
     }
     case ConvAlgorithm::winograd_f2:
     case ConvAlgorithm::winograd_f4: conv_winograd_forward(d_, *wino_, x, b, y, ws, cancel); return;
+    case ConvAlgorithm::winograd_s2: conv_winograd_s2_forward(d_, *wino_s2_, x, b, y, ws, cancel); return;
     case ConvAlgorithm::fft: conv_fft_forward(d_, *fft_, x, b, y, ws, cancel); return;
     default: throw Unsupported("conv: operator has no algorithm");
   }

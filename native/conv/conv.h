@@ -21,6 +21,7 @@
 namespace convkit {
 
 struct WinogradWeights;
+struct WinogradS2Weights;
 struct FftWeights;
 
 class ConvOp {
@@ -45,6 +46,7 @@ class ConvOp {
   ConvAlgorithm requested_, algo_ = ConvAlgorithm::direct;
   std::vector<float> w_, b_;
   std::unique_ptr<WinogradWeights> wino_;
+  std::unique_ptr<WinogradS2Weights> wino_s2_;  // stride-2 7x7 form (winograd_s2.h)
   std::unique_ptr<FftWeights> fft_;
   // im2col: each group's filter packed once for the GEMM, under packed_isa_ (a run under another
   // ISA, as tests force, uses the raw filter instead).

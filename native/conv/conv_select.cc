@@ -7,6 +7,7 @@
 #include "conv/conv_fft.h"
 #include "conv/conv_transform.h"
 #include "conv/winograd.h"
+#include "conv/winograd_s2.h"
 #include "runtime/errors.h"
 
 namespace convkit {
@@ -20,6 +21,7 @@ const char* conv_algorithm_name(ConvAlgorithm a) {
     case ConvAlgorithm::winograd_f4: return "winograd-f4";
     case ConvAlgorithm::fft: return "fft";
     case ConvAlgorithm::winograd: return "winograd";
+    case ConvAlgorithm::winograd_s2: return "winograd-s2";
   }
   return "?";
 }
@@ -27,7 +29,7 @@ const char* conv_algorithm_name(ConvAlgorithm a) {
 bool parse_conv_algorithm(const std::string& s, ConvAlgorithm* out) {
   for (ConvAlgorithm a : {ConvAlgorithm::auto_, ConvAlgorithm::direct, ConvAlgorithm::im2col,
                           ConvAlgorithm::winograd_f2, ConvAlgorithm::winograd_f4, ConvAlgorithm::fft,
-                          ConvAlgorithm::winograd})
+                          ConvAlgorithm::winograd, ConvAlgorithm::winograd_s2})
     if (s == conv_algorithm_name(a)) {
       *out = a;
       return true;
@@ -43,6 +45,8 @@ ConvAlgorithm resolve_winograd(const ConvDesc& d, ConvPass p, ConvAlgorithm a) {
   if (a != ConvAlgorithm::winograd) return a;
   // The weight gradient has one Winograd form, F(3x3, 2x2) on the F(2x2, 3x3) points (winograd_wgrad.h).
   if (p == ConvPass::wgrad) return ConvAlgorithm::winograd_f2;
+  // A 7x7 or 8x8 stride-2 forward pass has the polyphase F(3x3, 4x4) form (winograd_s2.h).
+  if (p == ConvPass::forward && winograd_s2_unsupported_reason(d).empty()) return ConvAlgorithm::winograd_s2;
   // The forward output (or, for dgrad, the input) is what gets tiled, per dilation phase.
   const auto& sp = p == ConvPass::dgrad ? d.in : d.out;
   if (sp[1] < 8 * d.dilation[1] || sp[2] < 8 * d.dilation[2]) return ConvAlgorithm::winograd_f2;
@@ -77,6 +81,9 @@ std::string conv_unsupported_reason(const ConvDesc& d, ConvPass p, ConvAlgorithm
       if (!why.empty()) return why;
       return wino ? winograd_unsupported_reason(f) : fft_unsupported_reason(f);
     }
+    case ConvAlgorithm::winograd_s2:
+      if (p != ConvPass::forward) return "the stride-2 Winograd form computes the forward pass only";
+      return winograd_s2_unsupported_reason(d);
     default: return "unknown algorithm";
   }
 }
@@ -127,6 +134,17 @@ ConvAlgorithm select_conv_algorithm(const ConvDesc& d, ConvPass p) {
       return ConvAlgorithm::winograd_f2;
     return ConvAlgorithm::im2col;
   }
+  // 7x7 (or 8x8) stride-2 layers on few input channels (the ImageNet stem): the polyphase Winograd
+  // F(3x3, 4x4) form (winograd_s2.h) does 16*C*K product multiply-adds per output pixel against the
+  // direct kernel's 49*C*K (3.06x fewer), plus transforms whose cost per output is about one add per
+  // output channel; the staged direct kernel already runs at ~95% of the FMA peak, so fewer flops is
+  // the only way past it. Stem (8x224x224x3 -> 64, 2 threads, convkit_bench, busy machine, minima):
+  // 4.43-4.47 ms direct vs 3.44-3.60 winograd-s2. Measured only on few input channels and >= 32
+  // outputs, so the rule stops there; small outputs (under 4 tiles a side) keep the direct kernel,
+  // where partial 3x3 tiles waste most of the work.
+  if (p == ConvPass::forward && d.C <= 4 && d.K >= 32 && d.out[1] >= 12 && d.out[2] >= 12 &&
+      winograd_s2_unsupported_reason(d).empty())
+    return ConvAlgorithm::winograd_s2;
   // Fast algorithms for stride-1 layers with enough channels for their transformed-domain GEMMs
   // (Winograd also takes dilated 3x3 layers, tiled per dilation phase: the 28x28x128 dilation-2
   // case 12.7-14.3 ms direct vs 8.3-12.2 ms Winograd F4 on two threads, busy machine).

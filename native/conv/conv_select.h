@@ -12,7 +12,8 @@
 namespace convkit {
 
 enum class ConvAlgorithm : int { auto_ = 0, direct = 1, im2col = 2, winograd_f2 = 3, winograd_f4 = 4, fft = 5,
-                                 winograd = 6 /* F4, or F2 on outputs smaller than 8x8 */ };
+                                 winograd = 6 /* F4, or F2 on outputs smaller than 8x8; winograd_s2 for 7x7 stride 2 */,
+                                 winograd_s2 = 7 /* F(3x3, 4x4) on the polyphase form, winograd_s2.h */ };
 enum class ConvPass : int { forward = 0, dgrad = 1, wgrad = 2 };
 
 const char* conv_algorithm_name(ConvAlgorithm a);  // "auto", "direct", "im2col", "winograd-f2", ...

@@ -22,6 +22,7 @@ struct VScalar {
   static T bcast(float x) { return x; }
   static T load(const float* p) { return *p; }
   static T loadn(const float* p, int n) { return n > 0 ? *p : 0.f; }
+  static T loadn2(const float* p0, const float*, int n) { return n > 0 ? *p0 : 0.f; }  // 2n <= 1: never used
   static void store(float* p, T v) { *p = v; }
   static void storen(float* p, T v, int n) {
     if (n > 0) *p = v;
@@ -45,6 +46,11 @@ struct VAvx2 {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
   static T loadn(const float* p, int n) { return _mm256_maskload_ps(p, mask(n)); }
+  // Lanes [0, n) from p0 and [n, 2n) from p1 (2n <= W), the rest zero; masked lanes are not read.
+  static T loadn2(const float* p0, const float* p1, int n) {
+    const __m256i hi = _mm256_andnot_si256(mask(n), mask(2 * n));
+    return _mm256_or_ps(loadn(p0, n), _mm256_maskload_ps(p1 - n, hi));
+  }
   static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
   static void storen(float* p, T v, int n) { _mm256_maskstore_ps(p, mask(n), v); }
   // Non-temporal store (no read-for-ownership of the line; p 32-byte aligned).
@@ -66,6 +72,10 @@ struct VAvx512 {
   static T load(const float* p) { return _mm512_loadu_ps(p); }
   static __mmask16 mask(int n) { return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1); }
   static T loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(mask(n), p); }
+  // Lanes [0, n) from p0 and [n, 2n) from p1 (2n <= W), the rest zero; masked lanes are not read.
+  static T loadn2(const float* p0, const float* p1, int n) {
+    return _mm512_mask_loadu_ps(loadn(p0, n), (__mmask16)(mask(2 * n) & ~mask(n)), p1 - n);
+  }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
   static void storen(float* p, T v, int n) { _mm512_mask_storeu_ps(p, mask(n), v); }
   // Non-temporal store (no read-for-ownership of the line; p 64-byte aligned).

@@ -69,6 +69,13 @@ struct WinogradKernels {
   // Filter transform, vectorised over K: U[(i*a+j)*us + k] = (G g G^T)[i][j] with
   // g[p][q] = g[(p*3+q)*gs + k] (G is a x 3).
   void (*filter)(int a, const float* G, const float* g, std::size_t gs, std::size_t K, float* U, std::size_t us);
+  // F(3x3, 4x4) output transform of the stride-2 form (winograd_s2.h, winograd_s2_kernel_impl.h):
+  // Y[i*rs + j*cs + k] = (G'^T M G')[i][j] + bias[k] (bias may be null), i, j < 3, M as in output4.
+  // Its input transform: the 6x6 phase-image tile starting at input pixel d (rowf floats per input
+  // row, C input channels), V[(i*6+j)*vstride + ch], ch < 4C.
+  void (*s2_input)(const float* d, std::ptrdiff_t rowf, std::size_t C, float* V, std::size_t vstride);
+  void (*output3)(const float* M, std::size_t mstride, std::size_t K, const float* bias, float* Y, std::ptrdiff_t rs,
+                  std::ptrdiff_t cs);
 };
 const WinogradKernels& winograd_kernels_scalar();
 const WinogradKernels& winograd_kernels_avx2();

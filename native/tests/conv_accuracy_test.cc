@@ -1,7 +1,7 @@
 // Error of every algorithm on realistic layers (VGG 3x3x64, ResNet 3x3x128, 11x11 same, AlexNet
-// 11x11 stride 4, LeNet 5x5), forward and gradients, against the double reference. Prints the table
+// 11x11 stride 4, LeNet 5x5, the ResNet 7x7/2 stem), forward and gradients, against the double reference. Prints the table
 // quoted in docs/CONVOLUTION.md and checks the per-algorithm tolerances (max abs error / max |ref|):
-//   direct, im2col 2e-5;  winograd-f2 1e-4;  winograd-f4 5e-4;  fft 2e-4;  auto <= 5e-4.
+//   direct, im2col 2e-5;  winograd-f2 1e-4;  winograd-f4 5e-4;  fft 2e-4;  winograd-s2 1e-4;  auto <= 5e-4.
 // Runs on the best ISA only (the per-ISA kernels are covered by conv_algorithms_test) to keep ctest
 // short; inputs and weights uniform in [-1, 1].
 #include <cmath>
@@ -36,14 +36,19 @@ int main() {
       {"11x11 32->32, 64x64 same", mk(1, {1, 64, 64}, 32, 32, {1, 11, 11}), Padding::same},
       {"AlexNet 11x11/4 3->96, 227x227", mk(1, {1, 227, 227}, 3, 96, {1, 11, 11}, {1, 4, 4}), Padding::valid},
       {"LeNet 5x5 1->6, 28x28 x8", mk(8, {1, 28, 28}, 1, 6, {1, 5, 5}), Padding::same},
+      {"ResNet stem 7x7/2 3->64, 224x224 pad 3", mk(1, {1, 224, 224}, 3, 64, {1, 7, 7}, {1, 2, 2}), Padding::explicit_},
   };
+  layers.back().d.pad_before = {0, 3, 3};
+  layers.back().d.pad_after = {0, 3, 3};
   const ConvAlgorithm algos[] = {ConvAlgorithm::direct, ConvAlgorithm::im2col, ConvAlgorithm::winograd_f2,
-                                 ConvAlgorithm::winograd_f4, ConvAlgorithm::fft, ConvAlgorithm::auto_};
+                                 ConvAlgorithm::winograd_f4, ConvAlgorithm::fft, ConvAlgorithm::winograd_s2,
+                                 ConvAlgorithm::auto_};
   auto tol = [](ConvAlgorithm a) {
     switch (a) {
       case ConvAlgorithm::winograd_f2: return 1e-4;
       case ConvAlgorithm::winograd_f4: return 5e-4;
       case ConvAlgorithm::fft: return 2e-4;
+      case ConvAlgorithm::winograd_s2: return 1e-4;
       case ConvAlgorithm::auto_: return 5e-4;
       default: return 2e-5;
     }

@@ -93,7 +93,18 @@ int main() {
   ConvDesc few3 = fin(mk(16, {1, 32, 32}, 8, 32, {1, 3, 3}), Padding::same);
   CK_CHECK(select_conv_algorithm(lenet2, ConvPass::forward) == ConvAlgorithm::im2col);
   CK_CHECK(select_conv_algorithm(few3, ConvPass::forward) == ConvAlgorithm::direct);
-  CK_CHECK(select_conv_algorithm(stem, ConvPass::forward) == ConvAlgorithm::direct);  // Cin 3: thin column matrix
+  // The stem forward: the polyphase Winograd F(3x3, 4x4) form (winograd_s2.h); not for fewer than
+  // 32 outputs, more than 4 input channels, outputs under 12x12, or other kernels/strides.
+  CK_CHECK(select_conv_algorithm(stem, ConvPass::forward) == ConvAlgorithm::winograd_s2);
+  CK_CHECK(resolve_winograd(stem, ConvPass::forward, ConvAlgorithm::winograd) == ConvAlgorithm::winograd_s2);
+  CK_CHECK(select_conv_algorithm(fin(mk(8, {1, 224, 224}, 3, 16, {1, 7, 7}, {1, 2, 2}), Padding::same),
+                                 ConvPass::forward) == ConvAlgorithm::direct);
+  CK_CHECK(select_conv_algorithm(fin(mk(8, {1, 224, 224}, 8, 64, {1, 7, 7}, {1, 2, 2}), Padding::same),
+                                 ConvPass::forward) != ConvAlgorithm::winograd_s2);
+  CK_CHECK(select_conv_algorithm(fin(mk(8, {1, 20, 20}, 3, 64, {1, 7, 7}, {1, 2, 2}), Padding::same),
+                                 ConvPass::forward) == ConvAlgorithm::direct);
+  CK_CHECK(select_conv_algorithm(fin(mk(8, {1, 224, 224}, 3, 64, {1, 5, 5}, {1, 2, 2}), Padding::same),
+                                 ConvPass::forward) == ConvAlgorithm::direct);
   CK_CHECK(select_conv_algorithm(alex, ConvPass::forward) == ConvAlgorithm::direct);  // implicit-addressing tiles
   for (auto& cs : conv_cases()) {
     ConvDesc d = fin(cs.d, cs.pad);

@@ -70,7 +70,7 @@ describe('profile and calculators', () => {
     const rep = m.profile(randomTensor([4, 28, 28, 1], 1));
     expect(rep.layers.map((l) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense', 'Dense']);
     for (const l of rep.layers) expect(l.timeMs).toBeGreaterThanOrEqual(0);
-    expect(rep.layers[0]!.algorithm).toMatch(/^(direct|im2col|winograd-f2|winograd-f4|fft)$/);
+    expect(rep.layers[0]!.algorithm).toMatch(/^(direct|im2col|winograd-f2|winograd-f4|winograd-s2|fft)$/);
     expect(rep.layers[1]!.algorithm).toBeNull();
     expect(rep.layers[0]!.outputShape).toEqual([[4, 28, 28, 6]]);
     expect(rep.peakLiveBytes).toBeGreaterThanOrEqual(rep.baselineBytes);
