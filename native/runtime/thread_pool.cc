@@ -113,9 +113,9 @@ class Pool {
     // sched_yield is a syscall, slow in this VM, and a caller that yielded at once came back ~1.5 us
     // after a worker that finished right after it. (Back-to-back parallel_for(2) of 5-20 us tasks,
     // worker spinning: 1.7-1.9 us over the task time with an immediate yield.) The spin is bounded
-    // (kJoinSpins pauses, ~10 us: a pause is ~19 ns on this Zen 5) so a worker that lost its core
+    // (kJoinSpins pauses, ~2.5 us: a pause is ~19 ns on this Zen 5) so a worker that lost its core
     // to another process still gets the caller's core offered.
-    constexpr int kJoinSpins = 512;
+    constexpr int kJoinSpins = 128;
     for (int spin = 0;
          r.done.load(std::memory_order_acquire) < n_tasks || r.refs.load(std::memory_order_acquire) != 0; ++spin) {
 #if defined(__x86_64__)
