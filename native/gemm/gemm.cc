@@ -192,6 +192,14 @@ void gemm_run(const GemmConfig& cfg, bool trans_a, bool trans_b, std::size_t M, 
   //    the IR-outside-JR tiles only) gave 6272 x 128 x 1152 +3-7% on 1 thread under load (about +0-5%
   //    quiet), but the packed 1024^3/2048^3 products, whose code it did not change, ran 2-6% slower
   //    in most 1-thread pairs (the hot loop moved: start 49 -> 17 mod 64 bytes); reverted.
+  //    Session 10: with a prepacked B, dynamic row chunks (2, 3 or 4 per thread, claimed in order by
+  //    the pool; unlike the column chunks of session 9 no operand is packed twice: each chunk packs
+  //    only its own rows of A and B is not packed at all) did not win either: 2 threads, busy
+  //    machine, min ms of interleaved processes, 1024^3 5.45-5.57 (column parts) vs 5.52-5.60 (2
+  //    chunks per thread), 3 and 4 per thread 5.70-5.96; 2048^3 equal; 512^3 0.66-0.68 vs 0.72-0.76.
+  //    Smaller A blocks reuse each B panel over fewer strips, which costs what the balance gains.
+  //    64^3 on 2 threads with the cheaper join of thread_pool.cc (f14a83c) still loses: 3.0-3.2 vs
+  //    2.7-2.8 us (CONVKIT_GEMM_MT_MIN_KFLOP=200, 3 pairs), 48^3 2.0-2.7 vs 1.3.
   const bool small_c = !prepacked && K > cfg.kc && M * N <= 128 * 256;
   const bool large_c = M >= 256 && N >= 256 * std::size_t(std::max(threads, 1));
   if (threads > 1 && (small_c || large_c)) {
