@@ -76,26 +76,28 @@ void f4_input(const float* d, std::ptrdiff_t rs, std::ptrdiff_t cs, std::size_t 
   if (c < C) f4_input_vec<V, true>(d + c, rs, cs, (int)(C - c), Vo + c, vs);
 }
 
-// Y[i*rs + j*cs + k] = (A^T M A)[i][j] (+ bias[k]),  M[u][v] = M[(u*6+v)*ms + k], channels [k, k + n).
-template <class V, bool TAIL>
-inline void f4_output_vec(const float* M, std::size_t ms, const float* bias, int n, float* Y, std::ptrdiff_t rs,
-                          std::ptrdiff_t cs) {
+// Y[i*rs + j*cs + k] = (At M At^T)[i][j] (+ bias[k]) for a 1-D output transform At of 6 points to
+// R outputs (F(4,3)'s A^T with R = 4; the stride-2 form's G'^T with R = 3, winograd_s2_kernel_impl.h),
+// M[u][v] = M[(u*6+v)*ms + k], channels [k, k + n).
+template <class V, int R, void (*At)(const typename V::T*, typename V::T*), bool TAIL>
+inline void output6_vec(const float* M, std::size_t ms, const float* bias, int n, float* Y, std::ptrdiff_t rs,
+                        std::ptrdiff_t cs) {
   using T = typename V::T;
-  T t[4][6];  // t = A^T M, column by column
+  T t[R][6];  // t = At M, column by column
   for (int v = 0; v < 6; ++v) {
-    T col[6], r[4];
+    T col[6], r[R];
     for (int u = 0; u < 6; ++u) {
       const float* p = M + (u * 6 + v) * ms;
       col[u] = TAIL ? V::loadn(p, n) : V::load(p);
     }
-    f4_at<V>(col, r);
-    for (int i = 0; i < 4; ++i) t[i][v] = r[i];
+    At(col, r);
+    for (int i = 0; i < R; ++i) t[i][v] = r[i];
   }
   const T b = bias ? (TAIL ? V::loadn(bias, n) : V::load(bias)) : V::zero();
-  for (int i = 0; i < 4; ++i) {
-    T r[4];
-    f4_at<V>(t[i], r);
-    for (int j = 0; j < 4; ++j) {
+  for (int i = 0; i < R; ++i) {
+    T r[R];
+    At(t[i], r);
+    for (int j = 0; j < R; ++j) {
       float* p = Y + i * rs + j * cs;
       if (TAIL)
         V::storen(p, V::add(r[j], b), n);
@@ -105,18 +107,21 @@ inline void f4_output_vec(const float* M, std::size_t ms, const float* bias, int
   }
 }
 
+template <class V, int R, void (*At)(const typename V::T*, typename V::T*)>
+void output6(const float* M, std::size_t ms, std::size_t K, const float* bias, float* Y, std::ptrdiff_t rs,
+             std::ptrdiff_t cs) {
+  std::size_t k = 0;
+  for (; k + V::W <= K; k += V::W)
+    output6_vec<V, R, At, false>(M + k, ms, bias ? bias + k : nullptr, V::W, Y + k, rs, cs);
+  if (k < K) output6_vec<V, R, At, true>(M + k, ms, bias ? bias + k : nullptr, (int)(K - k), Y + k, rs, cs);
+}
+
 template <class V>
 void f4_output(const float* M, std::size_t ms, std::size_t K, const float* bias, float* Y, std::ptrdiff_t rs,
                std::ptrdiff_t cs) {
-  std::size_t k = 0;
-  for (; k + V::W <= K; k += V::W) f4_output_vec<V, false>(M + k, ms, bias ? bias + k : nullptr, V::W, Y + k, rs, cs);
-  if (k < K) f4_output_vec<V, true>(M + k, ms, bias ? bias + k : nullptr, (int)(K - k), Y + k, rs, cs);
+  output6<V, 4, f4_at<V>>(M, ms, K, bias, Y, rs, cs);
 }
 
-// Filter transform for any tile size a (F2: 4, F4: 6), vectorised over output channels:
-// U[(i*a+j)*us + k] = sum_{p,q} G[i][p] g[p][q][k] G[j][q],  g[p][q][k] = g[(p*3+q)*gs + k], k < K.
-// (The scalar loops it replaces were 7% of a one-shot ResNet 3x3 128->128 forward: 'auto' transforms
-// the filter on every call outside a ConvOp.)
 template <class V, bool TAIL>
 inline void wfilter_vec(int a, const float* G, const float* g, std::size_t gs, int n, float* U, std::size_t us) {
   using T = typename V::T;

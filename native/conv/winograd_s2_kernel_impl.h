@@ -27,41 +27,11 @@ inline void s2_gt(const typename V::T* m, typename V::T* y) {
   y[2] = V::add(V::fma(V::bcast(4.f), S, s), m[5]);
 }
 
-// Y[i*rs + j*cs + k] = (G'^T M G')[i][j] (+ bias[k]),  M[u][v] = M[(u*6+v)*ms + k], channels [k, k + n).
-template <class V, bool TAIL>
-inline void s2_output_vec(const float* M, std::size_t ms, const float* bias, int n, float* Y, std::ptrdiff_t rs,
-                          std::ptrdiff_t cs) {
-  using T = typename V::T;
-  T t[3][6];  // t = G'^T M, column by column
-  for (int v = 0; v < 6; ++v) {
-    T col[6], r[3];
-    for (int u = 0; u < 6; ++u) {
-      const float* p = M + (u * 6 + v) * ms;
-      col[u] = TAIL ? V::loadn(p, n) : V::load(p);
-    }
-    s2_gt<V>(col, r);
-    for (int i = 0; i < 3; ++i) t[i][v] = r[i];
-  }
-  const T b = bias ? (TAIL ? V::loadn(bias, n) : V::load(bias)) : V::zero();
-  for (int i = 0; i < 3; ++i) {
-    T r[3];
-    s2_gt<V>(t[i], r);
-    for (int j = 0; j < 3; ++j) {
-      float* p = Y + i * rs + j * cs;
-      if (TAIL)
-        V::storen(p, V::add(r[j], b), n);
-      else
-        V::store(p, V::add(r[j], b));
-    }
-  }
-}
-
+// Y[i*rs + j*cs + k] = (G'^T M G')[i][j] (+ bias[k]): the shared 6x6 output transform with G'^T.
 template <class V>
 void s2_output(const float* M, std::size_t ms, std::size_t K, const float* bias, float* Y, std::ptrdiff_t rs,
                std::ptrdiff_t cs) {
-  std::size_t k = 0;
-  for (; k + V::W <= K; k += V::W) s2_output_vec<V, false>(M + k, ms, bias ? bias + k : nullptr, V::W, Y + k, rs, cs);
-  if (k < K) s2_output_vec<V, true>(M + k, ms, bias ? bias + k : nullptr, (int)(K - k), Y + k, rs, cs);
+  output6<V, 3, s2_gt<V>>(M, ms, K, bias, Y, rs, cs);
 }
 
 // V[(i*6+j)*vs + a*2C + r] = (B^T D_a B)[i][j], D_a[q][l] = d[(2q + a)*rowf + l*2C + r], r < 2C:
